@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+
+namespace Orders.Licensing;
+
+public enum LicenseInvalidReason
+{
+    None,
+    Empty,
+    Malformed,
+    UnsupportedVersion,
+    UnknownKeyId,
+    BadSignature,
+    InvalidContent,
+}
+
+/// <summary>
+/// The outcome of checking a key. <see cref="KeyId"/> is the signing key id read from the key, when
+/// it could be read; <see cref="Message"/> says in plain English why a key is not valid.
+/// </summary>
+public sealed record LicenseVerification(
+    bool IsValid,
+    LicenseData? License,
+    string? KeyId,
+    LicenseInvalidReason Reason,
+    string Message);
+
+/// <summary>
+/// Checks license keys offline. Never throws for any key text (null, empty, garbage or huge);
+/// throws <see cref="ArgumentException"/> only for a missing or unusable public key argument.
+/// </summary>
+public static class LicenseVerifier
+{
+    private const string BadSignatureMessage =
+        "The signature does not match: the key was altered or was not issued by this vendor.";
+
+    /// <summary>Verifies against one public key, whatever key id the license names.</summary>
+    public static LicenseVerification Verify(string licenseKey, string publicKeyPem)
+    {
+        using ECDsa publicKey = P256Keys.ImportPublicKeyPem(publicKeyPem, nameof(publicKeyPem));
+        if (!LicenseKeyFormat.TryDecode(licenseKey, out DecodedKey? key, out Problem problem))
+        {
+            return Invalid(problem.Reason, problem.Message, keyId: null);
+        }
+
+        return Check(key, publicKey);
+    }
+
+    /// <summary>Verifies against the public key registered under the key id the license names.</summary>
+    public static LicenseVerification Verify(string licenseKey, IReadOnlyDictionary<string, string> publicKeyPemsByKeyId)
+    {
+        ArgumentNullException.ThrowIfNull(publicKeyPemsByKeyId);
+
+        // Every entry is checked on every call, so a broken configuration fails at once rather than
+        // only when a customer's key happens to name the broken entry.
+        foreach ((string keyId, string pem) in publicKeyPemsByKeyId)
+        {
+            if (!LicenseRules.IsValidKeyId(keyId))
+            {
+                throw new ArgumentException(
+                    $"Key id \"{keyId}\" is not valid: it {LicenseRules.KeyIdRule}.", nameof(publicKeyPemsByKeyId));
+            }
+
+            using ECDsa unused = P256Keys.ImportPublicKeyPem(pem, nameof(publicKeyPemsByKeyId));
+        }
+
+        if (!LicenseKeyFormat.TryDecode(licenseKey, out DecodedKey? key, out Problem problem))
+        {
+            return Invalid(problem.Reason, problem.Message, keyId: null);
+        }
+
+        if (!publicKeyPemsByKeyId.TryGetValue(key.KeyId, out string? publicKeyPem))
+        {
+            string known = publicKeyPemsByKeyId.Count == 0
+                ? "none"
+                : string.Join(", ", publicKeyPemsByKeyId.Keys.Order(StringComparer.Ordinal));
+            return Invalid(LicenseInvalidReason.UnknownKeyId,
+                $"The key was signed with vendor key \"{key.KeyId}\", which this program does not know "
+                + $"(it knows: {known}). The key is not from this vendor, or the program needs an update.",
+                key.KeyId);
+        }
+
+        using ECDsa publicKey = P256Keys.ImportPublicKeyPem(publicKeyPem, nameof(publicKeyPemsByKeyId));
+        return Check(key, publicKey);
+    }
+
+    private static LicenseVerification Check(DecodedKey key, ECDsa publicKey)
+    {
+        if (!P256Keys.HasLowS(key.Signature)
+            || !publicKey.VerifyData(key.SignedMessage, key.Signature, P256Keys.Hash, P256Keys.SignatureFormat))
+        {
+            return Invalid(LicenseInvalidReason.BadSignature, BadSignatureMessage, key.KeyId);
+        }
+
+        if (!LicenseKeyFormat.TryReadLicense(key.Fields, out LicenseData? license, out string error))
+        {
+            return Invalid(LicenseInvalidReason.InvalidContent,
+                $"The key is correctly signed but its content is not valid: {error}", key.KeyId);
+        }
+
+        return new LicenseVerification(true, license, key.KeyId, LicenseInvalidReason.None, "The license key is valid.");
+    }
+
+    private static LicenseVerification Invalid(LicenseInvalidReason reason, string message, string? keyId) =>
+        new(false, null, keyId, reason, message);
+}

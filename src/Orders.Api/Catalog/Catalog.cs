@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Orders.Api.Catalog;
+
+internal sealed class CatalogOptions
+{
+    public const string Section = "Catalog";
+
+    [Required, MinLength(1, ErrorMessage = "Catalog:Products must list at least one product.")]
+    public List<Product> Products { get; set; } = [];
+}
+
+internal sealed record Product
+{
+    [Required, RegularExpression("^[A-Z0-9][A-Z0-9-]{0,63}$")]
+    public string Sku { get; init; } = "";
+
+    [Required, StringLength(127)]
+    public string Name { get; init; } = "";
+
+    [Range(1, long.MaxValue)]
+    public long PriceMinor { get; init; }
+
+    [Required, RegularExpression("^[A-Z]{3}$")]
+    public string Currency { get; init; } = "";
+}
+
+internal sealed class ProductCatalog(IOptions<CatalogOptions> options)
+{
+    public IReadOnlyList<Product> All => options.Value.Products;
+
+    public Product? Find(string? sku) =>
+        sku is null ? null : options.Value.Products.FirstOrDefault(p => string.Equals(p.Sku, sku, StringComparison.OrdinalIgnoreCase));
+}
+
+internal sealed record ProductView(string Sku, string Name, long PriceMinor, string Currency);
+
+internal static class CatalogEndpoints
+{
+    public static IServiceCollection AddCatalog(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CatalogOptions>()
+            .Bind(configuration.GetSection(CatalogOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => o.Products.All(p => IsValid(p)), "Every Catalog:Products entry needs Sku (A-Z, 0-9, -), Name, PriceMinor > 0 and a 3-letter Currency.")
+            .Validate(o => o.Products.Select(p => p.Sku).Distinct(StringComparer.OrdinalIgnoreCase).Count() == o.Products.Count, "Catalog:Products has a duplicate Sku.")
+            .ValidateOnStart();
+        services.AddSingleton<ProductCatalog>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCatalog(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/products", (ProductCatalog catalog) =>
+                TypedResults.Ok(catalog.All.Select(p => new ProductView(p.Sku, p.Name, p.PriceMinor, p.Currency)).ToList()))
+            .WithTags("Catalog")
+            .WithName("ListProducts");
+        return app;
+    }
+
+    private static bool IsValid(Product product) =>
+        Validator.TryValidateObject(product, new ValidationContext(product), null, validateAllProperties: true);
+}

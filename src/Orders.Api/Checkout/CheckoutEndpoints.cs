@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Orders.Api.Hosting;
+
+namespace Orders.Api.Checkout;
+
+internal static class CheckoutEndpoints
+{
+    public const int MaxBodyBytes = 16 * 1024;
+
+    public static IServiceCollection AddCheckout(this IServiceCollection services)
+    {
+        services.AddScoped<CheckoutService>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCheckout(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/checkout", StartCheckout)
+            .WithTags("Checkout")
+            .WithName("StartCheckout")
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
+        return app;
+    }
+
+    internal static async Task<Results<Created<CheckoutResponse>, ValidationProblem, ProblemHttpResult>> StartCheckout(
+        CheckoutRequest request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        HttpContext context,
+        CheckoutService checkout,
+        CancellationToken ct)
+    {
+        var outcome = await checkout.StartAsync(request, idempotencyKey, BaseUri.Of(context), ct);
+        switch (outcome)
+        {
+            case CheckoutOutcome.Created created:
+                if (created.Replayed)
+                {
+                    context.Response.Headers["Idempotent-Replayed"] = "true";
+                }
+
+                return TypedResults.Created(created.Response.StatusUrl, created.Response);
+            case CheckoutOutcome.Invalid invalid:
+                return TypedResults.ValidationProblem(invalid.Errors, title: "The order request is not valid.");
+            case CheckoutOutcome.KeyReused:
+                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency key reused",
+                    detail: "This Idempotency-Key was already used with a different request body.");
+            case CheckoutOutcome.ProviderFailed failed:
+                return failed.Unavailable
+                    ? TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Payment provider unavailable",
+                        detail: $"{failed.Provider} could not be reached. No order was created; please try again shortly.")
+                    : TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Payment provider error",
+                        detail: $"{failed.Provider} refused to start the payment. No order was created.");
+            default:
+                throw new InvalidOperationException($"Unhandled checkout outcome {outcome.GetType().Name}.");
+        }
+    }
+}
+
+internal static class BaseUri
+{
+    // Links we hand out point where the customer is: the configured public address, else the
+    // address this request came in on (forwarded headers are applied before this runs).
+    public static Uri Of(HttpContext context)
+    {
+        var configured = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<PublicAddressOptions>>().Value.PublicBaseUrl;
+        return !string.IsNullOrWhiteSpace(configured)
+            ? new Uri(configured.TrimEnd('/') + "/")
+            : new Uri($"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/");
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net.Mail;
+using System.Security.Cryptography;
+using System.Text;
+using Orders.Api.Catalog;
+using Orders.Api.Data;
+using Orders.Api.Payments;
+
+namespace Orders.Api.Checkout;
+
+internal sealed record CheckoutRequest(string? Sku, int? Quantity, string? Email, string? LicenseeName, string? Provider);
+
+internal sealed record CheckoutResponse(string OrderNumber, string Status, string RedirectUrl, string StatusUrl);
+
+internal static class CheckoutValidation
+{
+    public const int MaxQuantity = 100;
+    public const int MaxLicenseeNameLength = 100;
+
+    public static Dictionary<string, string[]> Validate(CheckoutRequest request, ProductCatalog catalog, PaymentProviders providers)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (catalog.Find(request.Sku) is null)
+        {
+            errors["sku"] = [string.IsNullOrWhiteSpace(request.Sku) ? "Choose a product." : "There is no product with this sku."];
+        }
+
+        if (request.Quantity is not { } quantity || quantity < 1 || quantity > MaxQuantity)
+        {
+            errors["quantity"] = [$"The quantity must be a whole number from 1 to {MaxQuantity}."];
+        }
+
+        if (!IsEmailAddress(request.Email))
+        {
+            errors["email"] = ["Enter the e-mail address the license should be sent to."];
+        }
+
+        var name = request.LicenseeName?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > MaxLicenseeNameLength || name.Any(char.IsControl))
+        {
+            errors["licenseeName"] = [$"Enter the licensee's name (1 to {MaxLicenseeNameLength} characters)."];
+        }
+        else if (CardNumberGuard.ContainsCardLikeNumber(name))
+        {
+            errors["licenseeName"] = ["This looks like a payment card number. Never enter card details here; you pay on the provider's page."];
+        }
+
+        if (providers.Find(request.Provider) is null)
+        {
+            errors["provider"] = [$"Choose a payment provider: {string.Join(", ", providers.Names)}."];
+        }
+
+        if (CardNumberGuard.ContainsCardLikeNumber(request.Email))
+        {
+            errors["email"] = ["This looks like a payment card number."];
+        }
+
+        return errors;
+    }
+
+    // The same logical request hashes the same, however it was spelled.
+    public static string Fingerprint(CheckoutRequest r) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
+        r.Sku?.Trim().ToUpperInvariant(), r.Quantity, r.Email?.Trim().ToLowerInvariant(), r.LicenseeName?.Trim(), r.Provider?.Trim().ToLowerInvariant()))));
+
+    private static bool IsEmailAddress(string? value)
+    {
+        var email = value?.Trim();
+        return !string.IsNullOrEmpty(email)
+            && email.Length <= 254
+            && MailAddress.TryCreate(email, out var address)
+            && address.Address == email
+            && string.IsNullOrEmpty(address.DisplayName)
+            && address.Host.Contains('.', StringComparison.Ordinal)
+            && !email.Any(char.IsWhiteSpace);
+    }
+}

@@ -1,0 +1,27 @@
+using Orders.Api.Licensing;
+
+namespace Orders.Api.Licensing;
+
+internal sealed record PublicKeyView(string KeyId, string Algorithm, string PublicKeyPem);
+
+internal static class LicenseEndpoints
+{
+    public static IServiceCollection AddLicensing(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LicensingOptions>()
+            .Bind(configuration.GetSection(LicensingOptions.Section))
+            .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.KeyId, "^[A-Za-z0-9-]{1,16}$"), "Licensing:KeyId must be 1–16 letters, digits or dashes.")
+            .ValidateOnStart();
+        services.AddSingleton<LicenseKeys>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapLicenses(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/licenses/public-key", (LicenseKeys keys) =>
+                TypedResults.Ok(new PublicKeyView(keys.Signer.KeyId, "ECDSA-P256-SHA256", keys.PublicKeyPem)))
+            .WithTags("Licenses")
+            .WithName("GetLicensePublicKey");
+        return app;
+    }
+}

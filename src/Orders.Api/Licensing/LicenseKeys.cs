@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Options;
+using Orders.Api.Data;
+using Orders.Licensing;
+
+namespace Orders.Api.Licensing;
+
+internal sealed class LicensingOptions
+{
+    public const string Section = "Licensing";
+
+    // PKCS#8 PEM of the ECDSA P-256 key that signs license keys. A secret: environment or
+    // user-secrets only. Empty: a key is generated under the data directory on first run.
+    public string? SigningKeyPem { get; set; }
+
+    // Written into every key, so a new signing key can be introduced without invalidating the
+    // licenses issued under the old one (verifiers keep the old public key by its id).
+    public string KeyId { get; set; } = "k1";
+}
+
+// The signer the service issues licenses with, loaded once at start-up.
+internal sealed partial class LicenseKeys : IDisposable
+{
+    public const string GeneratedKeyFileName = "license-signing-key.pem";
+
+    public LicenseKeys(IOptions<LicensingOptions> options, IOptions<StorageOptions> storage, IHostEnvironment environment, ILogger<LicenseKeys> logger)
+    {
+        var pem = options.Value.SigningKeyPem;
+        if (string.IsNullOrWhiteSpace(pem))
+        {
+            var path = Path.Combine(DataDirectory.Resolve(storage.Value, environment), GeneratedKeyFileName);
+            if (!File.Exists(path))
+            {
+                WriteNewKey(path);
+                LogGenerated(logger, path);
+            }
+            else
+            {
+                LogUsingGenerated(logger, path);
+            }
+
+            pem = File.ReadAllText(path);
+            UsesGeneratedKey = true;
+        }
+
+        Signer = LicenseSigner.FromPem(pem, options.Value.KeyId);
+        PublicKeyPem = Signer.ExportPublicKeyPem();
+    }
+
+    public LicenseSigner Signer { get; }
+
+    public string PublicKeyPem { get; }
+
+    public bool UsesGeneratedKey { get; }
+
+    public void Dispose() => Signer.Dispose();
+
+    private static void WriteNewKey(string path)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, LicenseSigner.GeneratePrivateKeyPem());
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        // Never replace a key another instance wrote first: licenses already issued depend on it.
+        try
+        {
+            File.Move(temp, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temp);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No Licensing:SigningKeyPem configured: generated a new license signing key at {Path}. Keep this file (or configure a key) — licenses are verified against it.")]
+    private static partial void LogGenerated(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No Licensing:SigningKeyPem configured: signing licenses with the generated key at {Path}.")]
+    private static partial void LogUsingGenerated(ILogger logger, string path);
+}
+
+internal static class DataDirectory
+{
+    public static string Resolve(StorageOptions storage, IHostEnvironment environment)
+    {
+        var path = Path.GetFullPath(storage.DataDirectory, environment.ContentRootPath);
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}

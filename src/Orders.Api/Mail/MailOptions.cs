@@ -1,0 +1,42 @@
+using MailKit.Security;
+
+namespace Orders.Api.Mail;
+
+internal sealed class MailOptions
+{
+    public const string Section = "Mail";
+
+    public MailMode Mode { get; set; } = MailMode.Pickup;
+
+    public string From { get; set; } = "Orders <orders@localhost>";
+
+    // Pickup: .eml files are written here (relative to the data directory).
+    public string PickupDirectory { get; set; } = "outbox";
+
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 587;
+
+    public string? User { get; set; }
+
+    public string? Password { get; set; }
+
+    public SecureSocketOptions Tls { get; set; } = SecureSocketOptions.StartTlsWhenAvailable;
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    // A delivery that failed this many times stops retrying and waits for a person.
+    public int MaxAttempts { get; set; } = 12;
+}
+
+internal enum MailMode
+{
+    Pickup,
+    Smtp,
+}
+
+internal static class DeliveryKinds
+{
+    public const string License = "license";
+    public const string Resend = "resend";
+}

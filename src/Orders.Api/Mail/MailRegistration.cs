@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Options;
+
+namespace Orders.Api.Mail;
+
+internal static class MailRegistration
+{
+    public static IServiceCollection AddMail(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<MailOptions>()
+            .Bind(configuration.GetSection(MailOptions.Section))
+            .Validate(o => o.Mode != MailMode.Smtp || !string.IsNullOrWhiteSpace(o.Host), "Mail:Mode is Smtp: set Mail:Host (and Mail:Port, Mail:User, Mail:Password as needed).")
+            .Validate(o => MimeKit.MailboxAddress.TryParse(o.From, out _), "Mail:From must be an address like 'Orders <orders@example.com>'.")
+            .ValidateOnStart();
+        services.AddSingleton<PickupMailTransport>();
+        services.AddSingleton<SmtpMailTransport>();
+        services.AddSingleton<IMailTransport>(sp => sp.GetRequiredService<IOptions<MailOptions>>().Value.Mode == MailMode.Smtp
+            ? sp.GetRequiredService<SmtpMailTransport>()
+            : sp.GetRequiredService<PickupMailTransport>());
+        services.AddSingleton<LicenseEmail>();
+        services.AddScoped<SendDeliveryJob>();
+        return services;
+    }
+}

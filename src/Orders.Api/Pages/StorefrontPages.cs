@@ -1,0 +1,150 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Orders.Api.Catalog;
+using Orders.Api.Checkout;
+using Orders.Api.Data;
+using Orders.Api.Orders;
+using Orders.Api.Payments;
+using Orders.Api.Payments.PayPal;
+using static Orders.Api.Pages.Html;
+
+namespace Orders.Api.Pages;
+
+// The customer's pages: product list, order form, order status. They use the same checkout service
+// and order query as the JSON API, so both paths behave the same.
+internal static class StorefrontPages
+{
+    public static IEndpointRouteBuilder MapStorefront(this IEndpointRouteBuilder app)
+    {
+        var pages = app.MapGroup("").WithTags("Pages").ExcludeFromDescription();
+        pages.MapGet("/", Home);
+        pages.MapGet("/buy/{sku}", BuyForm);
+        pages.MapPost("/buy/{sku}", Buy);
+        pages.MapGet("/orders/{orderNumber}", OrderStatusPage);
+        return app;
+    }
+
+    internal sealed record BuyFormFields(string? Email, string? LicenseeName, int? Quantity, string? Provider);
+
+    private static ContentHttpResult Home(ProductCatalog catalog)
+    {
+        var items = string.Concat(catalog.All.Select(p =>
+            $"""<li><strong>{E(p.Name)}</strong> — {E(Money.Format(p.PriceMinor, p.Currency))} <a href="/buy/{Uri.EscapeDataString(p.Sku)}">Buy</a></li>"""));
+        return Page("Products", $"""
+            <h1>Products</h1>
+            <ul class="products">{items}</ul>
+            <p>Payment happens on the payment provider's page; this site never sees card details.</p>
+            """);
+    }
+
+    private static Results<ContentHttpResult, NotFound> BuyForm(string sku, HttpContext context, ProductCatalog catalog, PaymentProviders providers, IAntiforgery antiforgery)
+    {
+        var product = catalog.Find(sku);
+        return product is null ? TypedResults.NotFound() : FormPage(context, product, providers, antiforgery, new BuyFormFields(null, null, 1, PayPalProvider.ProviderName), null, 200);
+    }
+
+    private static async Task<Results<RedirectHttpResult, ContentHttpResult, NotFound>> Buy(
+        string sku, [FromForm] BuyFormFields form, HttpContext context, ProductCatalog catalog, PaymentProviders providers,
+        IAntiforgery antiforgery, CheckoutService checkout, CancellationToken ct)
+    {
+        var product = catalog.Find(sku);
+        if (product is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var request = new CheckoutRequest(product.Sku, form.Quantity, form.Email, form.LicenseeName, form.Provider);
+        var outcome = await checkout.StartAsync(request, idempotencyKey: null, BaseUri.Of(context), ct);
+        return outcome switch
+        {
+            CheckoutOutcome.Created created => TypedResults.Redirect(created.Response.RedirectUrl, permanent: false, preserveMethod: false),
+            CheckoutOutcome.Invalid invalid => FormPage(context, product, providers, antiforgery, form, invalid.Errors, 400),
+            CheckoutOutcome.ProviderFailed failed => Page("Payment unavailable", $"""
+                <h1>Payment unavailable</h1>
+                <p class="error">{E(failed.Provider)} cannot be reached right now. No order was created and nothing was charged.</p>
+                <p><a href="/buy/{Uri.EscapeDataString(product.Sku)}">Try again</a></p>
+                """, failed.Unavailable ? 503 : 502),
+            _ => throw new InvalidOperationException($"Unhandled checkout outcome {outcome.GetType().Name}."),
+        };
+    }
+
+    private static async Task<ContentHttpResult> OrderStatusPage(string orderNumber, string? token, Db db, CancellationToken ct)
+    {
+        var order = await OrderEndpoints.LoadAsync(db, orderNumber, token, ct);
+        if (order is null)
+        {
+            return Page("Order not found", "<h1>Order not found</h1><p>No order matches this link. Use the link from your checkout or your e-mail.</p>", 404);
+        }
+
+        var licenses = string.Concat(order.Licenses.Select(l => $"""
+            <h2>License key{(l.Status == "active" ? "" : " (" + E(l.Status) + ")")}</h2>
+            <p class="key" data-testid="license-key">{E(l.Key)}</p>
+            <p>{l.Seats} seat(s)</p>
+            """));
+        var message = order.Status switch
+        {
+            OrderStatus.Pending => "We are waiting for the payment provider to confirm your payment. This page refreshes by itself.",
+            OrderStatus.Paid => "Thank you! Your payment is confirmed and your license has been e-mailed to you.",
+            OrderStatus.Review => "Your payment arrived but needs a quick check by our team. We will e-mail you.",
+            OrderStatus.Canceled => "This order was canceled. Nothing was charged.",
+            OrderStatus.Failed => "The payment did not go through. Nothing was charged.",
+            OrderStatus.Refunded => "This order was refunded; its license is no longer valid.",
+            OrderStatus.Reversed => "The payment for this order was reversed; its license is no longer valid.",
+            OrderStatus.Expired => "This order expired before it was paid.",
+            _ => "",
+        };
+        var refresh = order.Status == OrderStatus.Pending ? """<meta http-equiv="refresh" content="3">""" : null;
+        return Page($"Order {order.OrderNumber}", $"""
+            <h1>Order {E(order.OrderNumber)}</h1>
+            <p>Status: <span class="status" data-testid="order-status">{E(order.Status)}</span></p>
+            <p>{E(message)}</p>
+            <table>
+            <tr><th>Product</th><td>{E(order.ProductName)}</td></tr>
+            <tr><th>Quantity</th><td>{order.Quantity}</td></tr>
+            <tr><th>Total</th><td>{E(Money.Format(order.TotalMinor, order.Currency))}</td></tr>
+            <tr><th>Ordered</th><td>{order.CreatedAt.ToString("u", CultureInfo.InvariantCulture)}</td></tr>
+            </table>
+            {licenses}
+            """, head: refresh);
+    }
+
+    private static ContentHttpResult FormPage(HttpContext context, Product product, PaymentProviders providers, IAntiforgery antiforgery,
+        BuyFormFields form, Dictionary<string, string[]>? errors, int statusCode)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(context);
+        string Error(string field) => errors is not null && errors.TryGetValue(field, out var messages)
+            ? $"""<div class="error" id="{field}-error">{E(string.Join(" ", messages))}</div>"""
+            : "";
+        var providerChoices = string.Concat(providers.Names.Order(StringComparer.Ordinal).Select(name => $"""
+            <input type="radio" id="provider-{E(name)}" name="provider" value="{E(name)}" {(string.Equals(form.Provider, name, StringComparison.OrdinalIgnoreCase) ? "checked" : "")}>
+            <label for="provider-{E(name)}">{E(ProviderLabel(name))}</label>
+            """));
+        return Page($"Buy {product.Name}", $"""
+            <h1>Buy {E(product.Name)}</h1>
+            <p>{E(Money.Format(product.PriceMinor, product.Currency))} per seat.</p>
+            <form method="post" action="/buy/{Uri.EscapeDataString(product.Sku)}" novalidate>
+              <input type="hidden" name="{E(tokens.FormFieldName)}" value="{E(tokens.RequestToken)}">
+              <label for="email">E-mail address (the license is sent here)</label>
+              <input id="email" name="email" type="email" autocomplete="email" required value="{E(form.Email)}">
+              {Error("email")}
+              <label for="licenseeName">Licensee name (printed in the license)</label>
+              <input id="licenseeName" name="licenseeName" required maxlength="{CheckoutValidation.MaxLicenseeNameLength}" value="{E(form.LicenseeName)}">
+              {Error("licenseeName")}
+              <label for="quantity">Seats</label>
+              <input id="quantity" name="quantity" type="number" min="1" max="{CheckoutValidation.MaxQuantity}" value="{form.Quantity ?? 1}">
+              {Error("quantity")}
+              <fieldset><legend>Pay with</legend>{providerChoices}</fieldset>
+              {Error("provider")}
+              <button type="submit">Continue to payment</button>
+            </form>
+            """, statusCode);
+    }
+
+    private static string ProviderLabel(string name) => name switch
+    {
+        "paypal" => "PayPal",
+        _ => name,
+    };
+}

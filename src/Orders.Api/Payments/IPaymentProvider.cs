@@ -1,0 +1,47 @@
+namespace Orders.Api.Payments;
+
+// The one small interface every provider adapter implements (ARCHITECTURE principle 6).
+// Webhook verification lives next to each provider's endpoint because each signs differently.
+internal interface IPaymentProvider
+{
+    string Name { get; }
+
+    Task<StartedCheckout> StartCheckoutAsync(CheckoutStart checkout, CancellationToken cancellationToken);
+
+    // Providers that need a server-side capture after the buyer approved (PayPal) return what the
+    // capture produced; the others return null.
+    Task<PaymentEvent?> CaptureApprovedAsync(string providerOrderRef, CancellationToken cancellationToken);
+}
+
+internal sealed record CheckoutStart(
+    string OrderNumber,
+    string Sku,
+    string ProductName,
+    int Quantity,
+    long UnitPriceMinor,
+    long TotalMinor,
+    string Currency,
+    Uri ReturnUrl,
+    Uri CancelUrl);
+
+internal sealed record StartedCheckout(string ProviderOrderRef, Uri RedirectUrl);
+
+// The provider could not be reached or failed: the caller answers 502/503 and keeps nothing.
+internal sealed class PaymentProviderException(string provider, bool unavailable, string message, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public string Provider { get; } = provider;
+
+    // true: could not reach the provider (503, try again later); false: it answered with an error (502).
+    public bool Unavailable { get; } = unavailable;
+}
+
+internal sealed class PaymentProviders(IEnumerable<IPaymentProvider> providers)
+{
+    private readonly Dictionary<string, IPaymentProvider> byName =
+        providers.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+
+    public IReadOnlyCollection<string> Names => byName.Keys;
+
+    public IPaymentProvider? Find(string? name) => name is not null && byName.TryGetValue(name, out var p) ? p : null;
+}

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Options;
+using Orders.Api.Hosting;
+using Orders.Sandbox;
+
+namespace Orders.Api.Payments.PayPal;
+
+internal sealed class PayPalOptions
+{
+    public const string Section = "PayPal";
+
+    // https://api-m.paypal.com (live) or https://api-m.sandbox.paypal.com. Empty while the local
+    // sandbox is on: then the in-process sandbox under /sandbox/paypal is used.
+    public string? BaseUrl { get; set; }
+
+    public string? ClientId { get; set; }
+
+    public string? ClientSecret { get; set; }
+
+    // The id of this service's webhook subscription in PayPal's dashboard; part of every signature.
+    public string? WebhookId { get; set; }
+
+    public string BrandName { get; set; } = "Orders";
+
+    // PayPal publishes no freshness rule; deliveries older than this are refused. Replays inside the
+    // window are harmless because events are de-duplicated by id. PayPal retries for 3 days.
+    public TimeSpan WebhookMaxAge { get; set; } = TimeSpan.FromDays(4);
+}
+
+internal sealed class SandboxSwitch
+{
+    public const string Section = "Sandbox";
+
+    // null: on exactly when no real PayPal credentials are configured (the zero-config local run).
+    public bool? Enabled { get; set; }
+}
+
+// The PayPal settings in force, with the local sandbox filled in where it is on.
+internal sealed class PayPalSettings(
+    IOptions<PayPalOptions> options,
+    IOptions<SandboxSwitch> sandboxSwitch,
+    IOptions<PayPalSandboxOptions> sandbox,
+    PublicAddress publicAddress)
+{
+    public const string SandboxPrefix = "/sandbox/paypal";
+
+    public bool SandboxOn => sandboxSwitch.Value.Enabled ?? string.IsNullOrWhiteSpace(options.Value.ClientId);
+
+    public Uri BaseUri => !string.IsNullOrWhiteSpace(options.Value.BaseUrl)
+        ? new Uri(options.Value.BaseUrl.TrimEnd('/') + "/")
+        : SandboxOn
+            ? publicAddress.Resolve(SandboxPrefix + "/")
+            : throw new InvalidOperationException("Set PayPal:BaseUrl (e.g. https://api-m.paypal.com).");
+
+    public string ClientId => Pick(options.Value.ClientId, sandbox.Value.ClientId, "PayPal:ClientId");
+
+    public string ClientSecret => Pick(options.Value.ClientSecret, sandbox.Value.ClientSecret, "PayPal:ClientSecret");
+
+    public string WebhookId => Pick(options.Value.WebhookId, sandbox.Value.WebhookId, "PayPal:WebhookId");
+
+    public string BrandName => options.Value.BrandName;
+
+    public TimeSpan WebhookMaxAge => options.Value.WebhookMaxAge;
+
+    // Certificates are only trusted from PayPal's own hosts over HTTPS, and from the local
+    // sandbox's address while the sandbox is on.
+    public bool IsTrustedCertUrl(Uri url)
+    {
+        if (url.Scheme == Uri.UriSchemeHttps && url.IsDefaultPort &&
+            (url.Host.Equals("paypal.com", StringComparison.OrdinalIgnoreCase) || url.Host.EndsWith(".paypal.com", StringComparison.OrdinalIgnoreCase)))
+        {
+            return true;
+        }
+
+        if (!SandboxOn)
+        {
+            return false;
+        }
+
+        var sandboxBase = BaseUri;
+        return url.Scheme == sandboxBase.Scheme
+            && url.Host.Equals(sandboxBase.Host, StringComparison.OrdinalIgnoreCase)
+            && url.Port == sandboxBase.Port
+            && url.AbsolutePath.StartsWith(sandboxBase.AbsolutePath, StringComparison.Ordinal);
+    }
+
+    private string Pick(string? configured, string sandboxValue, string setting) =>
+        !string.IsNullOrWhiteSpace(configured) ? configured
+        : SandboxOn ? sandboxValue
+        : throw new InvalidOperationException($"Set {setting}.");
+}

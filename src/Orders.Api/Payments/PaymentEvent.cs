@@ -1,0 +1,26 @@
+namespace Orders.Api.Payments;
+
+// What a provider told us, normalised. This is all that is stored of a webhook: never its raw body.
+internal sealed record PaymentEvent(
+    string Provider,
+    string EventId,
+    string EventType,
+    PaymentEventKind Kind,
+    string? OrderNumber,
+    string? ProviderOrderRef,
+    string? TransactionRef,
+    string? RefundRef,
+    long? AmountMinor,
+    string? Currency);
+
+internal enum PaymentEventKind
+{
+    Ignored,
+    Approved,   // buyer approved; the money still has to be captured
+    Pending,    // captured but not yet settled: do not deliver
+    Paid,
+    Failed,
+    Canceled,
+    Refunded,   // AmountMinor is this refund's amount; the order is refunded once refunds cover the total
+    Reversed,
+}

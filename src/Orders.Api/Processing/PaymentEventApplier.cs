@@ -1,0 +1,293 @@
+using System.Data.Common;
+using Dapper;
+using Hangfire;
+using Orders.Api.Data;
+using Orders.Api.Licensing;
+using Orders.Api.Mail;
+using Orders.Api.Orders;
+using Orders.Api.Payments;
+using Orders.Licensing;
+
+namespace Orders.Api.Processing;
+
+internal sealed record ApplyResult(string Outcome, long? OrderId);
+
+// Applies one stored provider event to its order through the state machine, in one transaction:
+// the status change, the license, the e-mail row and "this event is processed" commit together or
+// not at all. Safe to run any number of times and concurrently: the first run that finds the event
+// unprocessed does the work; every status change is conditional; one license per order line and
+// one license e-mail per order are unique constraints.
+internal sealed partial class PaymentEventApplier(
+    Db db,
+    LicenseKeys licenseKeys,
+    IBackgroundJobClient jobs,
+    TimeProvider time,
+    ILogger<PaymentEventApplier> logger)
+{
+    private const string LoadEventSql = $"SELECT {InboxRow.Columns} FROM webhook_inbox WHERE id = @Id";
+
+    private const string FindByNumberSql = $"SELECT {OrderRow.Columns} FROM orders WHERE order_number = @Number AND provider = @Provider";
+    private const string FindByOrderRefSql = $"SELECT {OrderRow.Columns} FROM orders WHERE provider = @Provider AND provider_order_ref = @Ref";
+    private const string FindByTransactionRefSql = $"SELECT {OrderRow.Columns} FROM orders WHERE provider = @Provider AND provider_transaction_ref = @Ref";
+
+    private const string TransitionSql = """
+        UPDATE orders
+        SET status = @To, updated_at = @Now,
+            paid_at = CASE WHEN @To = 'paid' THEN @Now ELSE paid_at END,
+            provider_transaction_ref = COALESCE(provider_transaction_ref, @TransactionRef)
+        WHERE id = @Id AND status IN @From
+        """;
+
+    private const string RememberTransactionSql = """
+        UPDATE orders SET provider_transaction_ref = @TransactionRef, updated_at = @Now
+        WHERE id = @Id AND provider_transaction_ref IS NULL
+        """;
+
+    private const string InsertLicenseSql = """
+        INSERT INTO licenses (order_id, line_no, license_id, license_key, key_id, seats, status, issued_at)
+        VALUES (@OrderId, @LineNo, @LicenseId, @LicenseKey, @KeyId, @Seats, 'active', @Now)
+        ON CONFLICT (order_id, line_no) DO NOTHING
+        """;
+
+    private const string InsertDeliverySql = """
+        INSERT INTO deliveries (order_id, kind, dedupe_key, to_address, status, attempts, created_at, next_attempt_at)
+        VALUES (@OrderId, @Kind, @DedupeKey, @ToAddress, 'pending', 0, @Now, @Now)
+        ON CONFLICT (dedupe_key) DO NOTHING
+        RETURNING id
+        """;
+
+    private const string RevokeLicensesSql = """
+        UPDATE licenses SET status = 'revoked', revoked_at = @Now, revoke_reason = @Reason
+        WHERE order_id = @OrderId AND status = 'active'
+        """;
+
+    // A revoked key must not be mailed out afterwards.
+    private const string CancelUnsentDeliveriesSql = """
+        UPDATE deliveries SET status = 'canceled', last_error = @Reason
+        WHERE order_id = @OrderId AND status = 'pending'
+        """;
+
+    // Each refund counts once, however many events (webhook, API answer, retries) report it.
+    private const string RefundedSoFarSql = """
+        SELECT COALESCE(SUM(amount), 0) FROM (
+            SELECT MAX(amount_minor) AS amount
+            FROM webhook_inbox
+            WHERE order_id = @OrderId AND kind = 'Refunded' AND processed_at IS NOT NULL
+              AND COALESCE(provider_refund_ref, provider_event_id) <> @RefundRef
+            GROUP BY COALESCE(provider_refund_ref, provider_event_id)
+        ) AS refunds
+        """;
+
+    private const string MarkProcessedSql = """
+        UPDATE webhook_inbox SET processed_at = @Now, outcome = @Outcome, order_id = @OrderId, attempts = attempts + 1, last_error = NULL
+        WHERE id = @Id AND processed_at IS NULL
+        """;
+
+    public async Task<ApplyResult> ApplyAsync(long inboxId, CancellationToken ct)
+    {
+        var deliveries = new List<long>();
+        ApplyResult result;
+        await using (var connection = await db.OpenAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<InboxRow>(new CommandDefinition(LoadEventSql, new { Id = inboxId }, tx, cancellationToken: ct));
+            if (row is null || row.ProcessedAt is not null)
+            {
+                return new ApplyResult(row?.Outcome ?? "unknown event", row?.OrderId);
+            }
+
+            var order = await FindOrderAsync(connection, tx, row, ct);
+            var outcome = order is null ? "no matching order" : await ApplyToOrderAsync(connection, tx, row, order, deliveries, ct);
+            var marked = await connection.ExecuteAsync(new CommandDefinition(MarkProcessedSql, new { row.Id, Now, Outcome = outcome, OrderId = order?.Id }, tx, cancellationToken: ct));
+            if (marked == 0)
+            {
+                // Another run got there first; everything above is undone with this transaction.
+                await tx.RollbackAsync(ct);
+                return new ApplyResult("already processed", order?.Id);
+            }
+
+            await tx.CommitAsync(ct);
+            result = new ApplyResult(outcome, order?.Id);
+            LogApplied(logger, row.Provider, row.EventType, row.Id, order?.OrderNumber, outcome);
+            if (order is null)
+            {
+                LogUnmatched(logger, row.Provider, row.EventType, row.Id);
+            }
+        }
+
+        foreach (var deliveryId in deliveries)
+        {
+            EnqueueDelivery(deliveryId);
+        }
+
+        return result;
+    }
+
+    public async Task<OrderRow?> FindOrderForEventAsync(long inboxId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<InboxRow>(new CommandDefinition(LoadEventSql, new { Id = inboxId }, cancellationToken: ct));
+        return row is null ? null : await FindOrderAsync(connection, null, row, ct);
+    }
+
+    private async Task<string> ApplyToOrderAsync(DbConnection connection, DbTransaction tx, InboxRow e, OrderRow order, List<long> deliveries, CancellationToken ct)
+    {
+        if (e.ProviderOrderRef is not null && order.ProviderOrderRef is not null && e.ProviderOrderRef != order.ProviderOrderRef)
+        {
+            return "ignored: the event names another provider order";
+        }
+
+        switch (e.EventKind)
+        {
+            case PaymentEventKind.Paid:
+                if (e.AmountMinor != order.TotalMinor || !string.Equals(e.Currency, order.Currency, StringComparison.Ordinal))
+                {
+                    LogAmountMismatch(logger, order.OrderNumber, e.Id);
+                    return await MoveAsync(connection, tx, order, OrderStatus.Review, e.ProviderTransactionRef, ct)
+                        ? "review: the paid amount does not match the order"
+                        : $"ignored: amount mismatch on an order that is {order.Status}";
+                }
+
+                if (!await MoveAsync(connection, tx, order, OrderStatus.Paid, e.ProviderTransactionRef, ct))
+                {
+                    return $"ignored: order is {order.Status}";
+                }
+
+                await IssueLicenseAsync(connection, tx, order, ct);
+                var deliveryId = await QueueLicenseMailAsync(connection, tx, order, ct);
+                if (deliveryId is { } id)
+                {
+                    deliveries.Add(id);
+                }
+
+                return "paid: license issued";
+
+            case PaymentEventKind.Pending:
+                await connection.ExecuteAsync(new CommandDefinition(RememberTransactionSql, new { order.Id, TransactionRef = e.ProviderTransactionRef, Now }, tx, cancellationToken: ct));
+                return "pending: waiting for the provider to settle";
+
+            case PaymentEventKind.Failed:
+                return await MoveAsync(connection, tx, order, OrderStatus.Failed, e.ProviderTransactionRef, ct) ? "failed" : $"ignored: order is {order.Status}";
+
+            case PaymentEventKind.Canceled:
+                return await MoveAsync(connection, tx, order, OrderStatus.Canceled, null, ct) ? "canceled" : $"ignored: order is {order.Status}";
+
+            case PaymentEventKind.Refunded:
+                var refundRef = e.ProviderRefundRef ?? e.ProviderEventId;
+                var earlier = await connection.ExecuteScalarAsync<long>(new CommandDefinition(RefundedSoFarSql, new { OrderId = order.Id, RefundRef = refundRef }, tx, cancellationToken: ct));
+                var refunded = earlier + (e.AmountMinor ?? order.TotalMinor);
+                if (refunded < order.TotalMinor)
+                {
+                    return $"partial refund: {Money.Format(refunded, order.Currency)} of {Money.Format(order.TotalMinor, order.Currency)}; license kept";
+                }
+
+                return await EndAsync(connection, tx, order, OrderStatus.Refunded, "refunded", ct);
+
+            case PaymentEventKind.Reversed:
+                return await EndAsync(connection, tx, order, OrderStatus.Reversed, "payment reversed", ct);
+
+            case PaymentEventKind.Approved:
+                return "approved";
+
+            default:
+                return "ignored";
+        }
+    }
+
+    private async Task<string> EndAsync(DbConnection connection, DbTransaction tx, OrderRow order, string status, string reason, CancellationToken ct)
+    {
+        if (!await MoveAsync(connection, tx, order, status, null, ct))
+        {
+            return $"ignored: order is {order.Status}";
+        }
+
+        var revoked = await connection.ExecuteAsync(new CommandDefinition(RevokeLicensesSql, new { OrderId = order.Id, Now, Reason = reason }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(CancelUnsentDeliveriesSql, new { OrderId = order.Id, Reason = reason }, tx, cancellationToken: ct));
+        return $"{status}: {revoked} license(s) revoked";
+    }
+
+    private async Task<bool> MoveAsync(DbConnection connection, DbTransaction tx, OrderRow order, string to, string? transactionRef, CancellationToken ct)
+    {
+        var from = OrderStatus.SourcesOf(to);
+        var moved = await connection.ExecuteAsync(new CommandDefinition(TransitionSql, new { order.Id, To = to, From = from, Now, TransactionRef = transactionRef }, tx, cancellationToken: ct));
+        return moved == 1;
+    }
+
+    // One license per order line; the quantity bought is the number of seats on it.
+    private async Task IssueLicenseAsync(DbConnection connection, DbTransaction tx, OrderRow order, CancellationToken ct)
+    {
+        var license = new LicenseData(LicenseSigner.NewLicenseId(), order.Sku, order.LicenseeName, order.Quantity, order.OrderNumber, DateOnly.FromDateTime(Now));
+        var key = licenseKeys.Signer.Sign(license);
+        await connection.ExecuteAsync(new CommandDefinition(InsertLicenseSql, new
+        {
+            OrderId = order.Id,
+            LineNo = 1,
+            license.LicenseId,
+            LicenseKey = key,
+            licenseKeys.Signer.KeyId,
+            Seats = order.Quantity,
+            Now,
+        }, tx, cancellationToken: ct));
+    }
+
+    private async Task<long?> QueueLicenseMailAsync(DbConnection connection, DbTransaction tx, OrderRow order, CancellationToken ct) =>
+        await connection.ExecuteScalarAsync<long?>(new CommandDefinition(InsertDeliverySql, new
+        {
+            OrderId = order.Id,
+            Kind = DeliveryKinds.License,
+            DedupeKey = $"license:{order.Id}",
+            ToAddress = order.Email,
+            Now,
+        }, tx, cancellationToken: ct));
+
+    private static async Task<OrderRow?> FindOrderAsync(DbConnection connection, DbTransaction? tx, InboxRow e, CancellationToken ct)
+    {
+        if (e.OrderNumber is not null)
+        {
+            var byNumber = await connection.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(FindByNumberSql, new { Number = e.OrderNumber, e.Provider }, tx, cancellationToken: ct));
+            if (byNumber is not null)
+            {
+                return byNumber;
+            }
+        }
+
+        if (e.ProviderOrderRef is not null)
+        {
+            var byRef = await connection.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(FindByOrderRefSql, new { e.Provider, Ref = e.ProviderOrderRef }, tx, cancellationToken: ct));
+            if (byRef is not null)
+            {
+                return byRef;
+            }
+        }
+
+        return e.ProviderTransactionRef is null
+            ? null
+            : await connection.QueryFirstOrDefaultAsync<OrderRow>(new CommandDefinition(FindByTransactionRefSql, new { e.Provider, Ref = e.ProviderTransactionRef }, tx, cancellationToken: ct));
+    }
+
+    private void EnqueueDelivery(long deliveryId)
+    {
+        try
+        {
+            jobs.Enqueue<SendDeliveryJob>(job => job.RunAsync(deliveryId, CancellationToken.None));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogEnqueueFailed(logger, deliveryId, e.GetType().Name);
+        }
+    }
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied {Provider} {EventType} (inbox {InboxId}) to order {OrderNumber}: {Outcome}")]
+    private static partial void LogApplied(ILogger logger, string provider, string eventType, long inboxId, string? orderNumber, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Provider} {EventType} (inbox {InboxId}) matches no order")]
+    private static partial void LogUnmatched(ILogger logger, string provider, string eventType, long inboxId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderNumber}: paid amount in inbox {InboxId} does not match the order; sent to review")]
+    private static partial void LogAmountMismatch(ILogger logger, string orderNumber, long inboxId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} stored but not enqueued ({ErrorType}); the recovery sweep will pick it up")]
+    private static partial void LogEnqueueFailed(ILogger logger, long deliveryId, string errorType);
+}

@@ -1,0 +1,47 @@
+using Hangfire;
+using Hangfire.InMemory;
+
+namespace Orders.Api.Processing;
+
+internal static class ProcessingRegistration
+{
+    public static IServiceCollection AddProcessing(this IServiceCollection services, IConfiguration configuration)
+    {
+        // The storage is this app's own instance (not Hangfire's static JobStorage.Current), so two
+        // hosts in one process (tests) never share a queue. In-memory is enough on the embedded
+        // default: the recovery sweep rebuilds the queue from the database after a restart.
+        services.AddSingleton<JobStorage>(_ => new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) }));
+        services.AddHangfire(config => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+        // Jobs:RunServer=false makes a web-only instance: it stores and enqueues, others process.
+        if (configuration.GetValue("Jobs:RunServer", true))
+        {
+            services.AddHangfireServer(options =>
+            {
+                options.WorkerCount = configuration.GetValue("Jobs:WorkerCount", Math.Min(Environment.ProcessorCount * 5, 20));
+                options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            });
+        }
+
+        services.AddScoped<PaymentEventApplier>();
+        services.AddScoped<ProcessInboxEventJob>();
+        services.AddScoped<RecoverySweepJob>();
+        return services;
+    }
+
+    // After start-up: the sweep runs once at once (whatever the queue lost while we were down) and
+    // then every minute.
+    public static WebApplication StartRecovery(this WebApplication app)
+    {
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            app.Services.GetRequiredService<IRecurringJobManager>()
+                .AddOrUpdate<RecoverySweepJob>(RecoverySweepJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), Cron.Minutely());
+            using var scope = app.Services.CreateScope();
+            scope.ServiceProvider.GetRequiredService<RecoverySweepJob>().SweepAsync(TimeSpan.Zero, app.Lifetime.ApplicationStopping).GetAwaiter().GetResult();
+        });
+        return app;
+    }
+}

@@ -1,0 +1,65 @@
+using Dapper;
+using Hangfire;
+using Orders.Api.Data;
+using Orders.Api.Mail;
+
+namespace Orders.Api.Processing;
+
+// The database remembers every unfinished piece of work; the job queue may forget it (in-memory
+// storage after a restart, a lost job). This sweep, run at start-up and then every minute, enqueues
+// each unprocessed inbox row and each due e-mail again. Running work twice is harmless by design.
+internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs, TimeProvider time, ILogger<RecoverySweepJob> logger)
+{
+    public const string RecurringJobId = "recovery-sweep";
+
+    // Rows younger than this are probably still in the queue; leave them to their own job.
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
+    private const int BatchSize = 500;
+
+    private const string UnprocessedInboxSql = """
+        SELECT id FROM webhook_inbox WHERE processed_at IS NULL AND received_at <= @Before ORDER BY id LIMIT @Limit
+        """;
+
+    private const string DueDeliveriesSql = """
+        SELECT id FROM deliveries
+        WHERE (status = 'pending' AND next_attempt_at <= @Now AND created_at <= @Before)
+           OR (status = 'sending' AND claimed_until < @Now)
+        ORDER BY id LIMIT @Limit
+        """;
+
+    [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(60)]
+    public Task RunAsync(CancellationToken cancellationToken) => SweepAsync(Grace, cancellationToken);
+
+    public async Task<(int Events, int Deliveries)> SweepAsync(TimeSpan grace, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var args = new { Now = now, Before = now - grace, Limit = BatchSize };
+        IReadOnlyList<long> events, deliveries;
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            events = [.. await connection.QueryAsync<long>(new CommandDefinition(UnprocessedInboxSql, args, cancellationToken: ct))];
+            deliveries = [.. await connection.QueryAsync<long>(new CommandDefinition(DueDeliveriesSql, args, cancellationToken: ct))];
+        }
+
+        foreach (var id in events)
+        {
+            jobs.Enqueue<ProcessInboxEventJob>(job => job.RunAsync(id, CancellationToken.None));
+        }
+
+        foreach (var id in deliveries)
+        {
+            jobs.Enqueue<SendDeliveryJob>(job => job.RunAsync(id, CancellationToken.None));
+        }
+
+        if (events.Count + deliveries.Count > 0)
+        {
+            LogRecovered(logger, events.Count, deliveries.Count);
+        }
+
+        return (events.Count, deliveries.Count);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recovery sweep re-enqueued {Events} inbox event(s) and {Deliveries} delivery(ies)")]
+    private static partial void LogRecovered(ILogger logger, int events, int deliveries);
+}

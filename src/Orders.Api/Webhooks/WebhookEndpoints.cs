@@ -1,0 +1,158 @@
+using System.Data.Common;
+using System.Text.Json;
+using Hangfire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Orders.Api.Data;
+using Orders.Api.Payments;
+using Orders.Api.Payments.PayPal;
+using Orders.Api.Processing;
+
+namespace Orders.Api.Webhooks;
+
+// verify → store in the inbox → enqueue a job with the inbox id → 200. Nothing is parsed before it
+// is verified, and 200 is only said once the event is durably stored (ARCHITECTURE principle 2).
+internal static partial class WebhookEndpoints
+{
+    public const int MaxBodyBytes = 256 * 1024;
+
+    public static IServiceCollection AddWebhooks(this IServiceCollection services)
+    {
+        services.AddSingleton<Inbox>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/webhooks").WithTags("Webhooks").DisableAntiforgery();
+        group.MapPost("/paypal", ReceivePayPal)
+            .WithName("ReceivePayPalWebhook")
+            .Accepts<JsonElement>("application/json");
+        return app;
+    }
+
+    internal static async Task<Results<Ok<WebhookAck>, ProblemHttpResult>> ReceivePayPal(
+        HttpRequest request,
+        PayPalWebhookVerifier verifier,
+        Inbox inbox,
+        IBackgroundJobClient jobs,
+        ILoggerFactory loggerFactory,
+        CancellationToken ct)
+    {
+        var logger = loggerFactory.CreateLogger("Orders.Webhooks.PayPal");
+        var body = await ReadBodyAsync(request, ct);
+        if (body is null)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"Webhook bodies are limited to {MaxBodyBytes} bytes.");
+        }
+
+        var verification = await verifier.VerifyAsync(request.Headers, body, ct);
+        if (verification.Verdict != WebhookVerdict.Valid)
+        {
+            LogRejected(logger, "paypal", verification.Verdict.ToString(), verification.Reason);
+            return verification.Verdict switch
+            {
+                WebhookVerdict.Malformed => Problem(StatusCodes.Status400BadRequest, "Malformed webhook", verification.Reason),
+                WebhookVerdict.Unavailable => Problem(StatusCodes.Status503ServiceUnavailable, "Cannot verify now", verification.Reason),
+                _ => Problem(StatusCodes.Status401Unauthorized, "Webhook signature rejected", verification.Reason),
+            };
+        }
+
+        PaymentEvent paymentEvent;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            paymentEvent = PayPalEvents.FromWebhook(document.RootElement);
+        }
+        catch (Exception e) when (e is JsonException or PayPalEventException or InvalidOperationException)
+        {
+            LogRejected(logger, "paypal", "Unparseable", e is PayPalEventException ? e.Message : "invalid JSON");
+            return Problem(StatusCodes.Status400BadRequest, "Unreadable event", "The event is not a PayPal webhook event this service understands.");
+        }
+
+        return await StoreAndEnqueueAsync(paymentEvent, inbox, jobs, logger, ct);
+    }
+
+    internal static async Task<Results<Ok<WebhookAck>, ProblemHttpResult>> StoreAndEnqueueAsync(
+        PaymentEvent paymentEvent, Inbox inbox, IBackgroundJobClient jobs, ILogger logger, CancellationToken ct)
+    {
+        StoredEvent stored;
+        try
+        {
+            stored = await inbox.StoreAsync(paymentEvent, ct);
+        }
+        catch (CardDataRefusedException)
+        {
+            LogRejected(logger, paymentEvent.Provider, "CardData", "a field looked like a card number");
+            return Problem(StatusCodes.Status422UnprocessableEntity, "Refused", "The event carries a value that looks like a card number.");
+        }
+        catch (DbException e) when (!Db.IsUniqueViolation(e))
+        {
+            LogStorageDown(logger, paymentEvent.Provider, e.GetType().Name);
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Storage unavailable", "The event was not stored; please retry.");
+        }
+
+        if (stored.Duplicate)
+        {
+            LogDuplicate(logger, paymentEvent.Provider, paymentEvent.EventId, stored.InboxId);
+            return TypedResults.Ok(new WebhookAck(stored.InboxId, Duplicate: true));
+        }
+
+        LogStored(logger, paymentEvent.Provider, paymentEvent.EventType, paymentEvent.EventId, stored.InboxId);
+        try
+        {
+            jobs.Enqueue<ProcessInboxEventJob>(job => job.RunAsync(stored.InboxId, CancellationToken.None));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Stored is what counts: the recovery sweep enqueues every unprocessed inbox row.
+            LogEnqueueFailed(logger, stored.InboxId, e.GetType().Name);
+        }
+
+        return TypedResults.Ok(new WebhookAck(stored.InboxId, Duplicate: false));
+    }
+
+    // Reads the raw bytes exactly as sent (signatures are over them), refusing oversized bodies.
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(new ProblemDetails { Status = status, Title = title, Detail = detail });
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Provider} webhook: {Verdict} ({Reason})")]
+    private static partial void LogRejected(ILogger logger, string provider, string verdict, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stored {Provider} event {EventType} {EventId} as inbox {InboxId}")]
+    private static partial void LogStored(ILogger logger, string provider, string eventType, string eventId, long inboxId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Duplicate {Provider} event {EventId} (inbox {InboxId}) acknowledged again")]
+    private static partial void LogDuplicate(ILogger logger, string provider, string eventId, long inboxId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store {Provider} webhook: storage failed with {ErrorType}; answered 503")]
+    private static partial void LogStorageDown(ILogger logger, string provider, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox {InboxId} stored but not enqueued ({ErrorType}); the recovery sweep will pick it up")]
+    private static partial void LogEnqueueFailed(ILogger logger, long inboxId, string errorType);
+}
+
+internal sealed record WebhookAck(long InboxId, bool Duplicate);

@@ -1,0 +1,84 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orders.Api.Data;
+
+namespace Orders.Tests.Infrastructure;
+
+// One running service per test: its own data directory (SQLite file, keys, outbox), the real
+// migrations, the in-process PayPal sandbox, real Kestrel on a loopback port (so the sandbox's
+// webhooks are real HTTP), a shiftable clock and captured logs.
+public sealed class OrdersApp : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> settings;
+
+    public OrdersApp(string? dataDirectory = null, Dictionary<string, string?>? settings = null)
+    {
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "orders-tests", Guid.NewGuid().ToString("N"));
+        this.settings = settings ?? [];
+        UseKestrel(0);
+    }
+
+    public string DataDirectory { get; }
+
+    public TestClock Clock { get; } = new();
+
+    public LogCapture Logs { get; } = new();
+
+    public string DatabasePath => Path.Combine(DataDirectory, "orders.db");
+
+    public string OutboxDirectory => Path.Combine(DataDirectory, "outbox");
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("Storage:DataDirectory", DataDirectory);
+        builder.UseSetting("Jobs:WorkerCount", "4");
+        // Compressed retry schedule so a refused delivery is retried within a test's patience.
+        builder.UseSetting("Sandbox:PayPal:RetryDelaysSeconds:0", "1");
+        builder.UseSetting("Sandbox:PayPal:RetryDelaysSeconds:1", "1");
+        builder.UseSetting("Sandbox:PayPal:RetryDelaysSeconds:2", "2");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging =>
+        {
+            logging.AddProvider(Logs);
+            logging.SetMinimumLevel(LogLevel.Debug);
+        });
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+
+    public HttpClient Http()
+    {
+        StartServer();
+        return CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+    }
+
+    public T Service<T>() where T : notnull
+    {
+        StartServer();
+        return Services.GetRequiredService<T>();
+    }
+
+    internal Db Db => Service<Db>();
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+}
+
+public static class HttpJson
+{
+    public static async Task<T> ReadAsync<T>(this HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<T>(OrdersApp.Json))!;
+}

@@ -1,0 +1,146 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Orders.Api.Payments.PayPal;
+using Orders.Sandbox;
+
+namespace Orders.Tests.Infrastructure;
+
+public sealed record CheckoutDto(string OrderNumber, string Status, string RedirectUrl, string StatusUrl)
+{
+    public string PayPalOrderId => System.Web.HttpUtility.ParseQueryString(new Uri(RedirectUrl).Query)["token"]!;
+
+    public string Token => System.Web.HttpUtility.ParseQueryString(new Uri("http://x" + StatusUrl).Query)["token"]!;
+}
+
+public sealed record LicenseDto(string Key, int Seats, string Status);
+
+public sealed record OrderDto(string OrderNumber, string Status, string Sku, string ProductName, int Quantity, long TotalMinor, string Currency,
+    DateTime CreatedAt, DateTime? PaidAt, List<LicenseDto> Licenses);
+
+// What a customer and PayPal do, spoken over HTTP against the running service and its sandbox.
+public sealed class Shop(OrdersApp app)
+{
+    public HttpClient Http { get; } = app.Http();
+
+    public async Task<HttpResponseMessage> PostCheckoutAsync(object body, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/checkout") { Content = JsonContent.Create(body) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    public async Task<CheckoutDto> CheckoutAsync(string sku = "PHOTOSHRINK-PRO", int quantity = 1, string email = "ada@example.com", string licenseeName = "Ada Lovelace")
+    {
+        using var response = await PostCheckoutAsync(new { sku, quantity, email, licenseeName, provider = "paypal" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await response.ReadAsync<CheckoutDto>();
+    }
+
+    // What the sandbox's Pay button does, without a browser: approval plus the APPROVED webhook.
+    public async Task<Uri> ApproveAsync(CheckoutDto checkout, string? captureStatus = null)
+    {
+        var query = captureStatus is null ? "" : $"?captureStatus={captureStatus}";
+        using var response = await Http.PostAsync($"/sandbox/paypal/orders/{checkout.PayPalOrderId}/approve{query}", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.ReadAsync<JsonElement>();
+        return new Uri(body.GetProperty("returnUrl").GetString()!);
+    }
+
+    public async Task<OrderDto?> OrderAsync(CheckoutDto checkout)
+    {
+        using var response = await Http.GetAsync($"/api/orders/{checkout.OrderNumber}?token={Uri.EscapeDataString(checkout.Token)}");
+        return response.StatusCode == HttpStatusCode.OK ? await response.ReadAsync<OrderDto>() : null;
+    }
+
+    public Task<OrderDto?> WaitForStatusAsync(CheckoutDto checkout, string status, TimeSpan? timeout = null) =>
+        Eventually.GetAsync(() => OrderAsync(checkout), o => o?.Status == status, timeout, $"order {checkout.OrderNumber} to be {status}");
+
+    public async Task<string[]> WaitForMailsAsync(string orderNumber, int count = 1)
+    {
+        var files = await Eventually.GetAsync(
+            () => Task.FromResult(Directory.Exists(app.OutboxDirectory)
+                ? Directory.GetFiles(app.OutboxDirectory, "*.eml").Where(f => f.Contains(orderNumber, StringComparison.Ordinal)).ToArray()
+                : []),
+            f => f.Length >= count, what: $"{count} e-mail(s) for {orderNumber}");
+        return files;
+    }
+
+    public async Task<HttpResponseMessage> PostWebhookAsync(byte[] body, IReadOnlyDictionary<string, string> headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/paypal") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    // Signs exactly as PayPal does, with the sandbox's certificate and the configured webhook id.
+    public Task<HttpResponseMessage> PostSignedWebhookAsync(JsonNode paypalEvent) => PostSignedWebhookAsync(Encoding.UTF8.GetBytes(paypalEvent.ToJsonString()));
+
+    public Task<HttpResponseMessage> PostSignedWebhookAsync(byte[] body) => PostWebhookAsync(body, Sign(body));
+
+    public IReadOnlyDictionary<string, string> Sign(byte[] body) =>
+        app.Service<PayPalWebhookSigner>().Sign(body, app.Service<PayPalSettings>().WebhookId);
+
+    public async Task<long> CountAsync(string sql, object? args = null)
+    {
+        await using var connection = await app.Db.OpenAsync(CancellationToken.None);
+        return await connection.ExecuteScalarAsync<long>(sql, args);
+    }
+}
+
+// PayPal-shaped webhook events for scenarios the sandbox would not produce on its own.
+public static class PayPalEventsFactory
+{
+    public static JsonObject CaptureEvent(string eventType, string orderNumber, string payPalOrderId, string captureId, string value, string currency = "USD") => new()
+    {
+        ["id"] = "WH-" + Guid.NewGuid().ToString("N")[..17].ToUpperInvariant(),
+        ["create_time"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+        ["resource_type"] = "capture",
+        ["event_version"] = "1.0",
+        ["resource_version"] = "2.0",
+        ["event_type"] = eventType,
+        ["summary"] = "Payment captured",
+        ["resource"] = new JsonObject
+        {
+            ["id"] = captureId,
+            ["status"] = eventType == "PAYMENT.CAPTURE.COMPLETED" ? "COMPLETED" : "PENDING",
+            ["amount"] = new JsonObject { ["currency_code"] = currency, ["value"] = value },
+            ["final_capture"] = true,
+            ["custom_id"] = orderNumber,
+            ["invoice_id"] = orderNumber,
+            ["supplementary_data"] = new JsonObject { ["related_ids"] = new JsonObject { ["order_id"] = payPalOrderId } },
+        },
+    };
+
+    public static JsonObject RefundEvent(string orderNumber, string captureId, string refundId, string value, string currency = "USD") => new()
+    {
+        ["id"] = "WH-" + Guid.NewGuid().ToString("N")[..17].ToUpperInvariant(),
+        ["create_time"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+        ["resource_type"] = "refund",
+        ["event_version"] = "1.0",
+        ["resource_version"] = "2.0",
+        ["event_type"] = "PAYMENT.CAPTURE.REFUNDED",
+        ["summary"] = "A payment was refunded",
+        ["resource"] = new JsonObject
+        {
+            ["id"] = refundId,
+            ["status"] = "COMPLETED",
+            ["amount"] = new JsonObject { ["currency_code"] = currency, ["value"] = value },
+            ["custom_id"] = orderNumber,
+            ["invoice_id"] = orderNumber,
+            ["links"] = new JsonArray(new JsonObject { ["rel"] = "up", ["method"] = "GET", ["href"] = $"https://api-m.sandbox.paypal.com/v2/payments/captures/{captureId}" }),
+        },
+    };
+}

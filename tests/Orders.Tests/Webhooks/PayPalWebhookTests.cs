@@ -1,0 +1,168 @@
+using System.Net;
+using System.Text;
+using Orders.Tests.Infrastructure;
+
+namespace Orders.Tests.Webhooks;
+
+public sealed class PayPalWebhookTests : IAsyncLifetime
+{
+    private readonly OrdersApp app = new();
+    private Shop shop = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        shop = new Shop(app);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => app.DisposeAsync();
+
+    [Fact]
+    public async Task SameWebhookDeliveredThreeTimesConcurrentlyIssuesOneLicense()
+    {
+        var checkout = await shop.CheckoutAsync();
+        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000001", "49.00").ToJsonString());
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => shop.PostSignedWebhookAsync(body)));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+
+        var order = await shop.WaitForStatusAsync(checkout, "paid");
+        await shop.WaitForMailsAsync(checkout.OrderNumber);
+        await Task.Delay(1000);
+        Assert.Single(order!.Licenses);
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM licenses"));
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM deliveries"));
+        Assert.Single(await shop.WaitForMailsAsync(checkout.OrderNumber));
+    }
+
+    [Fact]
+    public async Task WebhookWithForgedSignatureIsRejectedAndStoresNothing()
+    {
+        var checkout = await shop.CheckoutAsync();
+        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000002", "49.00").ToJsonString());
+        var headers = new Dictionary<string, string>(shop.Sign(body))
+        {
+            ["PAYPAL-TRANSMISSION-SIG"] = Convert.ToBase64String(new byte[256]),
+        };
+
+        using var response = await shop.PostWebhookAsync(body, headers);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await AssertNothingStoredAsync(checkout);
+    }
+
+    [Fact]
+    public async Task WebhookWithTamperedBodyIsRejectedAndStoresNothing()
+    {
+        var checkout = await shop.CheckoutAsync();
+        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000003", "1.00").ToJsonString());
+        var headers = shop.Sign(body);
+        var tampered = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace("\"1.00\"", "\"49.00\"", StringComparison.Ordinal));
+
+        using var response = await shop.PostWebhookAsync(tampered, headers);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        await AssertNothingStoredAsync(checkout);
+    }
+
+    [Fact]
+    public async Task WebhookSignedWithACertificateFromAForeignHostIsRejected()
+    {
+        var checkout = await shop.CheckoutAsync();
+        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000004", "49.00").ToJsonString());
+        foreach (var foreign in new[] { "https://evil.example.com/v1/notifications/certs/CERT-1", "https://paypal.com.evil.example/cert", "http://api.paypal.com/v1/notifications/certs/CERT-1", "http://127.0.0.2:1/cert" })
+        {
+            var headers = new Dictionary<string, string>(shop.Sign(body)) { ["PAYPAL-CERT-URL"] = foreign };
+            using var response = await shop.PostWebhookAsync(body, headers);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        await AssertNothingStoredAsync(checkout);
+    }
+
+    [Fact]
+    public async Task WebhookWithoutSignatureHeadersOrWithBrokenJsonGets400()
+    {
+        var checkout = await shop.CheckoutAsync();
+        using var unsigned = await shop.PostWebhookAsync("{}"u8.ToArray(), new Dictionary<string, string>());
+        Assert.Equal(HttpStatusCode.BadRequest, unsigned.StatusCode);
+
+        var broken = "{\"id\": \"WH-1\", \"event_type\": "u8.ToArray();
+        using var unparseable = await shop.PostSignedWebhookAsync(broken);
+        Assert.Equal(HttpStatusCode.BadRequest, unparseable.StatusCode);
+        await AssertNothingStoredAsync(checkout);
+    }
+
+    [Fact]
+    public async Task OversizedWebhookGets413()
+    {
+        var body = new byte[300 * 1024];
+        Array.Fill(body, (byte)' ');
+        using var response = await shop.PostSignedWebhookAsync(body);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
+    }
+
+    [Fact]
+    public async Task PaymentThatDoesNotMatchTheOrderGoesToReviewWithoutALicense()
+    {
+        var checkout = await shop.CheckoutAsync(); // 49.00 USD
+        using var response = await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000005", "4.90"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var order = await shop.WaitForStatusAsync(checkout, "review");
+        Assert.Empty(order!.Licenses);
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM deliveries"));
+    }
+
+    [Fact]
+    public async Task PaymentInAnotherCurrencyGoesToReview()
+    {
+        var checkout = await shop.CheckoutAsync();
+        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000006", "49.00", "EUR"))).Dispose();
+        var order = await shop.WaitForStatusAsync(checkout, "review");
+        Assert.Empty(order!.Licenses);
+    }
+
+    [Fact]
+    public async Task RefundThatArrivesBeforeTheCompletionStillEndsRefundedWithoutAnActiveLicense()
+    {
+        var checkout = await shop.CheckoutAsync();
+        const string captureId = "CAPTURE00000000007";
+        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.RefundEvent(checkout.OrderNumber, captureId, "REFUND00000000007", "49.00"))).Dispose();
+        await shop.WaitForStatusAsync(checkout, "refunded");
+
+        using var completed = await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, captureId, "49.00"));
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+        await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"), n => n == 0);
+
+        var order = await shop.OrderAsync(checkout);
+        Assert.Equal("refunded", order!.Status);
+        Assert.DoesNotContain(order.Licenses, l => l.Status == "active");
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'sending', 'sent')"));
+    }
+
+    [Fact]
+    public async Task PendingCaptureDoesNotDeliverUntilItCompletes()
+    {
+        var checkout = await shop.CheckoutAsync();
+        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.PENDING", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000008", "49.00"))).Dispose();
+        await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NOT NULL"), n => n == 1);
+        var pending = await shop.OrderAsync(checkout);
+        Assert.Equal("pending", pending!.Status);
+        Assert.Empty(pending.Licenses);
+
+        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000008", "49.00"))).Dispose();
+        var paid = await shop.WaitForStatusAsync(checkout, "paid");
+        Assert.Single(paid!.Licenses);
+    }
+
+    private async Task AssertNothingStoredAsync(CheckoutDto checkout)
+    {
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM licenses"));
+        Assert.Equal("pending", (await shop.OrderAsync(checkout))!.Status);
+    }
+}

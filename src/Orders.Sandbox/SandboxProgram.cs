@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orders.Sandbox.PayPal;
+
+namespace Orders.Sandbox;
+
+// The sandbox on its own: dotnet run --project src/Orders.Sandbox
+//   [--urls=http://127.0.0.1:5090] [--Sandbox:PayPal:WebhookUrl=http://127.0.0.1:5080/webhooks/paypal]
+internal static class SandboxProgram
+{
+    private const string DefaultUrl = "http://127.0.0.1:5090";
+
+    public static async Task<int> Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.HttpPortsKey])
+            && string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.HttpsPortsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+        // What a template appsettings.json would say (this project must not have one): no per-request noise.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.AddPayPalSandbox(builder.Configuration.GetSection("Sandbox:PayPal"));
+
+        var app = builder.Build();
+        try
+        {
+            app.MapPayPalSandbox();
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 1;
+        }
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var urls = app.Services.GetRequiredService<PayPalSandboxUrls>();
+            Console.WriteLine($"PayPal sandbox base URL: {urls.ApiBase}");
+            Console.WriteLine($"Webhook target:          {urls.WebhookTarget ?? "(none: set --Sandbox:PayPal:WebhookUrl=...)"}");
+        });
+        await app.RunAsync();
+        return 0;
+    }
+}

@@ -33,6 +33,7 @@ app.UseStatusCodePages();
 app.UseAntiforgery();
 
 app.MigrateDatabase();
+app.ReportStartup();
 
 app.MapStorefront();
 app.MapCatalog();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Orders.Api.Catalog;
 using Orders.Api.Checkout;
 using Orders.Api.Data;
+using Orders.Api.Hosting;
 using Orders.Api.Orders;
 using Orders.Api.Payments;
 using Orders.Api.Payments.PayPal;
@@ -45,7 +46,7 @@ internal static class StorefrontPages
         return product is null ? TypedResults.NotFound() : FormPage(context, product, providers, antiforgery, new BuyFormFields(null, null, 1, PayPalProvider.ProviderName), null, 200);
     }
 
-    private static async Task<Results<RedirectHttpResult, ContentHttpResult, NotFound>> Buy(
+    private static async Task<Results<SeeOtherResult, ContentHttpResult, NotFound>> Buy(
         string sku, [FromForm] BuyFormFields form, HttpContext context, ProductCatalog catalog, PaymentProviders providers,
         IAntiforgery antiforgery, CheckoutService checkout, CancellationToken ct)
     {
@@ -59,7 +60,7 @@ internal static class StorefrontPages
         var outcome = await checkout.StartAsync(request, idempotencyKey: null, BaseUri.Of(context), ct);
         return outcome switch
         {
-            CheckoutOutcome.Created created => TypedResults.Redirect(created.Response.RedirectUrl, permanent: false, preserveMethod: false),
+            CheckoutOutcome.Created created => new SeeOtherResult(created.Response.RedirectUrl),
             CheckoutOutcome.Invalid invalid => FormPage(context, product, providers, antiforgery, form, invalid.Errors, 400),
             CheckoutOutcome.ProviderFailed failed => Page("Payment unavailable", $"""
                 <h1>Payment unavailable</h1>

@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -56,11 +58,19 @@ public sealed class OrdersApp : WebApplicationFactory<Program>
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 
-    public HttpClient Http()
+    public Uri ServerAddress
     {
-        StartServer();
-        return CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        get
+        {
+            StartServer();
+            var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        }
     }
+
+    // A plain HttpClient over a real socket: redirects are the test's to follow.
+    public HttpClient Http() =>
+        new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = ServerAddress, Timeout = TimeSpan.FromSeconds(60) };
 
     public T Service<T>() where T : notnull
     {

@@ -72,7 +72,8 @@ public sealed class PurchasePathTests : IAsyncLifetime
         var order = await shop.WaitForStatusAsync(checkout, "paid");
         Assert.Single(order!.Licenses);
         Assert.Single(await shop.WaitForMailsAsync(checkout.OrderNumber));
-        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"));
+        await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"), n => n == 0, what: "every event processed");
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM licenses"));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orders.Api.Data;
+using Orders.Api.Hosting;
 using Orders.Api.Orders;
 using Orders.Api.Payments;
 using Orders.Api.Processing;
@@ -22,7 +23,7 @@ internal static partial class PayPalReturnEndpoints
         return app;
     }
 
-    internal static async Task<Results<RedirectHttpResult, ProblemHttpResult>> Return(
+    internal static async Task<Results<SeeOtherResult, ProblemHttpResult>> Return(
         string? token, string? st, Db db, PayPalProvider paypal, Inbox inbox, PaymentEventApplier applier, ILoggerFactory loggers, CancellationToken ct)
     {
         var order = await FindAsync(db, token, st, ct);
@@ -48,12 +49,10 @@ internal static partial class PayPalReturnEndpoints
             }
         }
 
-        return TypedResults.Redirect(StatusTokens.StatusPath(order.OrderNumber, st!), permanent: false, preserveMethod: false) is var r
-            ? SeeOther(r.Url)
-            : throw new InvalidOperationException();
+        return new SeeOtherResult(StatusTokens.StatusPath(order.OrderNumber, st!));
     }
 
-    internal static async Task<Results<RedirectHttpResult, ProblemHttpResult>> Cancel(
+    internal static async Task<Results<SeeOtherResult, ProblemHttpResult>> Cancel(
         string? token, string? st, Db db, Inbox inbox, PaymentEventApplier applier, CancellationToken ct)
     {
         var order = await FindAsync(db, token, st, ct);
@@ -66,7 +65,7 @@ internal static partial class PayPalReturnEndpoints
             PaymentEventKind.Canceled, order.OrderNumber, order.ProviderOrderRef, null, null, null, null);
         var stored = await inbox.StoreAsync(canceled, ct);
         await applier.ApplyAsync(stored.InboxId, ct);
-        return SeeOther(StatusTokens.StatusPath(order.OrderNumber, st!));
+        return new SeeOtherResult(StatusTokens.StatusPath(order.OrderNumber, st!));
     }
 
     private static async Task<OrderRow?> FindAsync(Db db, string? payPalOrderId, string? statusToken, CancellationToken ct)
@@ -80,9 +79,6 @@ internal static partial class PayPalReturnEndpoints
         var order = await connection.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(FindSql, new { Ref = payPalOrderId }, cancellationToken: ct));
         return order is not null && StatusTokens.Matches(statusToken, order.StatusTokenHash) ? order : null;
     }
-
-    // 303: the browser follows with a GET, whatever brought it here.
-    private static RedirectHttpResult SeeOther(string url) => TypedResults.Redirect(url, permanent: false, preserveMethod: false);
 
     private static ProblemHttpResult NotFound() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Order not found", detail: "No order matches this link.");

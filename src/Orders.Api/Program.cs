@@ -12,10 +12,9 @@ using Orders.Api.Processing;
 using Orders.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.RefuseUnsafeProductionSettings();
 
-builder.Services.AddErrorHandling();
-builder.Services.AddAntiforgery();
-builder.Services.AddHosting(builder.Configuration);
+builder.AddHosting();
 builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddCatalog(builder.Configuration);
 builder.Services.AddOrders(builder.Configuration);
@@ -28,10 +27,7 @@ builder.Services.AddMail(builder.Configuration);
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseAntiforgery();
-
+app.UseHosting();
 app.MigrateDatabase();
 app.ReportStartup();
 
@@ -42,6 +38,7 @@ app.MapPayPalReturn();
 app.MapOrders();
 app.MapLicenses();
 app.MapWebhooks();
+app.MapOperations();
 app.MapPaymentSandbox();
 
 app.StartRecovery();

@@ -4,6 +4,7 @@ using System.Text;
 using Dapper;
 using Orders.Api.Catalog;
 using Orders.Api.Data;
+using Orders.Api.Hosting;
 using Orders.Api.Orders;
 using Orders.Api.Payments;
 
@@ -28,6 +29,7 @@ internal sealed partial class CheckoutService(
     ProductCatalog catalog,
     PaymentProviders providers,
     StatusTokens statusTokens,
+    OrdersMetrics metrics,
     TimeProvider time,
     ILogger<CheckoutService> logger)
 {
@@ -120,6 +122,7 @@ internal sealed partial class CheckoutService(
         }
 
         LogStarted(logger, orderNumber, provider.Name, product.Sku, quantity);
+        metrics.CheckoutStarted(provider.Name);
         return new CheckoutOutcome.Created(new CheckoutResponse(orderNumber, OrderStatus.Pending, started.RedirectUrl.AbsoluteUri, statusUrl.PathAndQuery), Replayed: false);
     }
 

@@ -22,4 +22,5 @@ internal sealed class DatabaseOptions
 internal enum DatabaseProvider
 {
     Sqlite,
+    SqlServer,
 }

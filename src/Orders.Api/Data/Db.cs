@@ -1,17 +1,38 @@
 using System.Data.Common;
+using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Orders.Api.Data;
 
-// Hands out open connections. Each connection is set up for durability: an acknowledged webhook
-// must survive a power cut, so SQLite runs in WAL mode with synchronous=FULL.
+// Hands out open connections to the orders database, SQLite (embedded default) or SQL Server.
+// SQLite connections are set up for durability: an acknowledged webhook must survive a power cut,
+// so the file runs in WAL mode with synchronous=FULL.
 internal sealed class Db(IOptions<DatabaseOptions> options)
 {
     private readonly string connectionString = options.Value.ConnectionString;
 
+    public DatabaseProvider Provider { get; } = options.Value.Provider;
+
+    public string Pick(Dialect statement) => Provider == DatabaseProvider.SqlServer ? statement.SqlServer : statement.Sqlite;
+
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        if (Provider == DatabaseProvider.SqlServer)
+        {
+            var sqlServer = new SqlConnection(connectionString);
+            try
+            {
+                await sqlServer.OpenAsync(cancellationToken);
+                return sqlServer;
+            }
+            catch
+            {
+                await sqlServer.DisposeAsync();
+                throw;
+            }
+        }
+
         var connection = new SqliteConnection(connectionString);
         try
         {
@@ -28,6 +49,10 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
         }
     }
 
-    public static bool IsUniqueViolation(DbException exception) =>
-        exception is SqliteException { SqliteErrorCode: 19 /* SQLITE_CONSTRAINT */, SqliteExtendedErrorCode: 2067 or 1555 };
+    public static bool IsUniqueViolation(DbException exception) => exception switch
+    {
+        SqliteException { SqliteErrorCode: 19 /* SQLITE_CONSTRAINT */, SqliteExtendedErrorCode: 2067 or 1555 } => true,
+        SqlException sql => sql.Number is 2627 or 2601, // unique constraint / unique index
+        _ => false,
+    };
 }

@@ -4,8 +4,8 @@ using Dapper;
 
 namespace Orders.Api.Data;
 
-// All stored times are UTC. SQLite keeps them as ISO-8601 text; this handler makes Dapper read them
-// back as UTC DateTime values instead of guessing the kind.
+// All stored times are UTC. SQLite keeps them as ISO-8601 text (which sorts correctly), SQL Server as
+// datetime2; this handler writes both and reads them back as UTC DateTime values.
 internal sealed class UtcDateTimeHandler : SqlMapper.TypeHandler<DateTime>
 {
     public static void Register()
@@ -17,9 +17,16 @@ internal sealed class UtcDateTimeHandler : SqlMapper.TypeHandler<DateTime>
 
     public override void SetValue(IDbDataParameter parameter, DateTime value)
     {
+        var utc = value.Kind == DateTimeKind.Utc ? value : DateTime.SpecifyKind(value.ToUniversalTime(), DateTimeKind.Utc);
+        if (parameter is Microsoft.Data.SqlClient.SqlParameter)
+        {
+            parameter.DbType = DbType.DateTime2;
+            parameter.Value = utc;
+            return;
+        }
+
         parameter.DbType = DbType.String;
-        parameter.Value = DateTime.SpecifyKind(value.ToUniversalTime(), DateTimeKind.Utc)
-            .ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        parameter.Value = utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
     }
 
     public override DateTime Parse(object value) => value switch

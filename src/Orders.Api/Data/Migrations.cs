@@ -1,42 +1,97 @@
 using DbUp;
+using DbUp.Engine;
 using DbUp.Engine.Output;
+using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Orders.Api.Data;
 
-// Applies the numbered scripts under /sql (embedded into this assembly) before the service takes traffic.
+// Applies the numbered scripts under /sql/{provider} (embedded into this assembly) before the service
+// takes traffic. On SQL Server several instances may start at once: an application lock makes them
+// take turns, so each script runs exactly once.
 internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILogger<Migrations> logger)
 {
+    private const string SqlServerLockResource = "orders-schema-migrations";
+
     public void Apply()
     {
-        var connectionString = options.Value.ConnectionString;
-        EnableWriteAheadLog(connectionString);
+        var o = options.Value;
+        if (o.Provider == DatabaseProvider.SqlServer)
+        {
+            ApplySqlServer(o.ConnectionString);
+        }
+        else
+        {
+            ApplySqlite(o.ConnectionString);
+        }
+    }
 
-        var upgrader = DeployChanges.To
-            .SqliteDatabase(connectionString)
-            .WithScriptsEmbeddedInAssembly(typeof(Migrations).Assembly, name => name.Contains(".Migrations.sqlite.", StringComparison.Ordinal))
+    public IReadOnlyList<string> PendingScripts()
+    {
+        var o = options.Value;
+        return [.. Upgrader(o).GetScriptsToExecute().Select(s => s.Name)];
+    }
+
+    private void ApplySqlite(string connectionString)
+    {
+        // WAL is a property of the database file, so it is set once here rather than per connection.
+        using (var connection = new SqliteConnection(connectionString))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode = WAL;";
+            command.ExecuteNonQuery();
+        }
+
+        Run(Upgrader(options.Value));
+    }
+
+    private void ApplySqlServer(string connectionString)
+    {
+        EnsureDatabase.For.SqlDatabase(connectionString, new DbUpLog(logger));
+
+        // Held on its own connection for the whole upgrade; released when that connection closes,
+        // even if this process dies.
+        using var lockConnection = new SqlConnection(connectionString);
+        lockConnection.Open();
+        using (var acquire = lockConnection.CreateCommand())
+        {
+            acquire.CommandText = "DECLARE @result int; EXEC @result = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 120000; SELECT @result;";
+            acquire.Parameters.AddWithValue("@resource", SqlServerLockResource);
+            acquire.CommandTimeout = 130;
+            var result = Convert.ToInt32(acquire.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            if (result < 0)
+            {
+                throw new InvalidOperationException($"Could not take the schema migration lock (sp_getapplock returned {result}); another instance may be stuck migrating.");
+            }
+        }
+
+        Run(Upgrader(options.Value));
+    }
+
+    private UpgradeEngine Upgrader(DatabaseOptions o)
+    {
+        var folder = o.Provider == DatabaseProvider.SqlServer ? ".Migrations.sqlserver." : ".Migrations.sqlite.";
+        var builder = o.Provider == DatabaseProvider.SqlServer
+            ? DeployChanges.To.SqlDatabase(o.ConnectionString)
+            : DeployChanges.To.SqliteDatabase(o.ConnectionString);
+        return builder
+            .WithScriptsEmbeddedInAssembly(typeof(Migrations).Assembly, name => name.Contains(folder, StringComparison.Ordinal))
             .WithTransactionPerScript()
             .LogTo(new DbUpLog(logger))
             .Build();
+    }
 
+    private static void Run(UpgradeEngine upgrader)
+    {
         var result = upgrader.PerformUpgrade();
         if (!result.Successful)
         {
             throw new InvalidOperationException(
-                $"Database migration failed in script '{result.ErrorScript?.Name}'. Check ConnectionStrings:Orders and the file's permissions.",
+                $"Database migration failed in script '{result.ErrorScript?.Name}'. Check ConnectionStrings:Orders and the database's permissions.",
                 result.Error);
         }
-    }
-
-    // WAL is a property of the database file, so it is set once here rather than per connection.
-    private static void EnableWriteAheadLog(string connectionString)
-    {
-        using var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode = WAL;";
-        command.ExecuteNonQuery();
     }
 
     private sealed partial class DbUpLog(ILogger logger) : IUpgradeLog
@@ -45,13 +100,22 @@ internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILog
 
         public void LogDebug(string format, params object[] args) { }
 
-        public void LogInformation(string format, params object[] args) => LogMigration(logger, string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+        public void LogInformation(string format, params object[] args) => LogMigration(logger, Format(format, args));
 
-        public void LogWarning(string format, params object[] args) => LogMigrationWarning(logger, string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+        public void LogWarning(string format, params object[] args) => LogMigrationWarning(logger, Format(format, args));
 
-        public void LogError(string format, params object[] args) => LogMigrationError(logger, string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+        public void LogError(string format, params object[] args) => LogMigrationError(logger, Format(format, args));
 
-        public void LogError(Exception ex, string format, params object[] args) => LogMigrationError(logger, string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+        public void LogError(Exception ex, string format, params object[] args) => LogMigrationError(logger, Format(format, args));
+
+        // DbUp reports the connection string it uses; connection strings can hold passwords.
+        private static string Format(string format, object[] args)
+        {
+            var text = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args);
+            return text.Contains("ConnectionString", StringComparison.OrdinalIgnoreCase) || text.Contains("Password", StringComparison.OrdinalIgnoreCase)
+                ? "(connection details not logged)"
+                : text;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Migrations: {Message}")]

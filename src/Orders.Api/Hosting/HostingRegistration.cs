@@ -1,15 +1,100 @@
+using Microsoft.AspNetCore.HttpOverrides;
+using Scalar.AspNetCore;
+
 namespace Orders.Api.Hosting;
+
+internal sealed class ForwardedHeadersSettings
+{
+    public const string Section = "ForwardedHeaders";
+
+    // Behind a reverse proxy: trust its X-Forwarded-For/-Proto/-Host so redirects and the links
+    // handed to providers use the public address.
+    public bool Enabled { get; set; }
+
+    public List<string> KnownProxies { get; set; } = [];
+
+    public List<string> KnownNetworks { get; set; } = [];
+}
 
 internal static class HostingRegistration
 {
-    public static IServiceCollection AddHosting(this IServiceCollection services, IConfiguration configuration)
+    // No request needs more than this; webhooks and checkout have tighter limits of their own.
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
+    public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
         services.AddOptions<PublicAddressOptions>()
             .Bind(configuration.GetSection(PublicAddressOptions.Section))
             .Validate(o => string.IsNullOrWhiteSpace(o.PublicBaseUrl) || Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out _), "App:PublicBaseUrl must be an absolute URL such as https://shop.example.com.")
             .ValidateOnStart();
         services.AddSingleton<PublicAddress>();
         services.AddSingleton(TimeProvider.System);
-        return services;
+        services.AddErrorHandling();
+        services.AddAntiforgery();
+        services.AddHealth();
+        services.AddTelemetry(configuration);
+        services.AddOpenApi(options => options.ShouldInclude = description =>
+            description.RelativePath?.StartsWith("sandbox", StringComparison.Ordinal) != true);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+
+        var forwarded = configuration.GetSection(ForwardedHeadersSettings.Section).Get<ForwardedHeadersSettings>() ?? new();
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            foreach (var proxy in forwarded.KnownProxies)
+            {
+                o.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+
+            foreach (var network in forwarded.KnownNetworks)
+            {
+                o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+        });
+
+        // Structured JSON logs outside development; the messages themselves carry no personal data.
+        if (!builder.Environment.IsDevelopment())
+        {
+            builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
+        }
+
+        return builder;
+    }
+
+    public static WebApplication UseHosting(this WebApplication app)
+    {
+        if (app.Configuration.GetValue<bool>($"{ForwardedHeadersSettings.Section}:{nameof(ForwardedHeadersSettings.Enabled)}"))
+        {
+            app.UseForwardedHeaders();
+        }
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+            // Health probes and the metrics scraper talk plain HTTP inside the network.
+            app.UseWhen(
+                context => !context.Request.Path.StartsWithSegments("/health") && !context.Request.Path.StartsWithSegments("/metrics"),
+                branch => branch.UseHttpsRedirection());
+        }
+
+        app.UseAntiforgery();
+        return app;
+    }
+
+    public static WebApplication MapOperations(this WebApplication app)
+    {
+        app.MapHealth();
+        app.MapOpenApi();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapScalarApiReference("/api-docs");
+        }
+
+        app.MapTelemetry();
+        return app;
     }
 }

@@ -20,6 +20,7 @@ internal sealed partial class SendDeliveryJob(
     PublicAddress publicAddress,
     IBackgroundJobClient jobs,
     IOptions<MailOptions> options,
+    OrdersMetrics metrics,
     TimeProvider time,
     ILogger<SendDeliveryJob> logger)
 {
@@ -58,7 +59,10 @@ internal sealed partial class SendDeliveryJob(
         """;
 
     [AutomaticRetry(Attempts = 0)]
-    public async Task RunAsync(long deliveryId, CancellationToken cancellationToken)
+    public Task RunAsync(long deliveryId, CancellationToken cancellationToken) =>
+        metrics.TimeJobAsync("send-delivery", () => SendAsync(deliveryId, cancellationToken));
+
+    private async Task SendAsync(long deliveryId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenAsync(cancellationToken);
@@ -87,11 +91,13 @@ internal sealed partial class SendDeliveryJob(
                                        or ServiceNotAuthenticatedException or MailKit.Security.AuthenticationException
                                        or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException or UnauthorizedAccessException)
         {
+            metrics.EmailFailed(row.Kind);
             await ScheduleRetryAsync(connection, deliveryId, row.Attempts, e);
             return;
         }
 
         await connection.ExecuteAsync(new CommandDefinition(MarkSentSql, new { Id = deliveryId, Now = time.GetUtcNow().UtcDateTime }, cancellationToken: CancellationToken.None));
+        metrics.EmailSent(row.Kind);
         LogSent(logger, deliveryId, row.Kind, row.OrderNumber);
     }
 

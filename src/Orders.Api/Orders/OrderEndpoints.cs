@@ -25,12 +25,12 @@ internal static class OrderEndpoints
     private const string OrderSql = $"SELECT {OrderRow.Columns} FROM orders WHERE order_number = @OrderNumber";
 
     private const string LicensesSql = """
-        SELECT license_key AS Key, seats AS Seats, status AS Status FROM licenses WHERE order_id = @OrderId ORDER BY line_no
+        SELECT license_key AS LicenseKey, seats AS Seats, status AS Status FROM licenses WHERE order_id = @OrderId ORDER BY line_no
         """;
 
     private sealed class LicenseRow
     {
-        public string Key { get; init; } = "";
+        public string LicenseKey { get; init; } = "";
         public int Seats { get; init; }
         public string Status { get; init; } = "";
     }
@@ -64,7 +64,7 @@ internal static class OrderEndpoints
         }
 
         var licenses = (await connection.QueryAsync<LicenseRow>(new CommandDefinition(LicensesSql, new { OrderId = order.Id }, cancellationToken: ct)))
-            .Select(l => new LicenseView(l.Key, l.Seats, l.Status))
+            .Select(l => new LicenseView(l.LicenseKey, l.Seats, l.Status))
             .ToList();
         return new OrderView(order.OrderNumber, order.Status, order.Sku, order.ProductName, order.Quantity, order.TotalMinor, order.Currency,
             order.CreatedAt, order.PaidAt, licenses);

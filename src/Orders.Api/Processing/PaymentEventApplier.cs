@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using Hangfire;
 using Orders.Api.Data;
+using Orders.Api.Hosting;
 using Orders.Api.Licensing;
 using Orders.Api.Mail;
 using Orders.Api.Orders;
@@ -21,14 +22,28 @@ internal sealed partial class PaymentEventApplier(
     Db db,
     LicenseKeys licenseKeys,
     IBackgroundJobClient jobs,
+    OrdersMetrics metrics,
     TimeProvider time,
     ILogger<PaymentEventApplier> logger)
 {
-    private const string LoadEventSql = $"SELECT {InboxRow.Columns} FROM webhook_inbox WHERE id = @Id";
+    // Inside the transaction the event row and the order row are read with update locks on SQL
+    // Server, so two workers applying events to one order queue up instead of interleaving. SQLite
+    // needs no hints: its write transactions (BEGIN IMMEDIATE) already run one at a time.
+    private static readonly Dialect LoadEventSql = new(
+        Sqlite: $"SELECT {InboxRow.Columns} FROM webhook_inbox WHERE id = @Id",
+        SqlServer: $"SELECT {InboxRow.Columns} FROM webhook_inbox WITH (UPDLOCK, ROWLOCK) WHERE id = @Id");
 
-    private const string FindByNumberSql = $"SELECT {OrderRow.Columns} FROM orders WHERE order_number = @Number AND provider = @Provider";
-    private const string FindByOrderRefSql = $"SELECT {OrderRow.Columns} FROM orders WHERE provider = @Provider AND provider_order_ref = @Ref";
-    private const string FindByTransactionRefSql = $"SELECT {OrderRow.Columns} FROM orders WHERE provider = @Provider AND provider_transaction_ref = @Ref";
+    private static readonly Dialect FindByNumberSql = new(
+        Sqlite: $"SELECT {OrderRow.Columns} FROM orders WHERE order_number = @Number AND provider = @Provider",
+        SqlServer: $"SELECT {OrderRow.Columns} FROM orders WITH (UPDLOCK, ROWLOCK) WHERE order_number = @Number AND provider = @Provider");
+
+    private static readonly Dialect FindByOrderRefSql = new(
+        Sqlite: $"SELECT {OrderRow.Columns} FROM orders WHERE provider = @Provider AND provider_order_ref = @Ref",
+        SqlServer: $"SELECT {OrderRow.Columns} FROM orders WITH (UPDLOCK, ROWLOCK) WHERE provider = @Provider AND provider_order_ref = @Ref");
+
+    private static readonly Dialect FindByTransactionRefSql = new(
+        Sqlite: $"SELECT {OrderRow.Columns} FROM orders WHERE provider = @Provider AND provider_transaction_ref = @Ref",
+        SqlServer: $"SELECT {OrderRow.Columns} FROM orders WITH (UPDLOCK, ROWLOCK) WHERE provider = @Provider AND provider_transaction_ref = @Ref");
 
     private const string TransitionSql = """
         UPDATE orders
@@ -43,18 +58,32 @@ internal sealed partial class PaymentEventApplier(
         WHERE id = @Id AND provider_transaction_ref IS NULL
         """;
 
-    private const string InsertLicenseSql = """
-        INSERT INTO licenses (order_id, line_no, license_id, license_key, key_id, seats, status, issued_at)
-        VALUES (@OrderId, @LineNo, @LicenseId, @LicenseKey, @KeyId, @Seats, 'active', @Now)
-        ON CONFLICT (order_id, line_no) DO NOTHING
-        """;
+    // Insert-if-absent; the unique indexes are the guarantee, these forms just avoid the error.
+    private static readonly Dialect InsertLicenseSql = new(
+        Sqlite: """
+            INSERT INTO licenses (order_id, line_no, license_id, license_key, key_id, seats, status, issued_at)
+            VALUES (@OrderId, @LineNo, @LicenseId, @LicenseKey, @KeyId, @Seats, 'active', @Now)
+            ON CONFLICT (order_id, line_no) DO NOTHING
+            """,
+        SqlServer: """
+            INSERT INTO licenses (order_id, line_no, license_id, license_key, key_id, seats, status, issued_at)
+            SELECT @OrderId, @LineNo, @LicenseId, @LicenseKey, @KeyId, @Seats, 'active', @Now
+            WHERE NOT EXISTS (SELECT 1 FROM licenses WITH (UPDLOCK, HOLDLOCK) WHERE order_id = @OrderId AND line_no = @LineNo)
+            """);
 
-    private const string InsertDeliverySql = """
-        INSERT INTO deliveries (order_id, kind, dedupe_key, to_address, status, attempts, created_at, next_attempt_at)
-        VALUES (@OrderId, @Kind, @DedupeKey, @ToAddress, 'pending', 0, @Now, @Now)
-        ON CONFLICT (dedupe_key) DO NOTHING
-        RETURNING id
-        """;
+    private static readonly Dialect InsertDeliverySql = new(
+        Sqlite: """
+            INSERT INTO deliveries (order_id, kind, dedupe_key, to_address, status, attempts, created_at, next_attempt_at)
+            VALUES (@OrderId, @Kind, @DedupeKey, @ToAddress, 'pending', 0, @Now, @Now)
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
+            """,
+        SqlServer: """
+            INSERT INTO deliveries (order_id, kind, dedupe_key, to_address, status, attempts, created_at, next_attempt_at)
+            OUTPUT INSERTED.id
+            SELECT @OrderId, @Kind, @DedupeKey, @ToAddress, 'pending', 0, @Now, @Now
+            WHERE NOT EXISTS (SELECT 1 FROM deliveries WITH (UPDLOCK, HOLDLOCK) WHERE dedupe_key = @DedupeKey)
+            """);
 
     private const string RevokeLicensesSql = """
         UPDATE licenses SET status = 'revoked', revoked_at = @Now, revoke_reason = @Reason
@@ -90,7 +119,7 @@ internal sealed partial class PaymentEventApplier(
         await using (var connection = await db.OpenAsync(ct))
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
-            var row = await connection.QuerySingleOrDefaultAsync<InboxRow>(new CommandDefinition(LoadEventSql, new { Id = inboxId }, tx, cancellationToken: ct));
+            var row = await connection.QuerySingleOrDefaultAsync<InboxRow>(new CommandDefinition(db.Pick(LoadEventSql), new { Id = inboxId }, tx, cancellationToken: ct));
             if (row is null || row.ProcessedAt is not null)
             {
                 return new ApplyResult(row?.Outcome ?? "unknown event", row?.OrderId);
@@ -126,7 +155,7 @@ internal sealed partial class PaymentEventApplier(
     public async Task<OrderRow?> FindOrderForEventAsync(long inboxId, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<InboxRow>(new CommandDefinition(LoadEventSql, new { Id = inboxId }, cancellationToken: ct));
+        var row = await connection.QuerySingleOrDefaultAsync<InboxRow>(new CommandDefinition(db.Pick(LoadEventSql), new { Id = inboxId }, cancellationToken: ct));
         return row is null ? null : await FindOrderAsync(connection, null, row, ct);
     }
 
@@ -160,6 +189,7 @@ internal sealed partial class PaymentEventApplier(
                     deliveries.Add(id);
                 }
 
+                metrics.OrderPaid(order.Provider);
                 return "paid: license issued";
 
             case PaymentEventKind.Pending:
@@ -201,6 +231,7 @@ internal sealed partial class PaymentEventApplier(
             return $"ignored: order is {order.Status}";
         }
 
+        metrics.OrderEnded(order.Provider, status);
         var revoked = await connection.ExecuteAsync(new CommandDefinition(RevokeLicensesSql, new { OrderId = order.Id, Now, Reason = reason }, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(CancelUnsentDeliveriesSql, new { OrderId = order.Id, Reason = reason }, tx, cancellationToken: ct));
         return $"{status}: {revoked} license(s) revoked";
@@ -218,7 +249,7 @@ internal sealed partial class PaymentEventApplier(
     {
         var license = new LicenseData(LicenseSigner.NewLicenseId(), order.Sku, order.LicenseeName, order.Quantity, order.OrderNumber, DateOnly.FromDateTime(Now));
         var key = licenseKeys.Signer.Sign(license);
-        await connection.ExecuteAsync(new CommandDefinition(InsertLicenseSql, new
+        await connection.ExecuteAsync(new CommandDefinition(db.Pick(InsertLicenseSql), new
         {
             OrderId = order.Id,
             LineNo = 1,
@@ -231,7 +262,7 @@ internal sealed partial class PaymentEventApplier(
     }
 
     private async Task<long?> QueueLicenseMailAsync(DbConnection connection, DbTransaction tx, OrderRow order, CancellationToken ct) =>
-        await connection.ExecuteScalarAsync<long?>(new CommandDefinition(InsertDeliverySql, new
+        await connection.ExecuteScalarAsync<long?>(new CommandDefinition(db.Pick(InsertDeliverySql), new
         {
             OrderId = order.Id,
             Kind = DeliveryKinds.License,
@@ -240,11 +271,11 @@ internal sealed partial class PaymentEventApplier(
             Now,
         }, tx, cancellationToken: ct));
 
-    private static async Task<OrderRow?> FindOrderAsync(DbConnection connection, DbTransaction? tx, InboxRow e, CancellationToken ct)
+    private async Task<OrderRow?> FindOrderAsync(DbConnection connection, DbTransaction? tx, InboxRow e, CancellationToken ct)
     {
         if (e.OrderNumber is not null)
         {
-            var byNumber = await connection.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(FindByNumberSql, new { Number = e.OrderNumber, e.Provider }, tx, cancellationToken: ct));
+            var byNumber = await connection.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(db.Pick(FindByNumberSql), new { Number = e.OrderNumber, e.Provider }, tx, cancellationToken: ct));
             if (byNumber is not null)
             {
                 return byNumber;
@@ -253,7 +284,7 @@ internal sealed partial class PaymentEventApplier(
 
         if (e.ProviderOrderRef is not null)
         {
-            var byRef = await connection.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(FindByOrderRefSql, new { e.Provider, Ref = e.ProviderOrderRef }, tx, cancellationToken: ct));
+            var byRef = await connection.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(db.Pick(FindByOrderRefSql), new { e.Provider, Ref = e.ProviderOrderRef }, tx, cancellationToken: ct));
             if (byRef is not null)
             {
                 return byRef;
@@ -262,7 +293,7 @@ internal sealed partial class PaymentEventApplier(
 
         return e.ProviderTransactionRef is null
             ? null
-            : await connection.QueryFirstOrDefaultAsync<OrderRow>(new CommandDefinition(FindByTransactionRefSql, new { e.Provider, Ref = e.ProviderTransactionRef }, tx, cancellationToken: ct));
+            : await connection.QueryFirstOrDefaultAsync<OrderRow>(new CommandDefinition(db.Pick(FindByTransactionRefSql), new { e.Provider, Ref = e.ProviderTransactionRef }, tx, cancellationToken: ct));
     }
 
     private void EnqueueDelivery(long deliveryId)

@@ -1,6 +1,7 @@
 using Dapper;
 using Hangfire;
 using Orders.Api.Data;
+using Orders.Api.Hosting;
 using Orders.Api.Orders;
 using Orders.Api.Payments;
 using Orders.Api.Webhooks;
@@ -15,6 +16,7 @@ internal sealed partial class ProcessInboxEventJob(
     PaymentEventApplier applier,
     PaymentProviders providers,
     Inbox inbox,
+    OrdersMetrics metrics,
     TimeProvider time,
     ILogger<ProcessInboxEventJob> logger)
 {
@@ -29,7 +31,7 @@ internal sealed partial class ProcessInboxEventJob(
     {
         try
         {
-            await ProcessAsync(inboxId, cancellationToken);
+            await metrics.TimeJobAsync("process-inbox-event", () => ProcessAsync(inboxId, cancellationToken));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -1,5 +1,8 @@
 using Hangfire;
 using Hangfire.InMemory;
+using Hangfire.SqlServer;
+using Microsoft.Extensions.Options;
+using Orders.Api.Data;
 
 namespace Orders.Api.Processing;
 
@@ -10,7 +13,14 @@ internal static class ProcessingRegistration
         // The storage is this app's own instance (not Hangfire's static JobStorage.Current), so two
         // hosts in one process (tests) never share a queue. In-memory is enough on the embedded
         // default: the recovery sweep rebuilds the queue from the database after a restart.
-        services.AddSingleton<JobStorage>(_ => new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) }));
+        // On SQL Server the jobs live in the same database (schema HangFire), shared by every instance.
+        services.AddSingleton<JobStorage>(sp =>
+        {
+            var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            return database.Provider == DatabaseProvider.SqlServer
+                ? new SqlServerStorage(database.ConnectionString, new SqlServerStorageOptions { SchemaName = "HangFire", PrepareSchemaIfNecessary = true })
+                : new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) });
+        });
         services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()

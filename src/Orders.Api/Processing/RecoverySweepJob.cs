@@ -1,6 +1,7 @@
 using Dapper;
 using Hangfire;
 using Orders.Api.Data;
+using Orders.Api.Hosting;
 using Orders.Api.Mail;
 
 namespace Orders.Api.Processing;
@@ -8,7 +9,7 @@ namespace Orders.Api.Processing;
 // The database remembers every unfinished piece of work; the job queue may forget it (in-memory
 // storage after a restart, a lost job). This sweep, run at start-up and then every minute, enqueues
 // each unprocessed inbox row and each due e-mail again. Running work twice is harmless by design.
-internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs, TimeProvider time, ILogger<RecoverySweepJob> logger)
+internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs, OrdersMetrics metrics, TimeProvider time, ILogger<RecoverySweepJob> logger)
 {
     public const string RecurringJobId = "recovery-sweep";
 
@@ -16,16 +17,29 @@ internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs,
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
     private const int BatchSize = 500;
 
-    private const string UnprocessedInboxSql = """
-        SELECT id FROM webhook_inbox WHERE processed_at IS NULL AND received_at <= @Before ORDER BY id LIMIT @Limit
-        """;
+    private static readonly Dialect UnprocessedInboxSql = new(
+        Sqlite: """
+            SELECT id FROM webhook_inbox WHERE processed_at IS NULL AND received_at <= @Before ORDER BY id LIMIT @Limit
+            """,
+        SqlServer: """
+            SELECT TOP (@Limit) id FROM webhook_inbox WHERE processed_at IS NULL AND received_at <= @Before ORDER BY id
+            """);
 
-    private const string DueDeliveriesSql = """
-        SELECT id FROM deliveries
-        WHERE (status = 'pending' AND next_attempt_at <= @Now AND created_at <= @Before)
-           OR (status = 'sending' AND claimed_until < @Now)
-        ORDER BY id LIMIT @Limit
-        """;
+    private static readonly Dialect DueDeliveriesSql = new(
+        Sqlite: """
+            SELECT id FROM deliveries
+            WHERE (status = 'pending' AND next_attempt_at <= @Now AND created_at <= @Before)
+               OR (status = 'sending' AND claimed_until < @Now)
+            ORDER BY id LIMIT @Limit
+            """,
+        SqlServer: """
+            SELECT TOP (@Limit) id FROM deliveries
+            WHERE (status = 'pending' AND next_attempt_at <= @Now AND created_at <= @Before)
+               OR (status = 'sending' AND claimed_until < @Now)
+            ORDER BY id
+            """);
+
+    private const string BacklogSql = "SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL";
 
     [AutomaticRetry(Attempts = 0)]
     [DisableConcurrentExecution(60)]
@@ -38,8 +52,9 @@ internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs,
         IReadOnlyList<long> events, deliveries;
         await using (var connection = await db.OpenAsync(ct))
         {
-            events = [.. await connection.QueryAsync<long>(new CommandDefinition(UnprocessedInboxSql, args, cancellationToken: ct))];
-            deliveries = [.. await connection.QueryAsync<long>(new CommandDefinition(DueDeliveriesSql, args, cancellationToken: ct))];
+            events = [.. await connection.QueryAsync<long>(new CommandDefinition(db.Pick(UnprocessedInboxSql), args, cancellationToken: ct))];
+            deliveries = [.. await connection.QueryAsync<long>(new CommandDefinition(db.Pick(DueDeliveriesSql), args, cancellationToken: ct))];
+            metrics.InboxBacklog(await connection.ExecuteScalarAsync<long>(new CommandDefinition(BacklogSql, cancellationToken: ct)));
         }
 
         foreach (var id in events)

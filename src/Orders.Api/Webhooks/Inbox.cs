@@ -11,13 +11,21 @@ internal sealed record StoredEvent(long InboxId, bool Duplicate);
 // is the unique index (provider, provider_event_id): a repeat delivery finds the first row.
 internal sealed class Inbox(Db db, TimeProvider time)
 {
-    private const string InsertSql = """
-        INSERT INTO webhook_inbox (provider, provider_event_id, event_type, kind, order_number, provider_order_ref,
-                                   provider_transaction_ref, provider_refund_ref, amount_minor, currency, received_at)
-        VALUES (@Provider, @EventId, @EventType, @Kind, @OrderNumber, @ProviderOrderRef,
-                @TransactionRef, @RefundRef, @AmountMinor, @Currency, @ReceivedAt)
-        RETURNING id
-        """;
+    private static readonly Dialect InsertSql = new(
+        Sqlite: """
+            INSERT INTO webhook_inbox (provider, provider_event_id, event_type, kind, order_number, provider_order_ref,
+                                       provider_transaction_ref, provider_refund_ref, amount_minor, currency, received_at)
+            VALUES (@Provider, @EventId, @EventType, @Kind, @OrderNumber, @ProviderOrderRef,
+                    @TransactionRef, @RefundRef, @AmountMinor, @Currency, @ReceivedAt)
+            RETURNING id
+            """,
+        SqlServer: """
+            INSERT INTO webhook_inbox (provider, provider_event_id, event_type, kind, order_number, provider_order_ref,
+                                       provider_transaction_ref, provider_refund_ref, amount_minor, currency, received_at)
+            OUTPUT INSERTED.id
+            VALUES (@Provider, @EventId, @EventType, @Kind, @OrderNumber, @ProviderOrderRef,
+                    @TransactionRef, @RefundRef, @AmountMinor, @Currency, @ReceivedAt)
+            """);
 
     private const string FindSql = """
         SELECT id FROM webhook_inbox WHERE provider = @Provider AND provider_event_id = @EventId
@@ -43,7 +51,7 @@ internal sealed class Inbox(Db db, TimeProvider time)
         };
         try
         {
-            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, args, cancellationToken: ct));
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(db.Pick(InsertSql), args, cancellationToken: ct));
             return new StoredEvent(id, Duplicate: false);
         }
         catch (DbException ex) when (Db.IsUniqueViolation(ex))

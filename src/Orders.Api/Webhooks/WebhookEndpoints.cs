@@ -4,6 +4,7 @@ using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Orders.Api.Data;
+using Orders.Api.Hosting;
 using Orders.Api.Payments;
 using Orders.Api.Payments.PayPal;
 using Orders.Api.Processing;
@@ -36,6 +37,7 @@ internal static partial class WebhookEndpoints
         PayPalWebhookVerifier verifier,
         Inbox inbox,
         IBackgroundJobClient jobs,
+        OrdersMetrics metrics,
         ILoggerFactory loggerFactory,
         CancellationToken ct)
     {
@@ -43,6 +45,7 @@ internal static partial class WebhookEndpoints
         var body = await ReadBodyAsync(request, ct);
         if (body is null)
         {
+            metrics.WebhookRejected(PayPalProvider.ProviderName, "too-large");
             return Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"Webhook bodies are limited to {MaxBodyBytes} bytes.");
         }
 
@@ -50,6 +53,7 @@ internal static partial class WebhookEndpoints
         if (verification.Verdict != WebhookVerdict.Valid)
         {
             LogRejected(logger, "paypal", verification.Verdict.ToString(), verification.Reason);
+            metrics.WebhookRejected(PayPalProvider.ProviderName, verification.Verdict.ToString().ToLowerInvariant());
             return verification.Verdict switch
             {
                 WebhookVerdict.Malformed => Problem(StatusCodes.Status400BadRequest, "Malformed webhook", verification.Reason),
@@ -67,14 +71,15 @@ internal static partial class WebhookEndpoints
         catch (Exception e) when (e is JsonException or PayPalEventException or InvalidOperationException)
         {
             LogRejected(logger, "paypal", "Unparseable", e is PayPalEventException ? e.Message : "invalid JSON");
+            metrics.WebhookRejected(PayPalProvider.ProviderName, "unparseable");
             return Problem(StatusCodes.Status400BadRequest, "Unreadable event", "The event is not a PayPal webhook event this service understands.");
         }
 
-        return await StoreAndEnqueueAsync(paymentEvent, inbox, jobs, logger, ct);
+        return await StoreAndEnqueueAsync(paymentEvent, inbox, jobs, metrics, logger, ct);
     }
 
     internal static async Task<Results<Ok<WebhookAck>, ProblemHttpResult>> StoreAndEnqueueAsync(
-        PaymentEvent paymentEvent, Inbox inbox, IBackgroundJobClient jobs, ILogger logger, CancellationToken ct)
+        PaymentEvent paymentEvent, Inbox inbox, IBackgroundJobClient jobs, OrdersMetrics metrics, ILogger logger, CancellationToken ct)
     {
         StoredEvent stored;
         try
@@ -84,6 +89,7 @@ internal static partial class WebhookEndpoints
         catch (CardDataRefusedException)
         {
             LogRejected(logger, paymentEvent.Provider, "CardData", "a field looked like a card number");
+            metrics.WebhookRejected(paymentEvent.Provider, "card-data");
             return Problem(StatusCodes.Status422UnprocessableEntity, "Refused", "The event carries a value that looks like a card number.");
         }
         catch (DbException e) when (!Db.IsUniqueViolation(e))
@@ -95,10 +101,12 @@ internal static partial class WebhookEndpoints
         if (stored.Duplicate)
         {
             LogDuplicate(logger, paymentEvent.Provider, paymentEvent.EventId, stored.InboxId);
+            metrics.WebhookDuplicated(paymentEvent.Provider);
             return TypedResults.Ok(new WebhookAck(stored.InboxId, Duplicate: true));
         }
 
         LogStored(logger, paymentEvent.Provider, paymentEvent.EventType, paymentEvent.EventId, stored.InboxId);
+        metrics.WebhookReceived(paymentEvent.Provider);
         try
         {
             jobs.Enqueue<ProcessInboxEventJob>(job => job.RunAsync(stored.InboxId, CancellationToken.None));

@@ -1,0 +1,173 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using MimeKit;
+using Orders.BrowserTests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Orders.BrowserTests;
+
+// A customer in a real browser: the storefront's pages, the sandbox's pay page and back, the way a
+// person sees them (roles, labels, visible text). One browser per class, a fresh service per test.
+public sealed class StorefrontTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
+{
+    private static readonly string ScreenshotDirectory = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    private readonly OrdersApp app = new();
+    private IBrowserContext? context;
+
+    [Fact]
+    public async Task CustomerBuysWithPayPalAndSeesTheLicenseKey()
+    {
+        var page = await OpenAsync();
+
+        await StartPayPalCheckoutAsync(page, "ada@example.com", "Ada Lovelace");
+        await ScreenshotAsync(page, "pay-page");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pay", Exact = true }).ClickAsync();
+
+        var key = await SeePaidOrderWithLicenseAsync(page);
+        await ScreenshotAsync(page, "order-paid");
+
+        var mail = await WaitForMailContainingAsync(key);
+        Assert.Contains("ada@example.com", mail.To.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CustomerWhoCancelsAtPayPalSeesACanceledOrder()
+    {
+        var page = await OpenAsync();
+
+        await StartPayPalCheckoutAsync(page, "grace@example.com", "Grace Hopper");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel", Exact = true }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(OrderStatusUrl());
+        await Expect(page.GetByTestId("order-status")).ToHaveTextAsync("canceled");
+        await Expect(page.GetByText("This order was canceled. Nothing was charged.")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("license-key")).ToHaveCountAsync(0);
+        await ScreenshotAsync(page, "order-canceled");
+    }
+
+    [Fact]
+    public async Task OrderFormShowsFieldErrorsWithoutLosingInput()
+    {
+        var page = await OpenAsync();
+        await OpenOrderFormAsync(page);
+        var email = page.GetByLabel("E-mail address");
+        var licensee = page.GetByLabel("Licensee name");
+        await email.FillAsync("ada-at-example");
+        await licensee.FillAsync("4111 1111 1111 1111");
+
+        var response = await page.RunAndWaitForResponseAsync(
+            () => page.GetByRole(AriaRole.Button, new() { Name = "Continue to payment" }).ClickAsync(),
+            r => r.Request.Method == "POST");
+
+        Assert.Equal(400, response.Status);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync(new Regex("^Buy "));
+        await Expect(email).ToHaveValueAsync("ada-at-example");
+        await Expect(NextTo(email)).ToHaveTextAsync("Enter the e-mail address the license should be sent to.");
+        await Expect(NextTo(licensee)).ToContainTextAsync("looks like a payment card number");
+        await ScreenshotAsync(page, "form-errors");
+    }
+
+    [Fact]
+    public async Task PagesWorkWithoutJavaScript()
+    {
+        var page = await OpenAsync(javaScript: false);
+
+        await StartPayPalCheckoutAsync(page, "ada@example.com", "Ada Lovelace");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pay", Exact = true }).ClickAsync();
+
+        await SeePaidOrderWithLicenseAsync(page);
+        await ScreenshotAsync(page, "order-paid");
+    }
+
+    private async Task<IPage> OpenAsync(bool javaScript = true)
+    {
+        context = await chromium.Browser.NewContextAsync(new()
+        {
+            BaseURL = app.ServerAddress.ToString(),
+            JavaScriptEnabled = javaScript,
+            ViewportSize = new() { Width = 1024, Height = 768 },
+        });
+        // Two shared cores: be patient with page loads, but fail a stuck test in seconds, not minutes.
+        context.SetDefaultTimeout(30_000);
+        return await context.NewPageAsync();
+    }
+
+    private static async Task OpenOrderFormAsync(IPage page)
+    {
+        await page.GotoAsync("/");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Products" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Buy", Exact = true }).First.ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Continue to payment" })).ToBeVisibleAsync();
+    }
+
+    private static async Task StartPayPalCheckoutAsync(IPage page, string email, string licensee)
+    {
+        await OpenOrderFormAsync(page);
+        await page.GetByLabel("E-mail address").FillAsync(email);
+        await page.GetByLabel("Licensee name").FillAsync(licensee);
+        await Expect(page.GetByLabel("PayPal", new() { Exact = true })).ToBeCheckedAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue to payment" }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("/sandbox/paypal/checkoutnow"));
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Pay", Exact = true })).ToBeVisibleAsync();
+    }
+
+    private static async Task<string> SeePaidOrderWithLicenseAsync(IPage page)
+    {
+        await Expect(page).ToHaveURLAsync(OrderStatusUrl());
+        // Usually paid at once; while pending the page refreshes itself every 3 s.
+        await Expect(page.GetByTestId("order-status")).ToHaveTextAsync("paid", new() { Timeout = 30_000 });
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "License key" })).ToBeVisibleAsync();
+        var key = (await page.GetByTestId("license-key").InnerTextAsync()).Trim();
+        Assert.StartsWith("ORD1-", key, StringComparison.Ordinal);
+        return key;
+    }
+
+    private static Regex OrderStatusUrl() => new(@"/orders/ORD-[^/?]+\?token=.+");
+
+    // An error belongs right after the field it is about.
+    private static ILocator NextTo(ILocator field) => field.Locator("xpath=following-sibling::*[1]");
+
+    private async Task<MimeMessage> WaitForMailContainingAsync(string licenseKey)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            foreach (var file in Directory.Exists(app.OutboxDirectory) ? Directory.GetFiles(app.OutboxDirectory, "*.eml") : [])
+            {
+                var message = await MimeMessage.LoadAsync(file);
+                if (message.TextBody?.Contains(licenseKey, StringComparison.Ordinal) == true)
+                {
+                    return message;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No e-mail with the license key appeared in {app.OutboxDirectory}.");
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string step)
+    {
+        Directory.CreateDirectory(ScreenshotDirectory);
+        var test = TestContext.Current.TestMethod?.MethodName ?? "test";
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, $"{test}-{step}.png"), FullPage = true });
+    }
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (context is not null)
+        {
+            await context.CloseAsync();
+        }
+
+        await app.DisposeAsync();
+        if (Directory.Exists(app.DataDirectory))
+        {
+            Directory.Delete(app.DataDirectory, recursive: true);
+        }
+    }
+}

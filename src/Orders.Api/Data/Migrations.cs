@@ -14,6 +14,13 @@ internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILog
 {
     private const string SqlServerLockResource = "orders-schema-migrations";
 
+    // SQL Server only (the SQLite path never runs it).
+    private const string AcquireMigrationLockSql = """
+        DECLARE @result int;
+        EXEC @result = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 120000;
+        SELECT @result;
+        """;
+
     public void Apply()
     {
         var o = options.Value;
@@ -57,7 +64,7 @@ internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILog
         lockConnection.Open();
         using (var acquire = lockConnection.CreateCommand())
         {
-            acquire.CommandText = "DECLARE @result int; EXEC @result = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 120000; SELECT @result;";
+            acquire.CommandText = AcquireMigrationLockSql;
             acquire.Parameters.AddWithValue("@resource", SqlServerLockResource);
             acquire.CommandTimeout = 130;
             var result = Convert.ToInt32(acquire.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);

@@ -42,12 +42,14 @@ internal static class Health
 
     private sealed class DatabaseHealthCheck(Db db) : IHealthCheck
     {
+        private const string ProbeSql = "SELECT 1";
+
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
                 await using var connection = await db.OpenAsync(cancellationToken);
-                await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
+                await connection.ExecuteScalarAsync<int>(new CommandDefinition(ProbeSql, cancellationToken: cancellationToken));
                 return HealthCheckResult.Healthy();
             }
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)

@@ -115,9 +115,14 @@ internal static class StorefrontPages
         BuyFormFields form, Dictionary<string, string[]>? errors, int statusCode)
     {
         var tokens = antiforgery.GetAndStoreTokens(context);
-        string Error(string field) => errors is not null && errors.TryGetValue(field, out var messages)
-            ? $"""<div class="error" id="{field}-error">{E(string.Join(" ", messages))}</div>"""
+        bool Invalid(string field) => errors?.ContainsKey(field) == true;
+        string Error(string field) => Invalid(field)
+            ? $"""<div class="error" id="{field}-error">{E(string.Join(" ", errors![field]))}</div>"""
             : "";
+        // Links a field to its error for screen readers.
+        string Describe(string field) => Invalid(field) ? $"aria-invalid=\"true\" aria-describedby=\"{field}-error\"" : "";
+        // Never send a card-like number back to the browser, not even into the form it came from.
+        string Keep(string? value) => CardNumberGuard.ContainsCardLikeNumber(value) ? "" : E(value);
         var providerChoices = string.Concat(providers.Names.Order(StringComparer.Ordinal).Select(name => $"""
             <input type="radio" id="provider-{E(name)}" name="provider" value="{E(name)}" {(string.Equals(form.Provider, name, StringComparison.OrdinalIgnoreCase) ? "checked" : "")}>
             <label for="provider-{E(name)}">{E(ProviderLabel(name))}</label>
@@ -128,13 +133,13 @@ internal static class StorefrontPages
             <form method="post" action="/buy/{Uri.EscapeDataString(product.Sku)}" novalidate>
               <input type="hidden" name="{E(tokens.FormFieldName)}" value="{E(tokens.RequestToken)}">
               <label for="email">E-mail address (the license is sent here)</label>
-              <input id="email" name="email" type="email" autocomplete="email" required value="{E(form.Email)}">
+              <input id="email" name="email" type="email" autocomplete="email" required value="{Keep(form.Email)}" {Describe("email")}>
               {Error("email")}
               <label for="licenseeName">Licensee name (printed in the license)</label>
-              <input id="licenseeName" name="licenseeName" required maxlength="{CheckoutValidation.MaxLicenseeNameLength}" value="{E(form.LicenseeName)}">
+              <input id="licenseeName" name="licenseeName" required maxlength="{CheckoutValidation.MaxLicenseeNameLength}" value="{Keep(form.LicenseeName)}" {Describe("licenseeName")}>
               {Error("licenseeName")}
               <label for="quantity">Seats</label>
-              <input id="quantity" name="quantity" type="number" min="1" max="{CheckoutValidation.MaxQuantity}" value="{form.Quantity ?? 1}">
+              <input id="quantity" name="quantity" type="number" min="1" max="{CheckoutValidation.MaxQuantity}" value="{form.Quantity ?? 1}" {Describe("quantity")}>
               {Error("quantity")}
               <fieldset><legend>Pay with</legend>{providerChoices}</fieldset>
               {Error("provider")}

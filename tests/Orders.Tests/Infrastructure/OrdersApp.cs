@@ -30,6 +30,9 @@ public sealed class OrdersApp : WebApplicationFactory<Program>
 
     public LogCapture Logs { get; } = new();
 
+    // Only for tests of the production start-up checks.
+    public bool UseProductionEnvironment { get; set; }
+
     public string DatabasePath => Path.Combine(DataDirectory, "orders.db");
 
     public string OutboxDirectory => Path.Combine(DataDirectory, "outbox");
@@ -38,7 +41,7 @@ public sealed class OrdersApp : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(UseProductionEnvironment ? "Production" : "Development");
         builder.UseSetting("Storage:DataDirectory", DataDirectory);
         builder.UseSetting("Jobs:WorkerCount", "4");
         // Compressed retry schedule so a refused delivery is retried within a test's patience.

@@ -30,9 +30,9 @@ internal static class ProductionGuard
             }
         }
 
-        if (string.IsNullOrWhiteSpace(c["Licensing:SigningKeyPem"]))
+        if (string.IsNullOrWhiteSpace(c["Licensing:SigningKeyPem"]) && string.IsNullOrWhiteSpace(c["Licensing:SigningKeyPemFile"]))
         {
-            problems.Add("no license signing key: set Licensing:SigningKeyPem (a generated key on local disk would make licenses unverifiable after a redeploy)");
+            problems.Add("no license signing key: set Licensing:SigningKeyPem or Licensing:SigningKeyPemFile (a generated key on local disk would make licenses unverifiable after a redeploy)");
         }
 
         if (string.IsNullOrWhiteSpace(c["Security:TokenSecret"]))

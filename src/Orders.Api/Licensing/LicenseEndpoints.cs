@@ -22,6 +22,11 @@ internal static class LicenseEndpoints
                 TypedResults.Ok(new PublicKeyView(keys.Signer.KeyId, "ECDSA-P256-SHA256", keys.PublicKeyPem)))
             .WithTags("Licenses")
             .WithName("GetLicensePublicKey");
+        // Verifiers that must accept licenses issued under earlier keys fetch all of them.
+        app.MapGet("/api/licenses/public-keys", (LicenseKeys keys) =>
+                TypedResults.Ok(keys.AllPublicKeys.Select(k => new PublicKeyView(k.Key, "ECDSA-P256-SHA256", k.Value)).OrderBy(k => k.KeyId, StringComparer.Ordinal).ToList()))
+            .WithTags("Licenses")
+            .WithName("ListLicensePublicKeys");
         return app;
     }
 }

@@ -12,9 +12,16 @@ internal sealed class LicensingOptions
     // user-secrets only. Empty: a key is generated under the data directory on first run.
     public string? SigningKeyPem { get; set; }
 
+    // The same PEM read from a file (a container secret); used when SigningKeyPem is empty.
+    public string? SigningKeyPemFile { get; set; }
+
     // Written into every key, so a new signing key can be introduced without invalidating the
     // licenses issued under the old one (verifiers keep the old public key by its id).
     public string KeyId { get; set; } = "k1";
+
+    // Public keys of signing keys no longer used to issue, by key id: still published, so licenses
+    // issued under them keep verifying.
+    public Dictionary<string, string> RetiredPublicKeys { get; set; } = [];
 }
 
 // The signer the service issues licenses with, loaded once at start-up.
@@ -25,6 +32,11 @@ internal sealed partial class LicenseKeys : IDisposable
     public LicenseKeys(IOptions<LicensingOptions> options, IOptions<StorageOptions> storage, IHostEnvironment environment, ILogger<LicenseKeys> logger)
     {
         var pem = options.Value.SigningKeyPem;
+        if (string.IsNullOrWhiteSpace(pem) && !string.IsNullOrWhiteSpace(options.Value.SigningKeyPemFile))
+        {
+            pem = File.ReadAllText(options.Value.SigningKeyPemFile);
+        }
+
         if (string.IsNullOrWhiteSpace(pem))
         {
             var path = Path.Combine(DataDirectory.Resolve(storage.Value, environment), GeneratedKeyFileName);
@@ -44,7 +56,14 @@ internal sealed partial class LicenseKeys : IDisposable
 
         Signer = LicenseSigner.FromPem(pem, options.Value.KeyId);
         PublicKeyPem = Signer.ExportPublicKeyPem();
+        var all = new Dictionary<string, string>(options.Value.RetiredPublicKeys, StringComparer.Ordinal) { [Signer.KeyId] = PublicKeyPem };
+        // Fails start-up on a malformed retired key instead of at a customer's verification.
+        LicenseVerifier.Verify("", all);
+        AllPublicKeys = all;
     }
+
+    // The current key and every retired one, by key id.
+    public IReadOnlyDictionary<string, string> AllPublicKeys { get; }
 
     public LicenseSigner Signer { get; }
 

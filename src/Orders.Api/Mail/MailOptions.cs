@@ -27,6 +27,9 @@ internal sealed class MailOptions
 
     // A delivery that failed this many times stops retrying and waits for a person.
     public int MaxAttempts { get; set; } = 12;
+
+    // First wait after a failed attempt; it doubles with each further failure, up to an hour.
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 internal enum MailMode

@@ -30,7 +30,7 @@ internal sealed partial class SendDeliveryJob(
     private const string ClaimSql = """
         UPDATE deliveries SET status = 'sending', claimed_until = @ClaimedUntil, attempts = attempts + 1
         WHERE id = @Id
-          AND ((status = 'pending' AND next_attempt_at <= @Now) OR (status = 'sending' AND claimed_until < @Now))
+          AND ((status = 'pending' AND next_attempt_at <= @DueBy) OR (status = 'sending' AND claimed_until < @Now))
         """;
 
     private const string LoadSql = """
@@ -66,7 +66,9 @@ internal sealed partial class SendDeliveryJob(
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenAsync(cancellationToken);
-        var claimed = await connection.ExecuteAsync(new CommandDefinition(ClaimSql, new { Id = deliveryId, Now = now, ClaimedUntil = now + ClaimLength }, cancellationToken: cancellationToken));
+        // Hangfire keeps scheduled times in whole seconds and may start a retry up to a second
+        // early; a retry that is almost due counts as due.
+        var claimed = await connection.ExecuteAsync(new CommandDefinition(ClaimSql, new { Id = deliveryId, Now = now, DueBy = now.AddSeconds(2), ClaimedUntil = now + ClaimLength }, cancellationToken: cancellationToken));
         if (claimed == 0)
         {
             return; // sent already, not due yet, or another worker holds it
@@ -87,10 +89,10 @@ internal sealed partial class SendDeliveryJob(
         {
             await transport.SendAsync(message, $"{deliveryId:D8}-{row.Kind}-{row.OrderNumber}", cancellationToken);
         }
-        catch (Exception e) when (e is IOException or SmtpCommandException or SmtpProtocolException or ServiceNotConnectedException
-                                       or ServiceNotAuthenticatedException or MailKit.Security.AuthenticationException
-                                       or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException or UnauthorizedAccessException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
+            // Whatever went wrong with this attempt (server down, refused, timed out, a full disk),
+            // the row must not stay claimed: record it and try again later.
             metrics.EmailFailed(row.Kind);
             await ScheduleRetryAsync(connection, deliveryId, row.Attempts, e);
             return;
@@ -106,7 +108,7 @@ internal sealed partial class SendDeliveryJob(
         // Only the error's type and SMTP status go anywhere: server messages can quote the address.
         var error = e is SmtpCommandException smtp ? $"{e.GetType().Name} {(int)smtp.StatusCode}" : e.GetType().Name;
         var giveUp = attempts >= options.Value.MaxAttempts;
-        var delay = TimeSpan.FromSeconds(Math.Min(3600, 15 * Math.Pow(2, Math.Max(0, attempts - 1))));
+        var delay = TimeSpan.FromSeconds(Math.Min(3600, options.Value.RetryBaseDelay.TotalSeconds * Math.Pow(2, Math.Max(0, attempts - 1))));
         var next = time.GetUtcNow().UtcDateTime + delay;
         await connection.ExecuteAsync(new CommandDefinition(MarkFailedAttemptSql, new
         {

@@ -56,11 +56,11 @@ internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILog
 
     private void ApplySqlServer(string connectionString)
     {
-        EnsureDatabase.For.SqlDatabase(connectionString, new DbUpLog(logger));
-
-        // Held on its own connection for the whole upgrade; released when that connection closes,
-        // even if this process dies.
-        using var lockConnection = new SqlConnection(connectionString);
+        // The lock is taken in master, before the database exists, so two instances starting
+        // together neither race to create it nor run a script twice. It is held on its own
+        // connection for the whole upgrade and released when that connection closes, even if this
+        // process dies.
+        using var lockConnection = new SqlConnection(new SqlConnectionStringBuilder(connectionString) { InitialCatalog = "master" }.ConnectionString);
         lockConnection.Open();
         using (var acquire = lockConnection.CreateCommand())
         {
@@ -74,6 +74,7 @@ internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILog
             }
         }
 
+        EnsureDatabase.For.SqlDatabase(connectionString, new DbUpLog(logger));
         Run(Upgrader(options.Value));
     }
 

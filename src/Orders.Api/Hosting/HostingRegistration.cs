@@ -32,6 +32,7 @@ internal static class HostingRegistration
         services.AddSingleton<PublicAddress>();
         services.AddSingleton(TimeProvider.System);
         services.AddErrorHandling();
+        services.AddDatabaseKeyRing();
         services.AddAntiforgery();
         services.AddHealth();
         services.AddTelemetry(configuration);

@@ -39,7 +39,8 @@ internal sealed class PayPalSettings(
     IOptions<PayPalOptions> options,
     IOptions<SandboxSwitch> sandboxSwitch,
     IOptions<PayPalSandboxOptions> sandbox,
-    PublicAddress publicAddress)
+    PublicAddress publicAddress,
+    IHostEnvironment environment)
 {
     public const string SandboxPrefix = "/sandbox/paypal";
 
@@ -61,8 +62,12 @@ internal sealed class PayPalSettings(
 
     public TimeSpan WebhookMaxAge => options.Value.WebhookMaxAge;
 
+    // A sandbox on this machine: mounted in-process, or running as its own process on a loopback
+    // address (outside Production only). Its self-signed certificate is trusted; nothing else is.
+    public bool TalksToLocalSandbox => SandboxOn || (!environment.IsProduction() && BaseUri.IsLoopback);
+
     // Certificates are only trusted from PayPal's own hosts over HTTPS, and from the local
-    // sandbox's address while the sandbox is on.
+    // sandbox's address while a local sandbox is in use.
     public bool IsTrustedCertUrl(Uri url)
     {
         if (url.Scheme == Uri.UriSchemeHttps && url.IsDefaultPort &&
@@ -71,7 +76,7 @@ internal sealed class PayPalSettings(
             return true;
         }
 
-        if (!SandboxOn)
+        if (!TalksToLocalSandbox)
         {
             return false;
         }

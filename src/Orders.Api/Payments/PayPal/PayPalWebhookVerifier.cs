@@ -138,7 +138,7 @@ internal sealed class PayPalCertificates(IHttpClientFactory httpClientFactory, P
         }
 
         // The local sandbox signs with its own self-signed certificate; PayPal's chains to a public CA.
-        if (!settings.SandboxOn || !url.Host.Equals(settings.BaseUri.Host, StringComparison.OrdinalIgnoreCase))
+        if (!settings.TalksToLocalSandbox || !url.Host.Equals(settings.BaseUri.Host, StringComparison.OrdinalIgnoreCase))
         {
             EnsureIssuedToPayPal(leaf, chain);
         }

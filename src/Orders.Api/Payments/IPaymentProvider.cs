@@ -11,6 +11,20 @@ internal interface IPaymentProvider
     // Providers that need a server-side capture after the buyer approved (PayPal) return what the
     // capture produced; the others return null.
     Task<PaymentEvent?> CaptureApprovedAsync(string providerOrderRef, CancellationToken cancellationToken);
+
+    // Refunds the whole order at the provider. Succeeds with the refund as a PaymentEvent (stored
+    // and applied like a webhook; the provider's own refund webhook that follows carries the same
+    // refund id and is recognised as a duplicate), or says why it cannot.
+    Task<RefundOutcome> RefundAsync(RefundRequest refund, CancellationToken cancellationToken);
+}
+
+internal sealed record RefundRequest(string OrderNumber, string? ProviderOrderRef, string? TransactionRef, long AmountMinor, string Currency, string IdempotencyKey);
+
+internal sealed record RefundOutcome(PaymentEvent? Refund, string? NotPossibleReason)
+{
+    public static RefundOutcome Done(PaymentEvent refund) => new(refund, null);
+
+    public static RefundOutcome NotPossible(string reason) => new(null, reason);
 }
 
 internal sealed record CheckoutStart(

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Orders.Licensing;
 using Orders.Tests.Infrastructure;
 
@@ -112,6 +113,36 @@ public sealed class PurchasePathTests : IAsyncLifetime
         var refunded = await shop.WaitForStatusAsync(checkout, "refunded");
         Assert.Equal("revoked", Assert.Single(refunded!.Licenses).Status);
         Assert.Equal(paid!.Licenses[0].Key, refunded.Licenses[0].Key);
+    }
+
+    [Fact]
+    public async Task RefundWeAskedForAndPayPalsRefundWebhookAreOneRefund()
+    {
+        var checkout = await shop.CheckoutAsync();
+        var returnUrl = await shop.ApproveAsync(checkout);
+        (await shop.Http.GetAsync(returnUrl.PathAndQuery)).Dispose();
+        await shop.WaitForStatusAsync(checkout, "paid");
+        var captureId = await CaptureIdAsync(checkout);
+
+        using (var scope = app.Services.CreateScope())
+        {
+            var provider = scope.ServiceProvider.GetRequiredService<Orders.Api.Payments.PayPal.PayPalProvider>();
+            var outcome = await provider.RefundAsync(new(checkout.OrderNumber, checkout.PayPalOrderId, captureId, 4900, "USD", $"refund-{checkout.OrderNumber}"), CancellationToken.None);
+            Assert.Null(outcome.NotPossibleReason);
+            var stored = await scope.ServiceProvider.GetRequiredService<Orders.Api.Webhooks.Inbox>().StoreAsync(outcome.Refund!, CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<Orders.Api.Processing.PaymentEventApplier>().ApplyAsync(stored.InboxId, CancellationToken.None);
+        }
+
+        Assert.Equal("refunded", (await shop.OrderAsync(checkout))!.Status);
+        // The sandbox's PAYMENT.CAPTURE.REFUNDED webhook arrives and is recognised as the same refund.
+        await Eventually.GetAsync(() => GetDeliveredRefundWebhooksAsync(), n => n >= 1, what: "the refund webhook to be delivered");
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE kind = 'Refunded'"));
+    }
+
+    private async Task<int> GetDeliveredRefundWebhooksAsync()
+    {
+        var deliveries = await shop.Http.GetFromJsonAsync<JsonElement[]>("/sandbox/paypal/_webhooks");
+        return deliveries!.Count(d => d.GetProperty("eventType").GetString() == "PAYMENT.CAPTURE.REFUNDED" && d.GetProperty("delivered").GetBoolean());
     }
 
     [Fact]

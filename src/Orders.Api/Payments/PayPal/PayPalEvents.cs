@@ -74,14 +74,19 @@ internal static class PayPalEvents
             OptionalString(capture, "custom_id"), orderId, RequiredString(capture, "id"), null, amount, currency);
     }
 
+    // One refund is one event, whoever reports it: the answer to our own refund call and PayPal's
+    // PAYMENT.CAPTURE.REFUNDED webhook (and its repeats) share this id, so the inbox keeps it once.
+    public static string RefundEventId(string refundId) => $"refund:{refundId}";
+
     // The resource of a refund or reversal is the refund; its "up" link points at the capture.
     private static PaymentEvent FromRefund(string eventId, string eventType, PaymentEventKind kind, JsonElement refund)
     {
         var (amount, currency) = ReadAmount(refund);
         var captureId = LinkTarget(refund, "up");
+        var refundId = RequiredString(refund, "id");
         return new PaymentEvent(
-            PayPalProvider.ProviderName, eventId, eventType, kind,
-            OptionalString(refund, "custom_id"), null, captureId, RequiredString(refund, "id"), amount, currency);
+            PayPalProvider.ProviderName, kind == PaymentEventKind.Refunded ? RefundEventId(refundId) : eventId, eventType, kind,
+            OptionalString(refund, "custom_id"), null, captureId, refundId, amount, currency);
     }
 
     private static PaymentEvent FromOrderResource(string eventId, string eventType, PaymentEventKind kind, JsonElement order)

@@ -54,6 +54,29 @@ internal sealed class PayPalProvider(PayPalClient client, PayPalSettings setting
         }
     }
 
+    public async Task<RefundOutcome> RefundAsync(RefundRequest refund, CancellationToken cancellationToken)
+    {
+        if (refund.TransactionRef is null)
+        {
+            return RefundOutcome.NotPossible("PayPal has not captured this order, so there is nothing to refund.");
+        }
+
+        try
+        {
+            var amount = new PayPalMoney(refund.Currency, Money.ToDecimalString(refund.AmountMinor, refund.Currency));
+            var result = await CallAsync(() => client.RefundCaptureAsync(refund.TransactionRef, new RefundBody(amount, refund.OrderNumber), refund.IdempotencyKey, cancellationToken));
+            long? minor = Money.TryParseMinor(result.Amount?.Value, result.Amount?.CurrencyCode, out var parsed) ? parsed : refund.AmountMinor;
+            return RefundOutcome.Done(new PaymentEvent(Name, PayPalEvents.RefundEventId(result.Id), "REFUND.RESULT." + result.Status,
+                result.Status == "COMPLETED" ? PaymentEventKind.Refunded : PaymentEventKind.Ignored,
+                refund.OrderNumber, refund.ProviderOrderRef, refund.TransactionRef, result.Id, minor, result.Amount?.CurrencyCode ?? refund.Currency));
+        }
+        catch (PaymentProviderException e) when (e.InnerException is PayPalApiException { StatusCode: var code } api && (int)code is >= 400 and < 500)
+        {
+            var issue = api.Error?.Details?.FirstOrDefault()?.Issue ?? api.Error?.Name ?? "refused";
+            return RefundOutcome.NotPossible($"PayPal refused the refund ({issue}).");
+        }
+    }
+
     private async Task<T> CallAsync<T>(Func<Task<T>> call)
     {
         try

@@ -2,12 +2,14 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orders.Sandbox.Avangate;
 using Orders.Sandbox.PayPal;
 
 namespace Orders.Sandbox;
 
 // The sandbox on its own: dotnet run --project src/Orders.Sandbox
 //   [--urls=http://127.0.0.1:5090] [--Sandbox:PayPal:WebhookUrl=http://127.0.0.1:5080/webhooks/paypal]
+//   [--Sandbox:Avangate:IpnUrl=http://127.0.0.1:5080/webhooks/avangate] [--Sandbox:Avangate:LcnUrl=…/webhooks/avangate/lcn]
 internal static class SandboxProgram
 {
     private const string DefaultUrl = "http://127.0.0.1:5090";
@@ -24,11 +26,13 @@ internal static class SandboxProgram
         // What a template appsettings.json would say (this project must not have one): no per-request noise.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddPayPalSandbox(builder.Configuration.GetSection("Sandbox:PayPal"));
+        builder.Services.AddAvangateSandbox(builder.Configuration.GetSection("Sandbox:Avangate"));
 
         var app = builder.Build();
         try
         {
             app.MapPayPalSandbox();
+            app.MapAvangateSandbox();
         }
         catch (InvalidOperationException e)
         {
@@ -41,6 +45,10 @@ internal static class SandboxProgram
             var urls = app.Services.GetRequiredService<PayPalSandboxUrls>();
             Console.WriteLine($"PayPal sandbox base URL: {urls.ApiBase}");
             Console.WriteLine($"Webhook target:          {urls.WebhookTarget ?? "(none: set --Sandbox:PayPal:WebhookUrl=...)"}");
+            var avangate = app.Services.GetRequiredService<AvangateSandboxUrls>();
+            Console.WriteLine($"Avangate buy links:      {avangate.BuyLinkBase}?merchant=…");
+            Console.WriteLine($"IPN target:              {avangate.IpnTarget ?? "(none: set --Sandbox:Avangate:IpnUrl=...)"}");
+            Console.WriteLine($"LCN target:              {avangate.LcnTarget ?? "(none: set --Sandbox:Avangate:LcnUrl=...)"}");
         });
         await app.RunAsync();
         return 0;

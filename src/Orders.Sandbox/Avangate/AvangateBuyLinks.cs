@@ -1,0 +1,194 @@
+using System.Collections.Frozen;
+using System.Globalization;
+
+namespace Orders.Sandbox.Avangate;
+
+internal sealed record BuyLinkItem(string Name, string? ExternalReference, string Type, int Quantity, decimal UnitPrice);
+
+internal sealed record BuyLink(
+    string OrderExternalReference,
+    string Signature,
+    string Currency,
+    IReadOnlyList<BuyLinkItem> Items,
+    string? ReturnUrl,
+    string ReturnType,
+    string? CustomerExternalReference,
+    string? PrefillEmail,
+    string? CustomerName)
+{
+    // Opening the same link twice reuses the cart.
+    public string CartKey => OrderExternalReference + "\n" + Signature.ToLowerInvariant();
+
+    public decimal Total => Items.Sum(i => i.UnitPrice * i.Quantity);
+}
+
+internal sealed record BuyLinkError(string Code, string Message);
+
+// ConvertPlus dynamic-product buy links (PROVIDERS.md 2.7): the signature is
+// hex(HMAC-SHA256(Buy-Link Secret Word, <len><value> of the signed parameters present, sorted by name)).
+internal static class AvangateBuyLinks
+{
+    public const int MaxQuantity = 9999;
+    public const int MaxItems = 20;
+
+    // Signed when present. merchant, dynamic, email, customer-name, tpl and signature itself are not.
+    private static readonly FrozenSet<string> Signed = FrozenSet.Create(StringComparer.Ordinal,
+        "return-url", "return-type", "expiration", "order-ext-ref", "customer-ref", "customer-ext-ref", "lock",
+        "currency", "prod", "price", "qty", "tangible", "type", "opt", "description", "recurrence", "duration",
+        "renewal-price", "item-ext-ref", "coupon");
+
+    public static string Sign(IEnumerable<KeyValuePair<string, string>> parameters, string secret) =>
+        AvangateHash.Hex(AvangateAlgorithm.Sha256, secret, AvangateHash.Source(SignedValues(parameters)));
+
+    public static (BuyLink? Link, BuyLinkError? Error) Validate(
+        IReadOnlyList<KeyValuePair<string, string>> parameters, AvangateSandboxOptions options, DateTimeOffset now)
+    {
+        if (parameters.GroupBy(p => p.Key, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+        {
+            return Fail("DUPLICATE_PARAMETER", $"The parameter '{repeated.Key}' appears more than once.");
+        }
+        var query = parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        if (!query.TryGetValue("merchant", out var merchant) || merchant != options.MerchantCode)
+        {
+            return Fail("UNKNOWN_MERCHANT", "This link does not belong to a known merchant.");
+        }
+        if (!query.TryGetValue("signature", out var signature) || !IsValidSignature(parameters, signature, options.BuyLinkSecret))
+        {
+            return Fail("INVALID_SIGNATURE", "The link's signature does not match its contents: it was changed or not signed by the merchant.");
+        }
+        if (query.TryGetValue("expiration", out var expiration))
+        {
+            if (!long.TryParse(expiration, NumberStyles.None, CultureInfo.InvariantCulture, out var expiresAt))
+            {
+                return Fail("INVALID_PARAMETER", "expiration must be a UTC Unix timestamp.");
+            }
+            if (expiresAt <= now.ToUnixTimeSeconds())
+            {
+                return Fail("LINK_EXPIRED", "This link has expired. Go back to the merchant's site to start again.");
+            }
+        }
+        return Read(query);
+    }
+
+    private static (BuyLink?, BuyLinkError?) Read(Dictionary<string, string> query)
+    {
+        if (query.GetValueOrDefault("dynamic") != "1")
+        {
+            return Fail("INVALID_PARAMETER", "Only dynamic products are sold here: set dynamic=1.");
+        }
+        foreach (var required in (string[])["prod", "price", "currency", "order-ext-ref"])
+        {
+            if (string.IsNullOrWhiteSpace(query.GetValueOrDefault(required)))
+            {
+                return Fail("MISSING_PARAMETER", $"The link has no {required}.");
+            }
+        }
+        var currency = query["currency"];
+        if (!AvangateMoney.IsCurrencyCode(currency))
+        {
+            return Fail("INVALID_PARAMETER", "currency must be an ISO 4217 code in capitals, e.g. USD.");
+        }
+        var orderReference = query["order-ext-ref"];
+        if (orderReference.Length > 100)
+        {
+            return Fail("INVALID_PARAMETER", "order-ext-ref must be at most 100 characters.");
+        }
+        var (items, itemError) = ReadItems(query, currency);
+        if (itemError is not null)
+        {
+            return (null, itemError);
+        }
+        var returnUrl = query.GetValueOrDefault("return-url");
+        if (returnUrl is not null
+            && (!Uri.TryCreate(returnUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+        {
+            return Fail("INVALID_PARAMETER", "return-url must be an absolute http(s) URL.");
+        }
+        var returnType = query.GetValueOrDefault("return-type") ?? "redirect";
+        if (returnType is not ("redirect" or "link"))
+        {
+            return Fail("INVALID_PARAMETER", "return-type must be redirect or link.");
+        }
+        return (new BuyLink(
+            orderReference,
+            query["signature"],
+            currency,
+            items!,
+            returnUrl,
+            returnType,
+            NullIfEmpty(query.GetValueOrDefault("customer-ext-ref")),
+            NullIfEmpty(query.GetValueOrDefault("email")?.Trim()),
+            NullIfEmpty(query.GetValueOrDefault("customer-name")?.Trim())), null);
+    }
+
+    // Several products are separated by ';' in prod, price, qty, type and item-ext-ref.
+    private static (List<BuyLinkItem>?, BuyLinkError?) ReadItems(Dictionary<string, string> query, string currency)
+    {
+        var names = query["prod"].Split(';');
+        var count = names.Length;
+        if (count > MaxItems)
+        {
+            return Fail<List<BuyLinkItem>>("INVALID_PARAMETER", $"A link may hold at most {MaxItems} products.");
+        }
+        var prices = query["price"].Split(';');
+        var quantities = query.GetValueOrDefault("qty")?.Split(';');
+        var references = query.GetValueOrDefault("item-ext-ref")?.Split(';');
+        var types = query.GetValueOrDefault("type")?.Split(';');
+        if (prices.Length != count || (quantities is not null && quantities.Length != count) || (references is not null && references.Length != count)
+            || (types is not null && types.Length != count && types.Length != 1))
+        {
+            return Fail<List<BuyLinkItem>>("INVALID_PARAMETER", "prod, price, qty and item-ext-ref must list one value per product.");
+        }
+        List<BuyLinkItem> items = [];
+        for (var i = 0; i < count; i++)
+        {
+            var name = names[i].Trim();
+            if (name.Length is 0 or > 255)
+            {
+                return Fail<List<BuyLinkItem>>("INVALID_PARAMETER", "Every product needs a name of at most 255 characters.");
+            }
+            if (!AvangateMoney.TryParse(prices[i], currency, out var price) || price <= 0 || price > AvangateMoney.MaxUnitPrice)
+            {
+                return Fail<List<BuyLinkItem>>("INVALID_PARAMETER",
+                    $"price must be a positive amount with at most {AvangateMoney.Decimals(currency)} decimals for {currency}.");
+            }
+            var quantity = 1;
+            if (quantities is not null
+                && (!int.TryParse(quantities[i], NumberStyles.None, CultureInfo.InvariantCulture, out quantity) || quantity is < 1 or > MaxQuantity))
+            {
+                return Fail<List<BuyLinkItem>>("INVALID_PARAMETER", $"qty must be a whole number from 1 to {MaxQuantity}.");
+            }
+            var reference = references is null ? null : NullIfEmpty(references[i]);
+            if (reference is { Length: > 100 })
+            {
+                return Fail<List<BuyLinkItem>>("INVALID_PARAMETER", "item-ext-ref must be at most 100 characters per product.");
+            }
+            var type = types is null ? "digital" : types[types.Length == 1 ? 0 : i];
+            items.Add(new BuyLinkItem(name, reference, type, quantity, price));
+        }
+        return (items, null);
+    }
+
+    private static bool IsValidSignature(IReadOnlyList<KeyValuePair<string, string>> parameters, string signature, string secret)
+    {
+        var values = SignedValues(parameters).ToList();
+        if (AvangateHash.Matches(AvangateAlgorithm.Sha256, secret, AvangateHash.Source(values), signature))
+        {
+            return true;
+        }
+        // Whether lengths count bytes or characters is not documented; accept either for non-ASCII values.
+        return values.Any(v => !v.All(char.IsAscii))
+            && AvangateHash.Matches(AvangateAlgorithm.Sha256, secret, AvangateHash.SourceCountingChars(values), signature);
+    }
+
+    private static IEnumerable<string> SignedValues(IEnumerable<KeyValuePair<string, string>> parameters) => parameters
+        .Where(p => Signed.Contains(p.Key))
+        .OrderBy(p => p.Key, StringComparer.Ordinal)
+        .Select(p => p.Value);
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static (BuyLink?, BuyLinkError?) Fail(string code, string message) => (null, new BuyLinkError(code, message));
+
+    private static (T?, BuyLinkError?) Fail<T>(string code, string message) where T : class => (null, new BuyLinkError(code, message));
+}

@@ -1,0 +1,203 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Orders.Sandbox.Avangate;
+
+internal sealed record CartCreated(string Refno, string CartUrl);
+
+internal sealed record PaymentDone(string Refno, string? ReturnUrl);
+
+internal sealed record AvangateOrderView(
+    string Refno, string OrderExtRef, string State, string Currency, string Total, string LicenseCode,
+    DateTimeOffset CreatedAt, DateTimeOffset? PaidAt);
+
+// Test controls. Not 2Checkout's API: they do what a shopper, 2Checkout's support desk or a broken
+// network would do, so tests can drive every path without a browser.
+internal static partial class AvangateControlEndpoints
+{
+    public static void MapAvangateControls(this RouteGroupBuilder sandbox)
+    {
+        sandbox.MapPost("/carts", CreateCart);
+        sandbox.MapGet("/orders/{refno}", GetOrder);
+        sandbox.MapPost("/orders/{refno}/pay", Pay);
+        sandbox.MapPost("/orders/{refno}/refund", (string refno, AvangateOrders orders) => Queued(orders.Refund(refno)));
+        sandbox.MapPost("/orders/{refno}/reverse", (string refno, AvangateOrders orders) => Queued(orders.Reverse(refno)));
+        sandbox.MapPost("/orders/{refno}/lcn", ChangeLicense);
+        sandbox.MapPost("/_notifications/send", SendNotification);
+        sandbox.MapGet("/_notifications", ListNotifications);
+        sandbox.MapGet("/_settings", (AvangateSandboxKnobs knobs) => TypedResults.Json(knobs.Current, AvangateJson.Control));
+        sandbox.MapPost("/_settings", ReplaceSettings);
+    }
+
+    // The buy link's query string as a form body (or on this URL): same checks as opening the link.
+    private static async Task<Results<JsonHttpResult<CartCreated>, ProblemHttpResult>> CreateCart(
+        HttpRequest request, AvangateOrders orders, AvangateSandboxUrls urls, IOptions<AvangateSandboxOptions> options,
+        TimeProvider time, ILogger<AvangateOrders> logger, CancellationToken cancellationToken)
+    {
+        var (parameters, bodyProblem) = await ReadFormOrQueryAsync(request, cancellationToken);
+        if (bodyProblem is not null)
+        {
+            return bodyProblem;
+        }
+        var (link, error) = AvangateBuyLinks.Validate(parameters!, options.Value, time.GetUtcNow());
+        if (error is not null)
+        {
+            logger.BuyLinkRefused(error.Code);
+            return Problem(StatusCodes.Status400BadRequest, "Buy link refused", error.Code, error.Message);
+        }
+        // 201 also when the link's cart already exists (same REFNO): a buy link always "creates" a
+        // cart at 2Checkout, and callers need not know whether it was opened before.
+        var (order, _) = orders.Open(link!);
+        return TypedResults.Json(new CartCreated(order.Refno, urls.Cart(order.Refno)), AvangateJson.Control, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static Results<JsonHttpResult<AvangateOrderView>, ProblemHttpResult> GetOrder(string refno, AvangateOrders orders)
+    {
+        if (orders.Find(refno) is not { } order)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Order not found", "ORDER_NOT_FOUND", $"There is no sandbox order {refno}.");
+        }
+        lock (order.Gate)
+        {
+            var link = order.Link;
+            return TypedResults.Json(new AvangateOrderView(
+                order.Refno, link.OrderExternalReference, order.StateName, link.Currency, AvangateMoney.Format(link.Total, link.Currency),
+                order.LicenseReference(0), order.CreatedAt, order.PaidAt), AvangateJson.Control);
+        }
+    }
+
+    // What Pay on the cart page does. The e-mail comes from the form or query (email=…), else the
+    // buy link's prefill, else the sample shopper's.
+    private static async Task<Results<JsonHttpResult<PaymentDone>, ProblemHttpResult>> Pay(
+        string refno, HttpRequest request, AvangateOrders orders, CancellationToken cancellationToken)
+    {
+        if (orders.Find(refno) is not { } order)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Order not found", "ORDER_NOT_FOUND", $"There is no sandbox order {refno}.");
+        }
+        var (parameters, bodyProblem) = await ReadFormOrQueryAsync(request, cancellationToken);
+        if (bodyProblem is not null)
+        {
+            return bodyProblem;
+        }
+        var email = AvangateForm.First(parameters!, "email")?.Trim();
+        if (string.IsNullOrEmpty(email))
+        {
+            email = AvangateCartPage.View(order).Email ?? AvangateSandboxShopper.Email;
+        }
+        if (!AvangateCartPage.IsEmail(email))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid e-mail", "INVALID_PARAMETER", "email must be an e-mail address.");
+        }
+        var (payment, refusal) = orders.Pay(refno, email);
+        return refusal is not null
+            ? Problem(refusal)
+            : TypedResults.Json(new PaymentDone(payment!.Refno, payment.ReturnUrl), AvangateJson.Control);
+    }
+
+    private static Results<JsonHttpResult<AvangateQueued>, ProblemHttpResult> ChangeLicense(string refno, [FromQuery] string? status, AvangateOrders orders)
+    {
+        status ??= "DISABLED";
+        if (!LicenseStatus().IsMatch(status))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid status", "INVALID_PARAMETER", "status must be a licence status in capitals, e.g. DISABLED or ACTIVE.");
+        }
+        return Queued(orders.ChangeLicense(refno, status));
+    }
+
+    // Signs and delivers the posted fields as they are (order, names and values kept), so tests
+    // control every field of a notification. Fields that already carry signatures go out unchanged.
+    private static async Task<Results<JsonHttpResult<AvangateQueued>, ProblemHttpResult>> SendNotification(
+        HttpRequest request, [FromQuery] string? kind, AvangateOrders orders, CancellationToken cancellationToken)
+    {
+        kind ??= AvangateNotificationKinds.Ipn;
+        if (kind is not (AvangateNotificationKinds.Ipn or AvangateNotificationKinds.Lcn))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid kind", "INVALID_PARAMETER", "kind must be ipn or lcn.");
+        }
+        if (!request.HasFormContentType)
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "UNSUPPORTED_MEDIA_TYPE",
+                "Send the notification's fields as application/x-www-form-urlencoded.");
+        }
+        var body = await AvangateForm.ReadBodyAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", "BODY_TOO_LARGE", $"At most {AvangateForm.MaxBodyBytes} bytes.");
+        }
+        var fields = AvangateForm.Parse(body);
+        if (fields.Count == 0)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "No fields", "MISSING_PARAMETER", "Send at least one field.");
+        }
+        return TypedResults.Json(orders.SendRaw(kind, fields), AvangateJson.Control, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static JsonHttpResult<IReadOnlyList<AvangateDeliveryView>> ListNotifications(
+        [FromQuery] string? refno, [FromQuery] string? kind, [FromQuery] string? messageId, AvangateNotificationOutbox outbox) =>
+        TypedResults.Json(outbox.List(refno, kind, messageId), AvangateJson.Control);
+
+    // Replaces both knobs; a field left out goes back to off / 0.
+    private static async Task<Results<JsonHttpResult<AvangateKnobs>, ValidationProblem>> ReplaceSettings(
+        HttpRequest request, AvangateSandboxKnobs knobs, CancellationToken cancellationToken)
+    {
+        AvangateKnobs? replacement;
+        try
+        {
+            replacement = await JsonSerializer.DeserializeAsync<AvangateKnobs>(request.Body, AvangateJson.Control, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [e.Message] });
+        }
+        if (replacement is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Send the settings as a JSON object."] });
+        }
+        if (replacement.Problems() is { Count: > 0 } problems)
+        {
+            return TypedResults.ValidationProblem(problems);
+        }
+        knobs.Replace(replacement);
+        return TypedResults.Json(replacement, AvangateJson.Control);
+    }
+
+    // A form body when there is one, else the query string.
+    private static async Task<(IReadOnlyList<KeyValuePair<string, string>>? Parameters, ProblemHttpResult? Problem)> ReadFormOrQueryAsync(
+        HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is null or 0 && request.Headers.TransferEncoding.Count == 0)
+        {
+            return (AvangateCartPage.Parameters(request.Query), null);
+        }
+        if (!request.HasFormContentType)
+        {
+            return (null, Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "UNSUPPORTED_MEDIA_TYPE",
+                "Send the parameters as application/x-www-form-urlencoded or in the query string."));
+        }
+        var body = await AvangateForm.ReadBodyAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return (null, Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", "BODY_TOO_LARGE", $"At most {AvangateForm.MaxBodyBytes} bytes."));
+        }
+        var fields = AvangateForm.Parse(body);
+        return fields.Count > 0 ? (fields, null) : (AvangateCartPage.Parameters(request.Query), null);
+    }
+
+    private static Results<JsonHttpResult<AvangateQueued>, ProblemHttpResult> Queued((AvangateQueued? Queued, AvangateRefusal? Refusal) outcome) =>
+        outcome.Refusal is not null
+            ? Problem(outcome.Refusal)
+            : TypedResults.Json(outcome.Queued!, AvangateJson.Control, statusCode: StatusCodes.Status202Accepted);
+
+    private static ProblemHttpResult Problem(AvangateRefusal refusal) => Problem(refusal.StatusCode,
+        refusal.StatusCode == StatusCodes.Status404NotFound ? "Order not found" : "Order state does not allow this", refusal.Code, refusal.Message);
+
+    private static ProblemHttpResult Problem(int statusCode, string title, string code, string detail) =>
+        TypedResults.Problem(detail, statusCode: statusCode, title: title, extensions: new Dictionary<string, object?> { ["errorCode"] = code });
+
+    [GeneratedRegex("^[A-Z_]{1,32}$", RegexOptions.CultureInvariant)]
+    private static partial Regex LicenseStatus();
+}

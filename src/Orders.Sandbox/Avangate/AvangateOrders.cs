@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Orders.Sandbox.Avangate;
+
+internal sealed record AvangateRefusal(int StatusCode, string Code, string Message);
+
+internal sealed record AvangatePayment(string Refno, string? ReturnUrl, string ReturnType);
+
+internal sealed record AvangateQueued(long Id, string Kind, string? Refno, string? OrderStatus, string? MessageId);
+
+// 2Checkout's side of carts and orders: state transitions and the notifications they cause.
+// Notifications are queued while the order's lock is held, so they leave in the order the
+// changes happened.
+internal sealed class AvangateOrders(
+    AvangateNotificationFields fields,
+    AvangateIpnSigner signer,
+    AvangateNotificationOutbox outbox,
+    IOptions<AvangateSandboxOptions> options,
+    TimeProvider time,
+    ILogger<AvangateOrders> logger)
+{
+    private readonly ConcurrentDictionary<string, AvangateOrder> byRefno = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, AvangateOrder> byCartKey = new(StringComparer.Ordinal);
+    private readonly Lock createGate = new();
+    private int orderNumbers = 1000;
+
+    public (AvangateOrder Order, bool Created) Open(BuyLink link)
+    {
+        lock (createGate)
+        {
+            if (byCartKey.TryGetValue(link.CartKey, out var existing))
+            {
+                return (existing, false);
+            }
+            var order = new AvangateOrder(NewRefno(), Interlocked.Increment(ref orderNumbers), Digits(9), link, time.GetUtcNow());
+            byRefno[order.Refno] = order;
+            byCartKey[link.CartKey] = order;
+            logger.CartOpened(order.Refno);
+            return (order, true);
+        }
+    }
+
+    public AvangateOrder? Find(string refno) => byRefno.GetValueOrDefault(refno);
+
+    // What Pay does: PAYMENT_AUTHORIZED then COMPLETE. Paying a paid order again only answers again.
+    public (AvangatePayment? Payment, AvangateRefusal? Refusal) Pay(string refno, string email)
+    {
+        if (Find(refno) is not { } order)
+        {
+            return (null, NotFound(refno));
+        }
+        lock (order.Gate)
+        {
+            switch (order.State)
+            {
+                case AvangateOrderState.Cart:
+                    var now = time.GetUtcNow();
+                    order.State = AvangateOrderState.Complete;
+                    order.Email = email;
+                    order.PaidAt = now;
+                    order.CompletedAt = now;
+                    logger.OrderPaid(order.Refno);
+                    SendIpn(order, "PAYMENT_AUTHORIZED");
+                    SendIpn(order, "COMPLETE");
+                    break;
+                case AvangateOrderState.Complete:
+                    break;
+                default:
+                    return (null, new AvangateRefusal(StatusCodes.Status409Conflict, "ORDER_CLOSED", $"Order {refno} was {order.StateName} and cannot be paid."));
+            }
+            var link = order.Link;
+            return (new AvangatePayment(order.Refno, link.ReturnUrl is { } url ? WithQuery(url, "refno", order.Refno) : null, link.ReturnType), null);
+        }
+    }
+
+    public (AvangateQueued? Queued, AvangateRefusal? Refusal) Refund(string refno) => Close(refno, AvangateOrderState.Refunded, "REFUND");
+
+    public (AvangateQueued? Queued, AvangateRefusal? Refusal) Reverse(string refno) => Close(refno, AvangateOrderState.Reversed, "REVERSED");
+
+    public (AvangateQueued? Queued, AvangateRefusal? Refusal) ChangeLicense(string refno, string status)
+    {
+        if (Find(refno) is not { } order)
+        {
+            return (null, NotFound(refno));
+        }
+        lock (order.Gate)
+        {
+            if (order.State == AvangateOrderState.Cart)
+            {
+                return (null, NotPaid(refno));
+            }
+            var notification = outbox.Publish(
+                AvangateNotificationKinds.Lcn, signer.Sign(AvangateNotificationFields.Lcn(order, status), options.Value.SecretKey), order.Refno);
+            logger.LcnQueued(notification.Id, order.Refno, status);
+            return (Queued(notification, order.Refno), null);
+        }
+    }
+
+    // Tests' own notifications: the fields as posted, signed unless they carry signatures already.
+    public AvangateQueued SendRaw(string kind, List<KeyValuePair<string, string>> posted)
+    {
+        var signed = posted.Any(f => AvangateHash.IsSignatureField(f.Key)) ? posted : signer.Sign(posted, options.Value.SecretKey);
+        var notification = outbox.Publish(kind, signed);
+        logger.RawNotificationQueued(notification.Kind, notification.Id);
+        return Queued(notification, notification.Refno);
+    }
+
+    private (AvangateQueued?, AvangateRefusal?) Close(string refno, AvangateOrderState state, string orderStatus)
+    {
+        if (Find(refno) is not { } order)
+        {
+            return (null, NotFound(refno));
+        }
+        lock (order.Gate)
+        {
+            if (order.State == AvangateOrderState.Cart)
+            {
+                return (null, NotPaid(refno));
+            }
+            if (order.State != AvangateOrderState.Complete)
+            {
+                return (null, new AvangateRefusal(StatusCodes.Status409Conflict, "ORDER_CLOSED", $"Order {refno} was already {order.StateName}."));
+            }
+            order.State = state;
+            logger.OrderChanged(order.Refno, order.StateName);
+            return (SendIpn(order, orderStatus), null);
+        }
+    }
+
+    private AvangateQueued SendIpn(AvangateOrder order, string orderStatus)
+    {
+        var messageId = Digits(12);
+        var unsigned = fields.Ipn(order, orderStatus, messageId, time.GetUtcNow());
+        var notification = outbox.Publish(AvangateNotificationKinds.Ipn, signer.Sign(unsigned, options.Value.SecretKey));
+        logger.NotificationQueued(notification.Kind, notification.Id, order.Refno, orderStatus, messageId);
+        return Queued(notification, order.Refno);
+    }
+
+    private static AvangateQueued Queued(AvangateNotification notification, string? refno) =>
+        new(notification.Id, notification.Kind, refno, notification.Status, notification.MessageId);
+
+    private static AvangateRefusal NotFound(string refno) =>
+        new(StatusCodes.Status404NotFound, "ORDER_NOT_FOUND", $"There is no sandbox order {refno}.");
+
+    private static AvangateRefusal NotPaid(string refno) =>
+        new(StatusCodes.Status409Conflict, "ORDER_NOT_PAID", $"Order {refno} has not been paid yet.");
+
+    // REFNO: a 9-digit integer, unique in this sandbox.
+    private string NewRefno()
+    {
+        string refno;
+        do
+        {
+            refno = Digits(9);
+        }
+        while (byRefno.ContainsKey(refno));
+        return refno;
+    }
+
+    private static string Digits(int count) =>
+        RandomNumberGenerator.GetInt32(1, 10).ToString(CultureInfo.InvariantCulture) + RandomNumberGenerator.GetString("0123456789", count - 1);
+
+    // Keeps the URL's own query and fragment; adds with '?' or '&' as needed.
+    private static string WithQuery(string url, string name, string value)
+    {
+        var hash = url.IndexOf('#', StringComparison.Ordinal);
+        var fragment = hash >= 0 ? url[hash..] : "";
+        var result = new StringBuilder(hash >= 0 ? url[..hash] : url);
+        var query = result.ToString().IndexOf('?', StringComparison.Ordinal);
+        var separator = query < 0 ? "?" : result[^1] is '?' or '&' ? "" : "&";
+        result.Append(separator).Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
+        return result.Append(fragment).ToString();
+    }
+}

@@ -7,8 +7,8 @@ using Orders.Api.Mail;
 using Orders.Api.Orders;
 using Orders.Api.Pages;
 using Orders.Api.Payments;
-using Orders.Api.Payments.PayPal;
 using Orders.Api.Processing;
+using Orders.Api.Support;
 using Orders.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -24,8 +24,15 @@ builder.Services.AddWebhooks();
 builder.Services.AddProcessing(builder.Configuration);
 builder.Services.AddLicensing(builder.Configuration);
 builder.Services.AddMail(builder.Configuration);
+builder.Services.AddSupport(builder.Configuration);
 
 var app = builder.Build();
+
+// `staff add|list|disable|enable|reset-password`: manage support accounts and exit.
+if (StaffCommand.IsInvoked(args))
+{
+    return await StaffCommand.RunAsync(app, args);
+}
 
 app.UseHosting();
 app.MigrateDatabase();
@@ -34,15 +41,15 @@ app.ReportStartup();
 app.MapStorefront();
 app.MapCatalog();
 app.MapCheckout();
-app.MapPayPalReturn();
 app.MapOrders();
 app.MapLicenses();
-app.MapWebhooks();
+app.MapSupport();
 app.MapOperations();
-app.MapPaymentSandbox();
+app.MapPayments();
 
 app.StartRecovery();
 app.Run();
+return 0;
 
 // Visible to the tests' WebApplicationFactory<Program>.
 public partial class Program;

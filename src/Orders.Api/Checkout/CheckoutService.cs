@@ -82,7 +82,8 @@ internal sealed partial class CheckoutService(
             started = await provider.StartCheckoutAsync(new CheckoutStart(
                 orderNumber, product.Sku, product.Name, quantity, product.PriceMinor, product.PriceMinor * quantity, product.Currency,
                 new Uri(baseUri, $"/checkout/{provider.Name}/return{returnQuery}"),
-                new Uri(baseUri, $"/checkout/{provider.Name}/cancel{returnQuery}")), ct);
+                new Uri(baseUri, $"/checkout/{provider.Name}/cancel{returnQuery}"),
+                statusUrl), ct);
         }
         catch (PaymentProviderException e)
         {

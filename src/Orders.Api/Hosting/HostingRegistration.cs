@@ -82,6 +82,9 @@ internal static class HostingRegistration
                 branch => branch.UseHttpsRedirection());
         }
 
+        // The support console's cookie session; before antiforgery, whose tokens are bound to the user.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
         return app;
     }

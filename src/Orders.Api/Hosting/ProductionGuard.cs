@@ -19,13 +19,24 @@ internal static class ProductionGuard
         {
             problems.Add("payments would go to the local sandbox: set PayPal:BaseUrl, PayPal:ClientId, PayPal:ClientSecret and PayPal:WebhookId (and leave Sandbox:Enabled unset or false)");
         }
-        else
+        else if (PaymentsRegistration.PayPalEnabled(c))
         {
             foreach (var key in new[] { "PayPal:BaseUrl", "PayPal:ClientId", "PayPal:ClientSecret", "PayPal:WebhookId" })
             {
                 if (string.IsNullOrWhiteSpace(c[key]))
                 {
                     problems.Add($"PayPal is enabled but {key} is not set");
+                }
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(c["Avangate:MerchantCode"]))
+        {
+            foreach (var key in new[] { "Avangate:CheckoutUrl", "Avangate:SecretKey", "Avangate:BuyLinkSecret" })
+            {
+                if (string.IsNullOrWhiteSpace(c[key]))
+                {
+                    problems.Add($"the reseller is enabled but {key} is not set");
                 }
             }
         }

@@ -19,7 +19,8 @@ internal static class OrderStatus
         // or whose order expired, and then paid after all must still get the license.
         [Paid] = [Pending, Canceled, Failed, Expired],
         [Review] = [Pending, Canceled, Failed, Expired],
-        [Canceled] = [Pending],
+        // A reseller may cancel an order it already delivered (fraud review, unpaid invoice).
+        [Canceled] = [Pending, Paid, Review],
         [Failed] = [Pending],
         [Expired] = [Pending],
         // A refund or reversal may overtake the completion event; it ends the order either way.

@@ -151,6 +151,7 @@ internal static class StorefrontPages
     private static string ProviderLabel(string name) => name switch
     {
         "paypal" => "PayPal",
+        "avangate" => "2Checkout (card, PayPal and more; VAT handled by the reseller)",
         _ => name,
     };
 }

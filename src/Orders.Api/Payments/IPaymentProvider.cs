@@ -36,9 +36,11 @@ internal sealed record CheckoutStart(
     long TotalMinor,
     string Currency,
     Uri ReturnUrl,
-    Uri CancelUrl);
+    Uri CancelUrl,
+    Uri StatusUrl);
 
-internal sealed record StartedCheckout(string ProviderOrderRef, Uri RedirectUrl);
+// ProviderOrderRef is null where the provider assigns its reference later (the reseller's REFNO).
+internal sealed record StartedCheckout(string? ProviderOrderRef, Uri RedirectUrl);
 
 // The provider could not be reached or failed: the caller answers 502/503 and keeps nothing.
 internal sealed class PaymentProviderException(string provider, bool unavailable, string message, Exception? inner = null)

@@ -11,7 +11,8 @@ internal sealed record PaymentEvent(
     string? TransactionRef,
     string? RefundRef,
     long? AmountMinor,
-    string? Currency);
+    string? Currency,
+    string? Sku = null);
 
 internal enum PaymentEventKind
 {
@@ -23,4 +24,5 @@ internal enum PaymentEventKind
     Canceled,
     Refunded,   // AmountMinor is this refund's amount; the order is refunded once refunds cover the total
     Reversed,
+    LicenseDisabled, // the reseller disabled the license it knows for this order (LCN)
 }

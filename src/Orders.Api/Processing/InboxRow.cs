@@ -6,7 +6,7 @@ internal sealed class InboxRow
 {
     public const string Columns = """
         id, provider, provider_event_id, event_type, kind, order_number, provider_order_ref, provider_transaction_ref,
-        provider_refund_ref, amount_minor, currency, received_at, order_id, processed_at, outcome, attempts, last_error
+        provider_refund_ref, amount_minor, currency, sku, received_at, order_id, processed_at, outcome, attempts, last_error
         """;
 
     public long Id { get; init; }
@@ -20,6 +20,7 @@ internal sealed class InboxRow
     public string? ProviderRefundRef { get; init; }
     public long? AmountMinor { get; init; }
     public string? Currency { get; init; }
+    public string? Sku { get; init; }
     public DateTime ReceivedAt { get; init; }
     public long? OrderId { get; init; }
     public DateTime? ProcessedAt { get; init; }

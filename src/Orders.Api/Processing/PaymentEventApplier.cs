@@ -49,13 +49,17 @@ internal sealed partial class PaymentEventApplier(
         UPDATE orders
         SET status = @To, updated_at = @Now,
             paid_at = CASE WHEN @To = 'paid' THEN @Now ELSE paid_at END,
-            provider_transaction_ref = COALESCE(provider_transaction_ref, @TransactionRef)
+            provider_transaction_ref = COALESCE(provider_transaction_ref, @TransactionRef),
+            provider_order_ref = COALESCE(provider_order_ref, @OrderRef)
         WHERE id = @Id AND status IN @From
         """;
 
     private const string RememberTransactionSql = """
-        UPDATE orders SET provider_transaction_ref = @TransactionRef, updated_at = @Now
-        WHERE id = @Id AND provider_transaction_ref IS NULL
+        UPDATE orders
+        SET provider_transaction_ref = COALESCE(provider_transaction_ref, @TransactionRef),
+            provider_order_ref = COALESCE(provider_order_ref, @OrderRef),
+            updated_at = @Now
+        WHERE id = @Id
         """;
 
     // Insert-if-absent; the unique indexes are the guarantee, these forms just avoid the error.
@@ -169,15 +173,16 @@ internal sealed partial class PaymentEventApplier(
         switch (e.EventKind)
         {
             case PaymentEventKind.Paid:
-                if (e.AmountMinor != order.TotalMinor || !string.Equals(e.Currency, order.Currency, StringComparison.Ordinal))
+                var productMatches = e.Sku is null || string.Equals(e.Sku, order.Sku, StringComparison.OrdinalIgnoreCase);
+                if (e.AmountMinor != order.TotalMinor || !string.Equals(e.Currency, order.Currency, StringComparison.Ordinal) || !productMatches)
                 {
                     LogAmountMismatch(logger, order.OrderNumber, e.Id);
-                    return await MoveAsync(connection, tx, order, OrderStatus.Review, e.ProviderTransactionRef, ct)
-                        ? "review: the paid amount does not match the order"
-                        : $"ignored: amount mismatch on an order that is {order.Status}";
+                    return await MoveAsync(connection, tx, order, OrderStatus.Review, e, ct)
+                        ? productMatches ? "review: the paid amount does not match the order" : "review: the paid product does not match the order"
+                        : $"ignored: payment mismatch on an order that is {order.Status}";
                 }
 
-                if (!await MoveAsync(connection, tx, order, OrderStatus.Paid, e.ProviderTransactionRef, ct))
+                if (!await MoveAsync(connection, tx, order, OrderStatus.Paid, e, ct))
                 {
                     return $"ignored: order is {order.Status}";
                 }
@@ -193,14 +198,19 @@ internal sealed partial class PaymentEventApplier(
                 return "paid: license issued";
 
             case PaymentEventKind.Pending:
-                await connection.ExecuteAsync(new CommandDefinition(RememberTransactionSql, new { order.Id, TransactionRef = e.ProviderTransactionRef, Now }, tx, cancellationToken: ct));
+                await connection.ExecuteAsync(new CommandDefinition(RememberTransactionSql, new { order.Id, TransactionRef = e.ProviderTransactionRef, OrderRef = e.ProviderOrderRef, Now }, tx, cancellationToken: ct));
                 return "pending: waiting for the provider to settle";
 
             case PaymentEventKind.Failed:
-                return await MoveAsync(connection, tx, order, OrderStatus.Failed, e.ProviderTransactionRef, ct) ? "failed" : $"ignored: order is {order.Status}";
+                return await MoveAsync(connection, tx, order, OrderStatus.Failed, e, ct) ? "failed" : $"ignored: order is {order.Status}";
 
             case PaymentEventKind.Canceled:
-                return await MoveAsync(connection, tx, order, OrderStatus.Canceled, null, ct) ? "canceled" : $"ignored: order is {order.Status}";
+                return await EndAsync(connection, tx, order, OrderStatus.Canceled, "canceled by the provider", ct);
+
+            case PaymentEventKind.LicenseDisabled:
+                var disabled = await connection.ExecuteAsync(new CommandDefinition(RevokeLicensesSql, new { OrderId = order.Id, Now, Reason = "disabled by the reseller" }, tx, cancellationToken: ct));
+                await connection.ExecuteAsync(new CommandDefinition(CancelUnsentDeliveriesSql, new { OrderId = order.Id, Reason = "license disabled" }, tx, cancellationToken: ct));
+                return $"license disabled: {disabled} license(s) revoked";
 
             case PaymentEventKind.Refunded:
                 var refundRef = e.ProviderRefundRef ?? e.ProviderEventId;
@@ -231,16 +241,28 @@ internal sealed partial class PaymentEventApplier(
             return $"ignored: order is {order.Status}";
         }
 
-        metrics.OrderEnded(order.Provider, status);
+        if (status is OrderStatus.Refunded or OrderStatus.Reversed)
+        {
+            metrics.OrderEnded(order.Provider, status);
+        }
+
         var revoked = await connection.ExecuteAsync(new CommandDefinition(RevokeLicensesSql, new { OrderId = order.Id, Now, Reason = reason }, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(CancelUnsentDeliveriesSql, new { OrderId = order.Id, Reason = reason }, tx, cancellationToken: ct));
         return $"{status}: {revoked} license(s) revoked";
     }
 
-    private async Task<bool> MoveAsync(DbConnection connection, DbTransaction tx, OrderRow order, string to, string? transactionRef, CancellationToken ct)
+    private async Task<bool> MoveAsync(DbConnection connection, DbTransaction tx, OrderRow order, string to, InboxRow? e, CancellationToken ct)
     {
         var from = OrderStatus.SourcesOf(to);
-        var moved = await connection.ExecuteAsync(new CommandDefinition(TransitionSql, new { order.Id, To = to, From = from, Now, TransactionRef = transactionRef }, tx, cancellationToken: ct));
+        var moved = await connection.ExecuteAsync(new CommandDefinition(TransitionSql, new
+        {
+            order.Id,
+            To = to,
+            From = from,
+            Now,
+            TransactionRef = e?.ProviderTransactionRef,
+            OrderRef = e?.ProviderOrderRef,
+        }, tx, cancellationToken: ct));
         return moved == 1;
     }
 

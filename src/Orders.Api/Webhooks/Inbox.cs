@@ -14,17 +14,17 @@ internal sealed class Inbox(Db db, TimeProvider time)
     private static readonly Dialect InsertSql = new(
         Sqlite: """
             INSERT INTO webhook_inbox (provider, provider_event_id, event_type, kind, order_number, provider_order_ref,
-                                       provider_transaction_ref, provider_refund_ref, amount_minor, currency, received_at)
+                                       provider_transaction_ref, provider_refund_ref, amount_minor, currency, sku, received_at)
             VALUES (@Provider, @EventId, @EventType, @Kind, @OrderNumber, @ProviderOrderRef,
-                    @TransactionRef, @RefundRef, @AmountMinor, @Currency, @ReceivedAt)
+                    @TransactionRef, @RefundRef, @AmountMinor, @Currency, @Sku, @ReceivedAt)
             RETURNING id
             """,
         SqlServer: """
             INSERT INTO webhook_inbox (provider, provider_event_id, event_type, kind, order_number, provider_order_ref,
-                                       provider_transaction_ref, provider_refund_ref, amount_minor, currency, received_at)
+                                       provider_transaction_ref, provider_refund_ref, amount_minor, currency, sku, received_at)
             OUTPUT INSERTED.id
             VALUES (@Provider, @EventId, @EventType, @Kind, @OrderNumber, @ProviderOrderRef,
-                    @TransactionRef, @RefundRef, @AmountMinor, @Currency, @ReceivedAt)
+                    @TransactionRef, @RefundRef, @AmountMinor, @Currency, @Sku, @ReceivedAt)
             """);
 
     private const string FindSql = """
@@ -33,7 +33,7 @@ internal sealed class Inbox(Db db, TimeProvider time)
 
     public async Task<StoredEvent> StoreAsync(PaymentEvent e, CancellationToken ct)
     {
-        CardNumberGuard.EnsureNoCardNumbers(e.EventId, e.EventType, e.OrderNumber, e.ProviderOrderRef, e.TransactionRef, e.RefundRef, e.Currency);
+        CardNumberGuard.EnsureNoCardNumbers(e.EventId, e.EventType, e.OrderNumber, e.ProviderOrderRef, e.TransactionRef, e.RefundRef, e.Currency, e.Sku);
         await using var connection = await db.OpenAsync(ct);
         var args = new
         {
@@ -47,6 +47,7 @@ internal sealed class Inbox(Db db, TimeProvider time)
             e.RefundRef,
             e.AmountMinor,
             e.Currency,
+            e.Sku,
             ReceivedAt = time.GetUtcNow().UtcDateTime,
         };
         try

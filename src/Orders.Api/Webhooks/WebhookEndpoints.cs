@@ -23,7 +23,7 @@ internal static partial class WebhookEndpoints
         return services;
     }
 
-    public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapPayPalWebhooks(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/webhooks").WithTags("Webhooks").DisableAntiforgery();
         group.MapPost("/paypal", ReceivePayPal)
@@ -121,7 +121,7 @@ internal static partial class WebhookEndpoints
     }
 
     // Reads the raw bytes exactly as sent (signatures are over them), refusing oversized bodies.
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength > MaxBodyBytes)
         {

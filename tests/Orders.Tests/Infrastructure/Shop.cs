@@ -60,8 +60,22 @@ public sealed class Shop(OrdersApp app)
         return response.StatusCode == HttpStatusCode.OK ? await response.ReadAsync<OrderDto>() : null;
     }
 
-    public Task<OrderDto?> WaitForStatusAsync(CheckoutDto checkout, string status, TimeSpan? timeout = null) =>
-        Eventually.GetAsync(() => OrderAsync(checkout), o => o?.Status == status, timeout, $"order {checkout.OrderNumber} to be {status}");
+    public async Task<OrderDto?> WaitForStatusAsync(CheckoutDto checkout, string status, TimeSpan? timeout = null)
+    {
+        try
+        {
+            return await Eventually.GetAsync(() => OrderAsync(checkout), o => o?.Status == status, timeout, $"order {checkout.OrderNumber} to be {status}");
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            // Say what the background work was doing: the inbox rows and the service's warnings.
+            await using var connection = await app.Db.OpenAsync(CancellationToken.None);
+            var inbox = await connection.QueryAsync<string>(
+                "SELECT event_type || ' ' || kind || ' processed=' || COALESCE(processed_at, '-') || ' attempts=' || attempts || ' outcome=' || COALESCE(outcome, '-') || ' error=' || COALESCE(last_error, '-') FROM webhook_inbox");
+            var warnings = app.Logs.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal)).TakeLast(15);
+            throw new Xunit.Sdk.XunitException($"{e.Message}\ninbox:\n{string.Join('\n', inbox)}\nwarnings:\n{string.Join('\n', warnings)}");
+        }
+    }
 
     public async Task<string[]> WaitForMailsAsync(string orderNumber, int count = 1)
     {

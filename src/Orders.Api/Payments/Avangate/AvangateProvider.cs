@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace Orders.Api.Payments.Avangate;
+
+// The reseller is merchant of record: checkout is a signed ConvertPlus buy-link to its hosted cart,
+// and everything after that arrives as notifications. Nothing is called on the reseller's API.
+internal sealed class AvangateProvider(AvangateSettings settings, TimeProvider time) : IPaymentProvider
+{
+    public string Name => AvangateEvents.ProviderName;
+
+    public Task<StartedCheckout> StartCheckoutAsync(CheckoutStart checkout, CancellationToken cancellationToken)
+    {
+        var o = settings.Options;
+        var signed = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["currency"] = checkout.Currency,
+            ["expiration"] = time.GetUtcNow().Add(o.LinkLifetime).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+            ["order-ext-ref"] = checkout.OrderNumber,
+            ["item-ext-ref"] = checkout.Sku,
+            ["price"] = Money.ToDecimalString(checkout.UnitPriceMinor, checkout.Currency),
+            ["qty"] = checkout.Quantity.ToString(CultureInfo.InvariantCulture),
+            // The customer comes back to the order's status page whatever happened at the cart.
+            ["return-url"] = checkout.StatusUrl.AbsoluteUri,
+            ["return-type"] = "redirect",
+        };
+        if (o.ProductCodes.TryGetValue(checkout.Sku, out var productCode))
+        {
+            signed["prod"] = productCode;
+        }
+        else
+        {
+            signed["prod"] = checkout.ProductName;
+            signed["type"] = "digital";
+        }
+
+        // Sorted names, "<length><value>" values, HMAC-SHA256 with the buy-link secret (PROVIDERS.md 2.7).
+        var signature = AvangateHash.Hmac(AvangateAlgorithm.Sha256, settings.BuyLinkSecret, AvangateHash.LengthPrefixed(signed.Values));
+        var query = new List<KeyValuePair<string, string>> { new("merchant", settings.MerchantCode) };
+        if (productCode is null)
+        {
+            query.Add(new("dynamic", "1"));
+        }
+
+        query.AddRange(signed);
+        query.Add(new("signature", signature));
+        var url = settings.CheckoutUri.AbsoluteUri + "?" + string.Join('&', query.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
+        // The reseller assigns its order number (REFNO) at the cart; it arrives with the first notification.
+        return Task.FromResult(new StartedCheckout(ProviderOrderRef: null, new Uri(url)));
+    }
+
+    public Task<PaymentEvent?> CaptureApprovedAsync(string providerOrderRef, CancellationToken cancellationToken) =>
+        Task.FromResult<PaymentEvent?>(null);
+
+    public Task<RefundOutcome> RefundAsync(RefundRequest refund, CancellationToken cancellationToken) =>
+        Task.FromResult(RefundOutcome.NotPossible(
+            "The reseller is merchant of record: refund this order in the reseller's control panel. Its REFUND notification will then mark the order refunded and revoke the license here."));
+}

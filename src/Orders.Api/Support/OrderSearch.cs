@@ -1,0 +1,275 @@
+using System.Data.Common;
+using Dapper;
+using Orders.Api.Data;
+using Orders.Api.Licensing;
+using Orders.Licensing;
+
+namespace Orders.Api.Support;
+
+internal sealed record OrderHit(
+    string OrderNumber,
+    DateTime CreatedAt,
+    string Status,
+    string ProductName,
+    int Quantity,
+    long TotalMinor,
+    string Currency,
+    string Email,
+    string LicenseeName,
+    string Provider,
+    string? ProviderOrderRef,
+    string? ProviderTransactionRef,
+    string MatchedBy,
+    bool Exact);
+
+internal sealed record OrderSearchResult(IReadOnlyList<OrderHit> Orders, bool Truncated, string? Hint);
+
+// One search box for whatever the customer gives support: their e-mail address (any case), the
+// order number, the license key, or a provider's reference (PayPal order or capture id, a refund
+// id, the reseller's REFNO, a Stripe session or payment intent). Exact matches come first, then
+// orders whose number or e-mail starts with what was typed. Every query is an index seek with a
+// bound, so it stays fast with a million orders; the search term itself is never logged or audited.
+internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditLog audit, ILogger<OrderSearch> logger)
+{
+    public const int MaxResults = 50;
+    public const int MaxQueryLength = 4096;
+    public const int MinPrefixLength = 3;
+
+    private const string HitColumns = """
+        o.id AS Id, o.order_number AS OrderNumber, o.created_at AS CreatedAt, o.status AS Status, o.product_name AS ProductName,
+        o.quantity AS Quantity, o.total_minor AS TotalMinor, o.currency AS Currency, o.email AS Email, o.licensee_name AS LicenseeName,
+        o.provider AS Provider, o.provider_order_ref AS ProviderOrderRef, o.provider_transaction_ref AS ProviderTransactionRef
+        """;
+
+    private const string ByOrderNumberSql = $"SELECT {HitColumns}, 'order-number' AS MatchedBy FROM orders o WHERE o.order_number IN @Terms";
+
+    private const string ByLicenseIdSql = $"""
+        SELECT {HitColumns}, 'license-key' AS MatchedBy FROM licenses l JOIN orders o ON o.id = l.order_id WHERE l.license_id = @LicenseId
+        """;
+
+    private const string ByProviderReferenceSql = $"""
+        SELECT {HitColumns}, 'order-ref' AS MatchedBy FROM orders o WHERE o.provider_order_ref IN @Terms
+        UNION ALL
+        SELECT {HitColumns}, 'transaction-ref' AS MatchedBy FROM orders o WHERE o.provider_transaction_ref IN @Terms
+        UNION ALL
+        SELECT {HitColumns}, 'refund-ref' AS MatchedBy FROM webhook_inbox i JOIN orders o ON o.id = i.order_id WHERE i.provider_refund_ref IN @Terms
+        """;
+
+    private static readonly Dialect ByEmailSql = new(
+        Sqlite: $"SELECT {HitColumns}, 'email' AS MatchedBy FROM orders o WHERE o.email_lower = @Email ORDER BY o.created_at DESC LIMIT @Limit",
+        SqlServer: $"SELECT TOP (@Limit) {HitColumns}, 'email' AS MatchedBy FROM orders o WHERE o.email_lower = @Email ORDER BY o.created_at DESC");
+
+    // Prefixes as ranges (>= prefix, < the next prefix): an index seek in both databases, and no
+    // LIKE wildcards to escape.
+    private static readonly Dialect ByOrderNumberPrefixSql = new(
+        Sqlite: $"""
+            SELECT {HitColumns}, 'order-number-prefix' AS MatchedBy FROM orders o
+            WHERE o.order_number >= @From AND o.order_number < @To ORDER BY o.order_number LIMIT @Limit
+            """,
+        SqlServer: $"""
+            SELECT TOP (@Limit) {HitColumns}, 'order-number-prefix' AS MatchedBy FROM orders o
+            WHERE o.order_number >= @From AND o.order_number < @To ORDER BY o.order_number
+            """);
+
+    private static readonly Dialect ByEmailPrefixSql = new(
+        Sqlite: $"""
+            SELECT {HitColumns}, 'email-prefix' AS MatchedBy FROM orders o
+            WHERE o.email_lower >= @From AND o.email_lower < @To ORDER BY o.email_lower, o.created_at DESC LIMIT @Limit
+            """,
+        SqlServer: $"""
+            SELECT TOP (@Limit) {HitColumns}, 'email-prefix' AS MatchedBy FROM orders o
+            WHERE o.email_lower >= @From AND o.email_lower < @To ORDER BY o.email_lower, o.created_at DESC
+            """);
+
+    private sealed class HitRow
+    {
+        public long Id { get; init; }
+        public string OrderNumber { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+        public string Status { get; init; } = "";
+        public string ProductName { get; init; } = "";
+        public int Quantity { get; init; }
+        public long TotalMinor { get; init; }
+        public string Currency { get; init; } = "";
+        public string Email { get; init; } = "";
+        public string LicenseeName { get; init; } = "";
+        public string Provider { get; init; } = "";
+        public string? ProviderOrderRef { get; init; }
+        public string? ProviderTransactionRef { get; init; }
+        public string MatchedBy { get; init; } = "";
+    }
+
+    public async Task<OrderSearchResult> SearchAsync(StaffMember staff, string query, CancellationToken ct)
+    {
+        var term = query.Trim();
+        var shape = ShapeOf(term);
+        var hits = new List<HitRow>();
+        var truncated = false;
+        string? hint = null;
+
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            switch (shape)
+            {
+                case "license key":
+                    var verification = LicenseVerifier.Verify(term, licenseKeys.AllPublicKeys);
+                    if (verification.IsValid)
+                    {
+                        hits.AddRange(await QueryAsync(connection, ByLicenseIdSql, new { verification.License!.LicenseId }, ct));
+                        if (hits.Count == 0)
+                        {
+                            hint = $"This is a genuine license key for order {verification.License.OrderNumber}, but that order is not in this database.";
+                        }
+                    }
+                    else
+                    {
+                        hint = $"That looks like a license key, but it cannot be read: {verification.Message}";
+                    }
+
+                    break;
+
+                case "e-mail address":
+                    var email = term.ToLowerInvariant();
+                    var byEmail = await QueryAsync(connection, db.Pick(ByEmailSql), new { Email = email, Limit = MaxResults + 1 }, ct);
+                    hits.AddRange(byEmail);
+                    truncated |= byEmail.Count > MaxResults;
+                    if (hits.Count < MaxResults)
+                    {
+                        var prefix = await QueryAsync(connection, db.Pick(ByEmailPrefixSql), new { From = email, To = NextPrefix(email), Limit = MaxResults + 1 }, ct);
+                        hits.AddRange(prefix);
+                        truncated |= prefix.Count > MaxResults;
+                    }
+
+                    break;
+
+                case "order number or reference":
+                case "text":
+                    string[] terms = [.. new[] { term, term.ToUpperInvariant() }.Distinct(StringComparer.Ordinal)];
+                    hits.AddRange(await QueryAsync(connection, ByOrderNumberSql, new { Terms = terms }, ct));
+                    hits.AddRange(await QueryAsync(connection, ByProviderReferenceSql, new { Terms = terms }, ct));
+                    if (term.Length >= MinPrefixLength)
+                    {
+                        var number = term.ToUpperInvariant();
+                        var byNumber = await QueryAsync(connection, db.Pick(ByOrderNumberPrefixSql), new { From = number, To = NextPrefix(number), Limit = MaxResults + 1 }, ct);
+                        var lower = term.ToLowerInvariant();
+                        var byEmailPrefix = await QueryAsync(connection, db.Pick(ByEmailPrefixSql), new { From = lower, To = NextPrefix(lower), Limit = MaxResults + 1 }, ct);
+                        hits.AddRange(byNumber);
+                        hits.AddRange(byEmailPrefix);
+                        truncated |= byNumber.Count > MaxResults || byEmailPrefix.Count > MaxResults;
+                    }
+
+                    break;
+            }
+        }
+
+        // Exact matches first, each order once (under its best match), then the prefix matches.
+        var orders = hits
+            .GroupBy(h => h.Id)
+            .Select(g => g.OrderBy(h => Rank(h.MatchedBy)).First())
+            .OrderBy(h => IsExact(h.MatchedBy) ? 0 : 1)
+            .ThenBy(h => Rank(h.MatchedBy))
+            .ThenByDescending(h => h.CreatedAt)
+            .ToList();
+        truncated |= orders.Count > MaxResults;
+        var shown = orders.Take(MaxResults)
+            .Select(h => new OrderHit(h.OrderNumber, h.CreatedAt, h.Status, h.ProductName, h.Quantity, h.TotalMinor, h.Currency, h.Email,
+                h.LicenseeName, h.Provider, h.ProviderOrderRef, h.ProviderTransactionRef, MatchLabel(h.MatchedBy, h.Provider), IsExact(h.MatchedBy)))
+            .ToList();
+
+        if (shown.Count == 0 && hint is null)
+        {
+            hint = "No order matches. Search by the customer's e-mail address, the order number (ORD-…), the license key, or a PayPal order, capture or refund id.";
+        }
+
+        var single = shown.Count == 1 ? orders[0] : null;
+        await audit.WriteAsync(staff, AuditActions.Search, single?.Id, single?.OrderNumber,
+            $"by {shape}: {shown.Count}{(truncated ? "+" : "")} result(s)", ct);
+        LogSearched(logger, staff.Id, shape, shown.Count);
+        return new OrderSearchResult(shown, truncated, hint);
+    }
+
+    // What the term looks like, for choosing the lookups and for the audit log (never the term).
+    public static string ShapeOf(string term)
+    {
+        if (term.StartsWith(LicenseKeyPrefix, StringComparison.OrdinalIgnoreCase) && term.Length > 40)
+        {
+            return "license key";
+        }
+
+        if (term.Contains('@', StringComparison.Ordinal))
+        {
+            return "e-mail address";
+        }
+
+        return term.Length <= 128 && term.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            ? "order number or reference"
+            : "text";
+    }
+
+    private const string LicenseKeyPrefix = "ORD1-";
+
+    private static async Task<List<HitRow>> QueryAsync(DbConnection connection, string sql, object args, CancellationToken ct) =>
+        [.. await connection.QueryAsync<HitRow>(new CommandDefinition(sql, args, cancellationToken: ct))];
+
+    // The smallest string greater than every string that starts with the prefix.
+    private static string NextPrefix(string prefix) =>
+        prefix[^1] == char.MaxValue ? prefix + char.MaxValue : prefix[..^1] + (char)(prefix[^1] + 1);
+
+    private static bool IsExact(string matchedBy) => !matchedBy.EndsWith("-prefix", StringComparison.Ordinal);
+
+    private static int Rank(string matchedBy) => matchedBy switch
+    {
+        "order-number" => 0,
+        "license-key" => 1,
+        "order-ref" => 2,
+        "transaction-ref" => 3,
+        "refund-ref" => 4,
+        "email" => 5,
+        "order-number-prefix" => 6,
+        _ => 7,
+    };
+
+    public static string MatchLabel(string matchedBy, string provider) => matchedBy switch
+    {
+        "order-number" => "order number",
+        "license-key" => "license key",
+        "order-ref" => ProviderLabels.OrderReference(provider),
+        "transaction-ref" => ProviderLabels.TransactionReference(provider),
+        "refund-ref" => $"{ProviderLabels.Name(provider)} refund id",
+        "email" => "e-mail",
+        "order-number-prefix" => "order number starts with",
+        "email-prefix" => "e-mail starts with",
+        _ => matchedBy,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Staff user {StaffUserId} searched orders by {Shape}: {Count} result(s)")]
+    private static partial void LogSearched(ILogger logger, long staffUserId, string shape, int count);
+}
+
+// How each provider names its references, so support sees the words the customer uses.
+internal static class ProviderLabels
+{
+    public static string Name(string provider) => provider switch
+    {
+        "paypal" => "PayPal",
+        "stripe" => "Stripe",
+        "avangate" => "Avangate",
+        _ => provider,
+    };
+
+    public static string OrderReference(string provider) => provider switch
+    {
+        "paypal" => "PayPal order id",
+        "stripe" => "Stripe checkout session id",
+        "avangate" => "Avangate order reference (REFNO)",
+        _ => $"{provider} order reference",
+    };
+
+    public static string TransactionReference(string provider) => provider switch
+    {
+        "paypal" => "PayPal capture id",
+        "stripe" => "Stripe payment intent id",
+        "avangate" => "Avangate transaction reference",
+        _ => $"{provider} transaction reference",
+    };
+}

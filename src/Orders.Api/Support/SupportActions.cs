@@ -1,0 +1,298 @@
+using System.Text.RegularExpressions;
+using Dapper;
+using Hangfire;
+using Orders.Api.Data;
+using Orders.Api.Mail;
+using Orders.Api.Orders;
+using Orders.Api.Payments;
+using Orders.Api.Processing;
+using Orders.Api.Webhooks;
+
+namespace Orders.Api.Support;
+
+internal abstract record ResendOutcome
+{
+    public sealed record Queued(long DeliveryId, bool Replayed) : ResendOutcome;
+
+    public sealed record NotFound : ResendOutcome;
+
+    public sealed record NoActiveLicense : ResendOutcome;
+}
+
+internal abstract record RevokeOutcome
+{
+    public sealed record Revoked(int Licenses, int CanceledDeliveries) : RevokeOutcome;
+
+    public sealed record Invalid(Dictionary<string, string[]> Errors) : RevokeOutcome;
+
+    public sealed record NotFound : RevokeOutcome;
+
+    public sealed record NoActiveLicense : RevokeOutcome;
+}
+
+internal abstract record RefundActionOutcome
+{
+    // Completed: the provider confirmed the refund and the order is now refunded. Otherwise the
+    // provider accepted it but has not finished (PayPal: PENDING); its webhook completes the order.
+    public sealed record Refunded(string OrderStatus, string RefundId, long AmountMinor, string Currency, bool Completed) : RefundActionOutcome;
+
+    public sealed record Invalid(Dictionary<string, string[]> Errors) : RefundActionOutcome;
+
+    public sealed record NotFound : RefundActionOutcome;
+
+    // This service or the provider says no (already refunded, nothing captured, refused…).
+    public sealed record NotPossible(string Reason) : RefundActionOutcome;
+
+    public sealed record ProviderFailed(bool Unavailable, string Provider) : RefundActionOutcome;
+}
+
+// The three things staff can do to an order. Each changes the database with conditional updates
+// and writes its audit entry in the same transaction; the API and the pages both call these.
+internal sealed partial class SupportActions(
+    Db db,
+    AuditLog audit,
+    PaymentProviders providers,
+    Inbox inbox,
+    PaymentEventApplier applier,
+    IBackgroundJobClient jobs,
+    TimeProvider time,
+    ILogger<SupportActions> logger)
+{
+    public const int MaxReasonLength = 200;
+    public const int MinReasonLength = 3;
+    public const int MaxRequestIdLength = 64;
+
+    private const string ActiveLicensesSql = "SELECT COUNT(*) FROM licenses WHERE order_id = @OrderId AND status = 'active'";
+
+    // Always the order's own address: support never types where a license goes.
+    private static readonly Dialect InsertResendSql = new(
+        Sqlite: """
+            INSERT INTO deliveries (order_id, kind, dedupe_key, to_address, status, attempts, created_at, next_attempt_at)
+            SELECT o.id, 'resend', @DedupeKey, o.email, 'pending', 0, @Now, @Now FROM orders o WHERE o.id = @OrderId
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
+            """,
+        SqlServer: """
+            INSERT INTO deliveries (order_id, kind, dedupe_key, to_address, status, attempts, created_at, next_attempt_at)
+            OUTPUT INSERTED.id
+            SELECT o.id, 'resend', @DedupeKey, o.email, 'pending', 0, @Now, @Now FROM orders o
+            WHERE o.id = @OrderId AND NOT EXISTS (SELECT 1 FROM deliveries WITH (UPDLOCK, HOLDLOCK) WHERE dedupe_key = @DedupeKey)
+            """);
+
+    private const string DeliveryByKeySql = "SELECT id FROM deliveries WHERE dedupe_key = @DedupeKey";
+
+    private const string RevokeSql = """
+        UPDATE licenses SET status = 'revoked', revoked_at = @Now, revoke_reason = @Reason
+        WHERE order_id = @OrderId AND status = 'active'
+        """;
+
+    // A revoked key must not be mailed out afterwards.
+    private const string CancelPendingDeliveriesSql = """
+        UPDATE deliveries SET status = 'canceled', last_error = 'license revoked by staff'
+        WHERE order_id = @OrderId AND status = 'pending'
+        """;
+
+    private const string StatusSql = "SELECT status FROM orders WHERE id = @Id";
+
+    public static bool IsValidRequestId(string? requestId) =>
+        requestId is null || (requestId.Length is > 0 and <= MaxRequestIdLength && RequestIdPattern().IsMatch(requestId));
+
+    // requestId makes a repeated request (a double click, a client retry) one e-mail, not two.
+    public async Task<ResendOutcome> ResendAsync(StaffMember staff, string orderNumber, string? requestId, CancellationToken ct)
+    {
+        if (!SupportOrders.IsPlausibleOrderNumber(orderNumber))
+        {
+            return new ResendOutcome.NotFound();
+        }
+
+        long deliveryId;
+        await using (var connection = await db.OpenAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            var order = await SupportOrders.FindAsync(connection, tx, orderNumber, ct);
+            if (order is null)
+            {
+                return new ResendOutcome.NotFound();
+            }
+
+            var active = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ActiveLicensesSql, new { OrderId = order.Id }, tx, cancellationToken: ct));
+            if (active == 0)
+            {
+                return new ResendOutcome.NoActiveLicense();
+            }
+
+            var dedupeKey = $"resend:{order.Id}:{requestId ?? Guid.NewGuid().ToString("N")}";
+            var inserted = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(db.Pick(InsertResendSql),
+                new { OrderId = order.Id, DedupeKey = dedupeKey, Now = time.GetUtcNow().UtcDateTime }, tx, cancellationToken: ct));
+            if (inserted is null)
+            {
+                var existing = await connection.ExecuteScalarAsync<long>(new CommandDefinition(DeliveryByKeySql, new { DedupeKey = dedupeKey }, tx, cancellationToken: ct));
+                return new ResendOutcome.Queued(existing, Replayed: true);
+            }
+
+            deliveryId = inserted.Value;
+            await audit.WriteAsync(connection, tx, staff, AuditActions.Resend, order.Id, order.OrderNumber, $"e-mail #{deliveryId} to the order's address", ct);
+            await tx.CommitAsync(ct);
+        }
+
+        LogResend(logger, staff.Id, orderNumber, deliveryId);
+        try
+        {
+            jobs.Enqueue<SendDeliveryJob>(job => job.RunAsync(deliveryId, CancellationToken.None));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Stored is what matters: the recovery sweep sends pending rows the queue never saw.
+            LogEnqueueFailed(logger, deliveryId, e.GetType().Name);
+        }
+
+        return new ResendOutcome.Queued(deliveryId, Replayed: false);
+    }
+
+    public static Dictionary<string, string[]>? ReasonProblems(string? reason, bool required)
+    {
+        var text = reason?.Trim() ?? "";
+        string? problem = text.Length == 0 && !required ? null
+            : text.Length < MinReasonLength ? $"Say why, in at least {MinReasonLength} characters."
+            : text.Length > MaxReasonLength ? $"Keep the reason under {MaxReasonLength} characters."
+            : CardNumberGuard.ContainsCardLikeNumber(text) ? "The reason looks like it contains a payment card number; never write card data here."
+            : null;
+        return problem is null ? null : new() { ["reason"] = [problem] };
+    }
+
+    public async Task<RevokeOutcome> RevokeAsync(StaffMember staff, string orderNumber, string? reason, CancellationToken ct)
+    {
+        if (ReasonProblems(reason, required: true) is { } errors)
+        {
+            return new RevokeOutcome.Invalid(errors);
+        }
+
+        if (!SupportOrders.IsPlausibleOrderNumber(orderNumber))
+        {
+            return new RevokeOutcome.NotFound();
+        }
+
+        var why = reason!.Trim();
+        await using var connection = await db.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var order = await SupportOrders.FindAsync(connection, tx, orderNumber, ct);
+        if (order is null)
+        {
+            return new RevokeOutcome.NotFound();
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var revoked = await connection.ExecuteAsync(new CommandDefinition(RevokeSql, new { OrderId = order.Id, Now = now, Reason = why }, tx, cancellationToken: ct));
+        if (revoked == 0)
+        {
+            return new RevokeOutcome.NoActiveLicense();
+        }
+
+        var canceled = await connection.ExecuteAsync(new CommandDefinition(CancelPendingDeliveriesSql, new { OrderId = order.Id }, tx, cancellationToken: ct));
+        await audit.WriteAsync(connection, tx, staff, AuditActions.Revoke, order.Id, order.OrderNumber,
+            $"{revoked} license(s) revoked{(canceled > 0 ? $", {canceled} unsent e-mail(s) canceled" : "")}: {why}", ct);
+        await tx.CommitAsync(ct);
+        LogRevoked(logger, staff.Id, order.OrderNumber, revoked);
+        return new RevokeOutcome.Revoked(revoked, canceled);
+    }
+
+    // Refunds the whole order at its provider. The provider's answer is stored in the inbox and
+    // applied like any webhook, so the state machine does the rest (refunded, licenses revoked,
+    // unsent e-mails canceled) and the provider's own refund webhook that follows, carrying the
+    // same refund id, is recognised as the same event. The idempotency key makes a retry (or two
+    // admins clicking at once) one refund at the provider.
+    public async Task<RefundActionOutcome> RefundAsync(StaffMember staff, string orderNumber, string? reason, CancellationToken ct)
+    {
+        if (ReasonProblems(reason, required: false) is { } errors)
+        {
+            return new RefundActionOutcome.Invalid(errors);
+        }
+
+        if (!SupportOrders.IsPlausibleOrderNumber(orderNumber))
+        {
+            return new RefundActionOutcome.NotFound();
+        }
+
+        OrderRow? order;
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            order = await SupportOrders.FindAsync(connection, null, orderNumber, ct);
+        }
+
+        if (order is null)
+        {
+            return new RefundActionOutcome.NotFound();
+        }
+
+        var note = string.IsNullOrWhiteSpace(reason) ? "" : $"; reason: {reason.Trim()}";
+        if (SupportOrders.RefundProblem(order.Status) is { } problem)
+        {
+            return new RefundActionOutcome.NotPossible(problem);
+        }
+
+        var provider = providers.Find(order.Provider);
+        if (provider is null)
+        {
+            return new RefundActionOutcome.NotPossible($"Refunds through {ProviderLabels.Name(order.Provider)} are not configured on this server.");
+        }
+
+        RefundOutcome outcome;
+        try
+        {
+            outcome = await provider.RefundAsync(new RefundRequest(order.OrderNumber, order.ProviderOrderRef, order.ProviderTransactionRef,
+                order.TotalMinor, order.Currency, IdempotencyKey: $"support-refund-{order.OrderNumber}"), ct);
+        }
+        catch (PaymentProviderException e)
+        {
+            LogRefundFailed(logger, staff.Id, order.OrderNumber, e.Provider, e.Unavailable);
+            await audit.WriteAsync(staff, AuditActions.RefundFailed, order.Id, order.OrderNumber,
+                $"{ProviderLabels.Name(e.Provider)} {(e.Unavailable ? "could not be reached" : "answered with an error")}; nothing was refunded{note}", CancellationToken.None);
+            return new RefundActionOutcome.ProviderFailed(e.Unavailable, ProviderLabels.Name(e.Provider));
+        }
+
+        if (outcome.Refund is not { } refund)
+        {
+            var why = outcome.NotPossibleReason ?? "The provider did not refund the order.";
+            LogRefundRefused(logger, staff.Id, order.OrderNumber);
+            await audit.WriteAsync(staff, AuditActions.RefundRefused, order.Id, order.OrderNumber, why + note, CancellationToken.None);
+            return new RefundActionOutcome.NotPossible(why);
+        }
+
+        // From here the money is on its way back: finish even if the browser goes away.
+        var stored = await inbox.StoreAsync(refund, CancellationToken.None);
+        var applied = await applier.ApplyAsync(stored.InboxId, CancellationToken.None);
+        string status;
+        await using (var connection = await db.OpenAsync(CancellationToken.None))
+        {
+            status = await connection.ExecuteScalarAsync<string>(new CommandDefinition(StatusSql, new { order.Id }, cancellationToken: CancellationToken.None)) ?? order.Status;
+        }
+
+        var amount = refund.AmountMinor ?? order.TotalMinor;
+        var currency = refund.Currency ?? order.Currency;
+        await audit.WriteAsync(staff, AuditActions.Refund, order.Id, order.OrderNumber,
+            $"{Money.Format(amount, currency)} refunded at {ProviderLabels.Name(order.Provider)} (refund {refund.RefundRef ?? refund.EventId}); {applied.Outcome}{note}", CancellationToken.None);
+        LogRefunded(logger, staff.Id, order.OrderNumber, status);
+        return new RefundActionOutcome.Refunded(status, refund.RefundRef ?? refund.EventId, amount, currency, Completed: status == OrderStatus.Refunded);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    private static partial Regex RequestIdPattern();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Staff user {StaffUserId} resent the license of order {OrderNumber} (delivery {DeliveryId})")]
+    private static partial void LogResend(ILogger logger, long staffUserId, string orderNumber, long deliveryId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} stored but not enqueued ({ErrorType}); the recovery sweep will pick it up")]
+    private static partial void LogEnqueueFailed(ILogger logger, long deliveryId, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Staff user {StaffUserId} revoked {Count} license(s) of order {OrderNumber}")]
+    private static partial void LogRevoked(ILogger logger, long staffUserId, string orderNumber, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Staff user {StaffUserId} refunded order {OrderNumber}; order is now {Status}")]
+    private static partial void LogRefunded(ILogger logger, long staffUserId, string orderNumber, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refund of order {OrderNumber} by staff user {StaffUserId} refused by the provider")]
+    private static partial void LogRefundRefused(ILogger logger, long staffUserId, string orderNumber);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refund of order {OrderNumber} by staff user {StaffUserId} failed at {Provider} (unavailable: {Unavailable})")]
+    private static partial void LogRefundFailed(ILogger logger, long staffUserId, string orderNumber, string provider, bool unavailable);
+}

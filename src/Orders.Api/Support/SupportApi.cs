@@ -1,0 +1,164 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Orders.Api.Support;
+
+internal sealed record StaffView(string Username, string Role);
+
+internal sealed record OrderSearchView(IReadOnlyList<OrderHit> Orders, bool Truncated, string? Hint);
+
+internal sealed record ResendView(long DeliveryId, string Status);
+
+internal sealed record RevokeBody(string? Reason);
+
+internal sealed record RevokeView(int LicensesRevoked, int UnsentEmailsCanceled);
+
+internal sealed record SupportRefundBody(string? Reason);
+
+internal sealed record RefundView(string OrderStatus, string RefundId, long AmountMinor, string Currency, bool Completed);
+
+internal sealed record AuditPageView(IReadOnlyList<AuditEntry> Entries, long? NextBefore);
+
+// The support console as JSON, on the same cookie session as the pages. Reads for every staff
+// user; revoke, refund and the audit log for admins. Writes must be JSON: a cross-site form
+// cannot send that without a CORS preflight, which this API never grants, so a staff member's
+// session cannot be ridden from another site (on top of the SameSite=Strict cookie).
+internal static class SupportApi
+{
+    public const int MaxBodyBytes = 16 * 1024;
+
+    public static IEndpointRouteBuilder MapSupportApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/support")
+            .WithTags("Support")
+            .RequireAuthorization(SupportPolicies.Staff)
+            .AddEndpointFilter(RequireJsonWrites)
+            .AddEndpointFilter(NoStore)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        api.MapGet("/me", Me).WithName("SupportWhoAmI");
+        api.MapGet("/orders", Search).WithName("SupportSearchOrders");
+        api.MapGet("/orders/{orderNumber}", GetOrder).WithName("SupportGetOrder");
+        api.MapPost("/orders/{orderNumber}/resend", Resend).WithName("SupportResendLicense");
+        api.MapPost("/orders/{orderNumber}/revoke", Revoke).WithName("SupportRevokeLicense").RequireAuthorization(SupportPolicies.Admin);
+        api.MapPost("/orders/{orderNumber}/refund", Refund).WithName("SupportRefundOrder").RequireAuthorization(SupportPolicies.Admin);
+        api.MapGet("/audit", Audit).WithName("SupportAuditLog").RequireAuthorization(SupportPolicies.Admin);
+        return app;
+    }
+
+    internal static Ok<StaffView> Me(ClaimsPrincipal user)
+    {
+        var staff = StaffMember.From(user);
+        return TypedResults.Ok(new StaffView(staff.Username, staff.Role));
+    }
+
+    internal static async Task<Results<Ok<OrderSearchView>, ValidationProblem>> Search(string? q, ClaimsPrincipal user, OrderSearch search, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(q) || q.Length > OrderSearch.MaxQueryLength)
+        {
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["q"] = [$"Give an e-mail address, order number, license key or provider reference (at most {OrderSearch.MaxQueryLength} characters)."] },
+                title: "Nothing to search for.");
+        }
+
+        var result = await search.SearchAsync(StaffMember.From(user), q, ct);
+        return TypedResults.Ok(new OrderSearchView(result.Orders, result.Truncated, result.Hint));
+    }
+
+    internal static async Task<Results<Ok<SupportOrderView>, ProblemHttpResult>> GetOrder(string orderNumber, ClaimsPrincipal user, SupportOrders orders, CancellationToken ct)
+    {
+        var view = await orders.ViewAsync(StaffMember.From(user), orderNumber, ct);
+        return view is null ? OrderNotFound(orderNumber) : TypedResults.Ok(view);
+    }
+
+    internal static async Task<Results<Accepted<ResendView>, ValidationProblem, ProblemHttpResult>> Resend(
+        string orderNumber, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ClaimsPrincipal user, SupportActions actions, CancellationToken ct)
+    {
+        if (!SupportActions.IsValidRequestId(idempotencyKey))
+        {
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["Idempotency-Key"] = [$"Use at most {SupportActions.MaxRequestIdLength} letters, digits, '-' or '_'."] });
+        }
+
+        var outcome = await actions.ResendAsync(StaffMember.From(user), orderNumber, idempotencyKey, ct);
+        return outcome switch
+        {
+            ResendOutcome.Queued queued => TypedResults.Accepted($"/api/support/orders/{Uri.EscapeDataString(orderNumber)}", new ResendView(queued.DeliveryId, "pending")),
+            ResendOutcome.NoActiveLicense => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "No active license",
+                detail: "This order has no active license, so there is nothing to resend."),
+            _ => OrderNotFound(orderNumber),
+        };
+    }
+
+    internal static async Task<Results<Ok<RevokeView>, ValidationProblem, ProblemHttpResult>> Revoke(
+        string orderNumber, RevokeBody body, ClaimsPrincipal user, SupportActions actions, CancellationToken ct)
+    {
+        var outcome = await actions.RevokeAsync(StaffMember.From(user), orderNumber, body.Reason, ct);
+        return outcome switch
+        {
+            RevokeOutcome.Revoked revoked => TypedResults.Ok(new RevokeView(revoked.Licenses, revoked.CanceledDeliveries)),
+            RevokeOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "A reason is needed to revoke a license."),
+            RevokeOutcome.NoActiveLicense => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "No active license",
+                detail: "This order has no active license to revoke."),
+            _ => OrderNotFound(orderNumber),
+        };
+    }
+
+    internal static async Task<Results<Ok<RefundView>, ValidationProblem, ProblemHttpResult>> Refund(
+        string orderNumber, SupportRefundBody? body, ClaimsPrincipal user, SupportActions actions, CancellationToken ct)
+    {
+        var outcome = await actions.RefundAsync(StaffMember.From(user), orderNumber, body?.Reason, ct);
+        return outcome switch
+        {
+            RefundActionOutcome.Refunded r => TypedResults.Ok(new RefundView(r.OrderStatus, r.RefundId, r.AmountMinor, r.Currency, r.Completed)),
+            RefundActionOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
+            RefundActionOutcome.NotPossible refused => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Refund not possible", detail: refused.Reason),
+            RefundActionOutcome.ProviderFailed failed => failed.Unavailable
+                ? TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Payment provider unavailable",
+                    detail: $"{failed.Provider} could not be reached. Nothing was refunded; try again shortly (a retry cannot refund twice).")
+                : TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Payment provider error",
+                    detail: $"{failed.Provider} answered with an error. Nothing was refunded."),
+            _ => OrderNotFound(orderNumber),
+        };
+    }
+
+    internal static async Task<Results<Ok<AuditPageView>, ValidationProblem>> Audit(
+        string? order, string? actor, string? action, long? before, int? limit, AuditLog audit, CancellationToken ct)
+    {
+        if (action is not null && !AuditActions.All.Contains(action))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["action"] = [$"One of: {string.Join(", ", AuditActions.All)}."] });
+        }
+
+        var size = Math.Clamp(limit ?? 100, 1, AuditLog.MaxPageSize);
+        var entries = await audit.ReadAsync(new AuditQuery(Blank(order), Blank(actor) is { } a ? StaffAccounts.Normalize(a) : null, action, before, size), ct);
+        return TypedResults.Ok(new AuditPageView(entries, entries.Count == size ? entries[^1].Id : null));
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static ProblemHttpResult OrderNotFound(string orderNumber) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Order not found", detail: $"No order has the number '{orderNumber}'.");
+
+    private static async ValueTask<object?> RequireJsonWrites(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var request = context.HttpContext.Request;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !request.HasJsonContentType())
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "JSON required",
+                detail: "Send support API changes as Content-Type: application/json (an empty object {} where there is nothing to say).");
+        }
+
+        return await next(context);
+    }
+
+    // Support answers carry customers' personal data: no browser or proxy may keep a copy.
+    private static ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        context.HttpContext.Response.Headers.CacheControl = "no-store";
+        return next(context);
+    }
+}

@@ -1,0 +1,237 @@
+using System.Data.Common;
+using Dapper;
+using Orders.Api.Data;
+using Orders.Api.Mail;
+using Orders.Api.Orders;
+using Orders.Api.Payments;
+using Orders.Api.Processing;
+
+namespace Orders.Api.Support;
+
+internal sealed record SupportLicenseView(int LineNo, string LicenseId, string Key, string KeyId, int Seats, string Status, DateTime IssuedAt, DateTime? RevokedAt, string? RevokeReason);
+
+internal sealed record SupportDeliveryView(long Id, string Kind, string ToAddress, string Status, int Attempts, string? LastError, DateTime CreatedAt, DateTime NextAttemptAt, DateTime? SentAt);
+
+// One line of the order's history. Source: order, provider, license, mail or staff.
+internal sealed record TimelineEntry(DateTime At, string Source, string Title, string? Detail, string? Actor);
+
+// What the signed-in user may do with this order right now, and why not when not.
+internal sealed record SupportActionsView(bool CanResend, string? ResendUnavailable, bool CanRevoke, string? RevokeUnavailable, bool CanRefund, string? RefundUnavailable);
+
+internal sealed record SupportOrderView(
+    string OrderNumber,
+    string Status,
+    string Sku,
+    string ProductName,
+    int Quantity,
+    long UnitPriceMinor,
+    long TotalMinor,
+    string Currency,
+    string Email,
+    string LicenseeName,
+    string Provider,
+    string? ProviderOrderRef,
+    string? ProviderTransactionRef,
+    DateTime CreatedAt,
+    DateTime UpdatedAt,
+    DateTime? PaidAt,
+    IReadOnlyList<SupportLicenseView> Licenses,
+    IReadOnlyList<SupportDeliveryView> Deliveries,
+    IReadOnlyList<TimelineEntry> Timeline,
+    SupportActionsView Actions);
+
+// Everything support needs to answer a customer about one order, in one read: the order, its
+// licenses, its e-mails, and a timeline of every provider event and staff action.
+internal sealed class SupportOrders(Db db, AuditLog audit)
+{
+    public const int MaxOrderNumberLength = 64;
+
+    private const string OrderSql = $"SELECT {OrderRow.Columns} FROM orders WHERE order_number = @OrderNumber";
+
+    private const string LicensesSql = """
+        SELECT line_no, license_id, license_key, key_id, seats, status, issued_at, revoked_at, revoke_reason
+        FROM licenses WHERE order_id = @OrderId ORDER BY line_no
+        """;
+
+    private const string DeliveriesSql = """
+        SELECT id, kind, to_address, status, attempts, last_error, created_at, next_attempt_at, sent_at
+        FROM deliveries WHERE order_id = @OrderId ORDER BY id
+        """;
+
+    // Processed events carry the order id; one still waiting (or failing) in the inbox is found by
+    // the order number the provider sent.
+    private const string EventsSql = $"""
+        SELECT {InboxRow.Columns} FROM webhook_inbox WHERE order_id = @OrderId
+        UNION ALL
+        SELECT {InboxRow.Columns} FROM webhook_inbox WHERE order_number = @OrderNumber AND order_id IS NULL AND processed_at IS NULL
+        """;
+
+    private sealed class LicenseRow
+    {
+        public int LineNo { get; init; }
+        public string LicenseId { get; init; } = "";
+        public string LicenseKey { get; init; } = "";
+        public string KeyId { get; init; } = "";
+        public int Seats { get; init; }
+        public string Status { get; init; } = "";
+        public DateTime IssuedAt { get; init; }
+        public DateTime? RevokedAt { get; init; }
+        public string? RevokeReason { get; init; }
+    }
+
+    private sealed class DeliveryRow
+    {
+        public long Id { get; init; }
+        public string Kind { get; init; } = "";
+        public string ToAddress { get; init; } = "";
+        public string Status { get; init; } = "";
+        public int Attempts { get; init; }
+        public string? LastError { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime NextAttemptAt { get; init; }
+        public DateTime? SentAt { get; init; }
+    }
+
+    public static bool IsPlausibleOrderNumber(string orderNumber) => orderNumber.Length is > 0 and <= MaxOrderNumberLength;
+
+    public static Task<OrderRow?> FindAsync(DbConnection connection, DbTransaction? tx, string orderNumber, CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(OrderSql, new { OrderNumber = orderNumber }, tx, cancellationToken: ct));
+
+    // Loads the order for a staff user and records that they looked at it.
+    public async Task<SupportOrderView?> ViewAsync(StaffMember staff, string orderNumber, CancellationToken ct)
+    {
+        if (!IsPlausibleOrderNumber(orderNumber))
+        {
+            return null;
+        }
+
+        SupportOrderView view;
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            var order = await FindAsync(connection, null, orderNumber, ct);
+            if (order is null)
+            {
+                return null;
+            }
+
+            var licenses = (await connection.QueryAsync<LicenseRow>(new CommandDefinition(LicensesSql, new { OrderId = order.Id }, cancellationToken: ct)))
+                .Select(l => new SupportLicenseView(l.LineNo, l.LicenseId, l.LicenseKey, l.KeyId, l.Seats, l.Status, l.IssuedAt, l.RevokedAt, l.RevokeReason))
+                .ToList();
+            var deliveries = (await connection.QueryAsync<DeliveryRow>(new CommandDefinition(DeliveriesSql, new { OrderId = order.Id }, cancellationToken: ct)))
+                .Select(d => new SupportDeliveryView(d.Id, d.Kind, d.ToAddress, d.Status, d.Attempts, d.LastError, d.CreatedAt, d.NextAttemptAt, d.SentAt))
+                .ToList();
+            var events = (await connection.QueryAsync<InboxRow>(new CommandDefinition(EventsSql, new { OrderId = order.Id, order.OrderNumber }, cancellationToken: ct))).ToList();
+            var staffActions = await AuditLog.ForOrderAsync(connection, order.Id, ct);
+
+            view = new SupportOrderView(order.OrderNumber, order.Status, order.Sku, order.ProductName, order.Quantity, order.UnitPriceMinor,
+                order.TotalMinor, order.Currency, order.Email, order.LicenseeName, order.Provider, order.ProviderOrderRef, order.ProviderTransactionRef,
+                order.CreatedAt, order.UpdatedAt, order.PaidAt, licenses, deliveries,
+                Timeline(order, licenses, deliveries, events, staffActions), ActionsFor(staff, order.Status, licenses));
+            await audit.WriteAsync(connection, null, staff, AuditActions.ViewOrder, order.Id, order.OrderNumber, null, ct);
+        }
+
+        return view;
+    }
+
+    public static SupportActionsView ActionsFor(StaffMember staff, string status, IReadOnlyList<SupportLicenseView> licenses)
+    {
+        var hasActiveLicense = licenses.Any(l => l.Status == "active");
+        var noLicense = licenses.Count == 0 ? "The order has no license yet." : "The order has no active license.";
+        var adminOnly = "Only admins can do this.";
+        var refundProblem = RefundProblem(status);
+        return new SupportActionsView(
+            CanResend: hasActiveLicense,
+            ResendUnavailable: hasActiveLicense ? null : noLicense,
+            CanRevoke: staff.IsAdmin && hasActiveLicense,
+            RevokeUnavailable: !staff.IsAdmin ? adminOnly : hasActiveLicense ? null : noLicense,
+            CanRefund: staff.IsAdmin && refundProblem is null,
+            RefundUnavailable: !staff.IsAdmin ? adminOnly : refundProblem);
+    }
+
+    // Only money that arrived can go back.
+    public static string? RefundProblem(string status) => status switch
+    {
+        OrderStatus.Paid or OrderStatus.Review => null,
+        OrderStatus.Refunded => "The order is already refunded.",
+        OrderStatus.Reversed => "The payment was reversed by the provider; there is nothing left to refund.",
+        _ => $"Nothing was paid for this order (it is {status}).",
+    };
+
+    private static List<TimelineEntry> Timeline(OrderRow order, List<SupportLicenseView> licenses, List<SupportDeliveryView> deliveries,
+        List<InboxRow> events, IReadOnlyList<AuditEntry> staffActions)
+    {
+        var provider = ProviderLabels.Name(order.Provider);
+        var entries = new List<(TimelineEntry Entry, int Order)>
+        {
+            (new TimelineEntry(order.CreatedAt, "order", "Order placed",
+                $"{order.ProductName} × {order.Quantity}, {Money.Format(order.TotalMinor, order.Currency)}, paying with {provider}", null), 0),
+        };
+
+        foreach (var e in events)
+        {
+            var facts = new List<string> { e.Kind };
+            if (e.AmountMinor is { } amount && e.Currency is { } currency)
+            {
+                facts.Add(Money.Format(amount, currency));
+            }
+
+            if (e.ProviderRefundRef is not null)
+            {
+                facts.Add($"refund {e.ProviderRefundRef}");
+            }
+            else if (e.ProviderTransactionRef is not null)
+            {
+                facts.Add($"{ProviderLabels.TransactionReference(e.Provider)} {e.ProviderTransactionRef}");
+            }
+
+            var result = e.ProcessedAt is null
+                ? $"not processed yet ({e.Attempts} attempt(s){(e.LastError is null ? "" : "; last error: " + e.LastError)})"
+                : e.Outcome;
+            entries.Add((new TimelineEntry(e.ReceivedAt, "provider", $"{ProviderLabels.Name(e.Provider)}: {e.EventType}",
+                $"{string.Join(" · ", facts)} → {result}", null), 1));
+        }
+
+        foreach (var l in licenses)
+        {
+            entries.Add((new TimelineEntry(l.IssuedAt, "license", $"License issued (line {l.LineNo})", $"{l.Seats} seat(s), license id {l.LicenseId}, signing key {l.KeyId}", null), 2));
+            if (l.RevokedAt is { } revokedAt)
+            {
+                entries.Add((new TimelineEntry(revokedAt, "license", $"License revoked (line {l.LineNo})", l.RevokeReason, null), 2));
+            }
+        }
+
+        foreach (var d in deliveries)
+        {
+            var what = d.Kind == DeliveryKinds.Resend ? "Resent license e-mail" : "License e-mail";
+            var now = d.Status switch
+            {
+                "sent" => null,
+                "pending" when d.Attempts > 0 => $"retrying (attempt {d.Attempts} failed: {d.LastError})",
+                "pending" or "sending" => "waiting to be sent",
+                _ => $"{d.Status}{(d.LastError is null ? "" : ": " + d.LastError)}",
+            };
+            entries.Add((new TimelineEntry(d.CreatedAt, "mail", $"{what} #{d.Id} queued", now, null), 3));
+            if (d.SentAt is { } sentAt)
+            {
+                entries.Add((new TimelineEntry(sentAt, "mail", $"{what} #{d.Id} sent", null, null), 3));
+            }
+        }
+
+        foreach (var a in staffActions)
+        {
+            entries.Add((new TimelineEntry(a.At, "staff", StaffActionTitle(a.Action), a.Detail, a.Actor), 4));
+        }
+
+        return [.. entries.OrderBy(e => e.Entry.At).ThenBy(e => e.Order).Select(e => e.Entry)];
+    }
+
+    private static string StaffActionTitle(string action) => action switch
+    {
+        AuditActions.Resend => "Staff resent the license e-mail",
+        AuditActions.Revoke => "Staff revoked the license",
+        AuditActions.Refund => "Staff refunded the order",
+        AuditActions.RefundRefused => "Refund refused by the provider",
+        AuditActions.RefundFailed => "Refund failed (provider unavailable)",
+        _ => action,
+    };
+}

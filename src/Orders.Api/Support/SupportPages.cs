@@ -1,0 +1,546 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Orders.Api.Hosting;
+using Orders.Api.Payments;
+using static Orders.Api.Pages.Html;
+using static Orders.Api.Support.SupportLayout;
+
+namespace Orders.Api.Support;
+
+// The support console's pages: sign-in, one search box, the order with its timeline and actions,
+// confirmation steps for revoke and refund, and the audit log. They call the same services as the
+// JSON API. Every form carries an antiforgery token; after a change the browser is sent back to
+// the order (303), so a reload never repeats it.
+internal static class SupportPages
+{
+    internal sealed record SignInForm(string? Username, string? Password, string? ReturnUrl);
+
+    internal sealed record SignOutForm(string? ReturnUrl);
+
+    internal sealed record ResendForm(string? RequestId);
+
+    internal sealed record ReasonForm(string? Reason);
+
+    public static IEndpointRouteBuilder MapSupportPages(this IEndpointRouteBuilder app)
+    {
+        var anonymous = app.MapGroup("/support").WithTags("Support pages").ExcludeFromDescription().AllowAnonymous();
+        anonymous.MapGet("/sign-in", SignInPage);
+        anonymous.MapPost("/sign-in", SignIn);
+
+        var staff = app.MapGroup("/support").WithTags("Support pages").ExcludeFromDescription().RequireAuthorization(SupportPolicies.Staff);
+        staff.MapPost("/sign-out", SignOut);
+        staff.MapGet("", SearchPage);
+        staff.MapGet("/orders/{orderNumber}", OrderPage);
+        staff.MapPost("/orders/{orderNumber}/resend", Resend);
+
+        var admin = staff.MapGroup("").RequireAuthorization(SupportPolicies.Admin);
+        admin.MapGet("/orders/{orderNumber}/revoke", RevokePage);
+        admin.MapPost("/orders/{orderNumber}/revoke", Revoke);
+        admin.MapGet("/orders/{orderNumber}/refund", RefundPage);
+        admin.MapPost("/orders/{orderNumber}/refund", Refund);
+        admin.MapGet("/audit", AuditPage);
+        return app;
+    }
+
+    // Written by the cookie handler when a signed-in user asks for an admin page.
+    public static Task ForbiddenAsync(HttpContext context) =>
+        Page(context, "Not allowed", """
+            <div class="card">
+            <h1>Not allowed</h1>
+            <p>This part of the support console is for admins. Ask an admin if a license needs revoking or an order refunding.</p>
+            <p><a href="/support">Back to the search</a></p>
+            </div>
+            """, StatusCodes.Status403Forbidden).ExecuteAsync(context);
+
+    // --- Sign-in and sign-out -------------------------------------------------------------------
+
+    private static Results<ContentHttpResult, SeeOtherResult> SignInPage(HttpContext context, string? returnUrl, string? signedOut)
+    {
+        if (StaffMember.TryFrom(context.User) is not null)
+        {
+            return new SeeOtherResult(SafeReturnUrl(returnUrl));
+        }
+
+        var notice = signedOut is null ? null : "You are signed out.";
+        return SignInFormPage(context, returnUrl, null, notice, null, StatusCodes.Status200OK);
+    }
+
+    private static async Task<Results<ContentHttpResult, SeeOtherResult>> SignIn([FromForm] SignInForm form, HttpContext context, StaffSignIn signIn, CancellationToken ct)
+    {
+        var outcome = await signIn.SignInAsync(form.Username, form.Password, ct);
+        switch (outcome)
+        {
+            case SignInOutcome.Succeeded succeeded:
+                await context.SignInAsync(SupportAuthentication.Scheme, succeeded.Principal, new AuthenticationProperties { IsPersistent = false });
+                return new SeeOtherResult(SafeReturnUrl(form.ReturnUrl));
+            case SignInOutcome.LockedOut locked:
+                var minutes = Math.Max(1, (int)Math.Ceiling((locked.Until - context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime).TotalMinutes));
+                return SignInFormPage(context, form.ReturnUrl, form.Username, null,
+                    $"Too many failed sign-ins: this account is locked until {locked.Until.ToString("HH:mm", CultureInfo.InvariantCulture)} UTC (about {minutes} minute{(minutes == 1 ? "" : "s")}). An admin can reset the password to unlock it sooner.",
+                    StatusCodes.Status400BadRequest);
+            case SignInOutcome.Disabled:
+                return SignInFormPage(context, form.ReturnUrl, form.Username, null, "This account is disabled. Ask an admin to enable it.", StatusCodes.Status400BadRequest);
+            default:
+                return SignInFormPage(context, form.ReturnUrl, form.Username, null, "Wrong username or password.", StatusCodes.Status400BadRequest);
+        }
+    }
+
+    private static ContentHttpResult SignInFormPage(HttpContext context, string? returnUrl, string? username, string? notice, string? error, int statusCode) =>
+        Page(context, "Sign in", $"""
+            <div class="signin card">
+            <h1>Support sign-in</h1>
+            <p class="muted">For the shop's support staff. Every lookup and change is recorded.</p>
+            {(notice is null ? "" : $"""<div class="notice ok" role="status">{E(notice)}</div>""")}
+            {(error is null ? "" : $"""<div class="notice error" role="alert" data-testid="sign-in-error">{E(error)}</div>""")}
+            <form method="post" action="/support/sign-in">
+              {AntiforgeryField(context)}
+              <input type="hidden" name="returnUrl" value="{E(SafeReturnUrl(returnUrl))}">
+              <label for="username">Username</label>
+              <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus value="{E(username)}">
+              <label for="password">Password</label>
+              <input id="password" name="password" type="password" autocomplete="current-password" required>
+              <button type="submit">Sign in</button>
+            </form>
+            </div>
+            """, statusCode);
+
+    private static async Task<SeeOtherResult> SignOut([FromForm] SignOutForm form, HttpContext context, AuditLog audit, CancellationToken ct)
+    {
+        if (StaffMember.TryFrom(context.User) is { } staff)
+        {
+            await audit.WriteAsync(staff, AuditActions.SignedOut, null, null, null, ct);
+        }
+
+        await context.SignOutAsync(SupportAuthentication.Scheme);
+        return new SeeOtherResult("/support/sign-in?signedOut=1");
+    }
+
+    // Only a path on this site: never an open redirect to somewhere else.
+    private static string SafeReturnUrl(string? returnUrl) =>
+        returnUrl is { Length: > 1 and <= 2048 } url && url[0] == '/' && url[1] != '/' && url[1] != '\\' && !url.Any(char.IsControl)
+            ? url
+            : "/support";
+
+    // --- Search ---------------------------------------------------------------------------------
+
+    private static async Task<ContentHttpResult> SearchPage(string? q, HttpContext context, OrderSearch search, CancellationToken ct)
+    {
+        var query = q?.Trim() ?? "";
+        string results;
+        var status = StatusCodes.Status200OK;
+        if (query.Length == 0)
+        {
+            results = """
+                <div class="card empty">
+                <p>Ask the customer for any one of: the <strong>e-mail address</strong> they bought with, the <strong>order number</strong> (ORD-…),
+                their <strong>license key</strong>, or the <strong>PayPal transaction id</strong> from their PayPal receipt.</p>
+                </div>
+                """;
+        }
+        else if (query.Length > OrderSearch.MaxQueryLength)
+        {
+            results = $"""<div class="notice error" role="alert">That is too long to search for (at most {OrderSearch.MaxQueryLength} characters).</div>""";
+            status = StatusCodes.Status400BadRequest;
+        }
+        else
+        {
+            var found = await search.SearchAsync(StaffMember.From(context.User), query, ct);
+            results = ResultsTable(found);
+        }
+
+        return Page(context, query.Length == 0 ? "Find an order" : "Search results", $"""
+            <form method="get" action="/support" role="search" class="card">
+              <label for="q">Find an order</label>
+              <div class="searchbox">
+                <input id="q" name="q" type="search" value="{E(query.Length > OrderSearch.MaxQueryLength ? "" : query)}" autofocus autocomplete="off" spellcheck="false"
+                       placeholder="E-mail, order number, license key, PayPal order or capture id">
+                <button type="submit">Search</button>
+              </div>
+            </form>
+            {results}
+            """, status, "search");
+    }
+
+    private static string ResultsTable(OrderSearchResult found)
+    {
+        var hint = found.Hint is null ? "" : $"""<div class="notice warn" role="status" data-testid="search-hint">{E(found.Hint)}</div>""";
+        if (found.Orders.Count == 0)
+        {
+            return hint;
+        }
+
+        var rows = string.Concat(found.Orders.Select(o => $"""
+            <tr data-testid="search-result">
+              <td>{OrderLink(o.OrderNumber)}</td>
+              <td class="nowrap">{Time(o.CreatedAt)}</td>
+              <td>{Badge(o.Status)}</td>
+              <td>{E(o.ProductName)}{(o.Quantity > 1 ? $" × {o.Quantity}" : "")}</td>
+              <td class="num">{E(Money.Format(o.TotalMinor, o.Currency))}</td>
+              <td>{E(o.Email)}<div class="muted small">{E(o.LicenseeName)}</div></td>
+              <td>{E(ProviderLabels.Name(o.Provider))}</td>
+              <td>{(o.Exact ? $"""<span class="badge exact">{E(o.MatchedBy)}</span>""" : $"""<span class="muted small">{E(o.MatchedBy)}</span>""")}</td>
+            </tr>
+            """));
+        var more = found.Truncated
+            ? $"""<p class="muted small">Showing the first {OrderSearch.MaxResults} orders; search for something more specific to narrow it down.</p>"""
+            : "";
+        return $"""
+            {hint}
+            <section class="card" aria-label="Results">
+            <h2>{found.Orders.Count} order{(found.Orders.Count == 1 ? "" : "s")}</h2>
+            <table>
+            <thead><tr><th>Order</th><th>Placed</th><th>Status</th><th>Product</th><th class="num">Total</th><th>Customer</th><th>Provider</th><th>Matched by</th></tr></thead>
+            <tbody>{rows}</tbody>
+            </table>
+            {more}
+            </section>
+            """;
+    }
+
+    // --- The order ------------------------------------------------------------------------------
+
+    private static async Task<ContentHttpResult> OrderPage(string orderNumber, string? notice, string? error, HttpContext context, SupportOrders orders, CancellationToken ct)
+    {
+        var view = await orders.ViewAsync(StaffMember.From(context.User), orderNumber, ct);
+        return view is null ? OrderNotFound(context, orderNumber) : Page(context, $"Order {view.OrderNumber}", OrderBody(context, view, notice, error), section: "search");
+    }
+
+    private static ContentHttpResult OrderNotFound(HttpContext context, string orderNumber) =>
+        Page(context, "Order not found", $"""
+            <div class="card">
+            <h1>Order not found</h1>
+            <p>No order has the number <span class="mono">{E(orderNumber)}</span>.</p>
+            <p><a href="/support">Search again</a></p>
+            </div>
+            """, StatusCodes.Status404NotFound, "search");
+
+    private static string OrderBody(HttpContext context, SupportOrderView o, string? notice, string? error)
+    {
+        var number = Uri.EscapeDataString(o.OrderNumber);
+        var provider = ProviderLabels.Name(o.Provider);
+        var noticeText = notice switch
+        {
+            "resent" => "The license e-mail is on its way to the customer's address on this order.",
+            "revoked" => "The license is revoked. Unsent license e-mails for this order were canceled.",
+            "refunded" => $"Refunded through {provider}. The order is refunded and its license revoked.",
+            "refund-pending" => $"{provider} accepted the refund but has not completed it yet; the order changes when {provider} confirms it.",
+            _ => null,
+        };
+        var errorText = error switch
+        {
+            "no-active-license" => "This order has no active license any more, so nothing was sent or revoked.",
+            _ => null,
+        };
+
+        var actions = o.Actions;
+        var resend = actions.CanResend
+            ? $"""
+                <form method="post" action="/support/orders/{number}/resend">
+                  {AntiforgeryField(context)}
+                  <input type="hidden" name="requestId" value="{Guid.NewGuid():N}">
+                  <button type="submit">Resend license e-mail</button>
+                </form>
+                """
+            : """<button type="button" disabled>Resend license e-mail</button>""";
+        var staff = StaffMember.From(context.User);
+        var adminButtons = !staff.IsAdmin ? "" :
+            (actions.CanRevoke ? $"""<a class="button danger-outline" href="/support/orders/{number}/revoke">Revoke license…</a>""" : "")
+            + (actions.CanRefund ? $"""<a class="button danger-outline" href="/support/orders/{number}/refund">Refund…</a>""" : "");
+        var why = new List<string>();
+        if (actions.ResendUnavailable is { } r)
+        {
+            why.Add("Resend: " + r);
+        }
+
+        if (staff.IsAdmin && actions.RefundUnavailable is { } f)
+        {
+            why.Add("Refund: " + f);
+        }
+
+        var licenses = o.Licenses.Count == 0
+            ? """<p class="muted">No license yet: one is issued when the payment is confirmed.</p>"""
+            : $"""
+                <table>
+                <thead><tr><th>Line</th><th>License key</th><th class="num">Seats</th><th>Status</th><th>Issued</th><th>Revoked</th></tr></thead>
+                <tbody>{string.Concat(o.Licenses.Select(l => $"""
+                    <tr>
+                      <td>{l.LineNo}</td>
+                      <td><span class="mono">{E(Abbreviate(l.Key))}</span>
+                          <details><summary>Show the whole key</summary><p class="key" data-testid="license-key">{E(l.Key)}</p></details></td>
+                      <td class="num">{l.Seats}</td>
+                      <td>{Badge(l.Status)}</td>
+                      <td class="nowrap">{Time(l.IssuedAt)}</td>
+                      <td>{(l.RevokedAt is null ? """<span class="muted">—</span>""" : $"{Time(l.RevokedAt)}<div class=\"muted small\">{E(l.RevokeReason)}</div>")}</td>
+                    </tr>
+                    """))}</tbody>
+                </table>
+                """;
+
+        var deliveries = o.Deliveries.Count == 0
+            ? """<p class="muted">No e-mails yet.</p>"""
+            : $"""
+                <table>
+                <thead><tr><th>#</th><th>Kind</th><th>To</th><th>Status</th><th class="num">Attempts</th><th>Queued</th><th>Sent</th><th>Last error</th></tr></thead>
+                <tbody>{string.Concat(o.Deliveries.Select(d => $"""
+                    <tr data-testid="delivery">
+                      <td>{d.Id}</td>
+                      <td>{(d.Kind == "resend" ? "resent by staff" : "license")}</td>
+                      <td>{E(d.ToAddress)}</td>
+                      <td>{Badge(d.Status)}</td>
+                      <td class="num">{d.Attempts}</td>
+                      <td class="nowrap">{Time(d.CreatedAt)}</td>
+                      <td class="nowrap">{Time(d.SentAt)}</td>
+                      <td>{(d.LastError is null ? "" : $"<span class=\"small\">{E(d.LastError)}</span>")}</td>
+                    </tr>
+                    """))}</tbody>
+                </table>
+                """;
+
+        var timeline = string.Concat(o.Timeline.Select(t => $"""
+            <li class="src-{E(t.Source)}">
+              {Time(t.At)}
+              <span class="dot" aria-hidden="true"></span>
+              <div><strong>{E(t.Title)}</strong><span class="source">{E(t.Source)}</span>{(t.Actor is null ? "" : $" <span class=\"muted\">by {E(t.Actor)}</span>")}
+                {(t.Detail is null ? "" : $"<div class=\"muted small\">{E(t.Detail)}</div>")}</div>
+            </li>
+            """));
+
+        return $"""
+            <p class="crumbs"><a href="/support">← Find another order</a></p>
+            {(noticeText is null ? "" : $"""<div class="notice ok" role="status" data-testid="notice">{E(noticeText)}</div>""")}
+            {(errorText is null ? "" : $"""<div class="notice error" role="alert">{E(errorText)}</div>""")}
+            <h1>Order <span class="mono">{E(o.OrderNumber)}</span> <span data-testid="order-status">{Badge(o.Status)}</span></h1>
+            <p class="lead">{E(o.ProductName)}{(o.Quantity > 1 ? $" × {o.Quantity}" : "")} · <strong>{E(Money.Format(o.TotalMinor, o.Currency))}</strong> · {E(provider)} · placed {Time(o.CreatedAt)}</p>
+            <section class="card" aria-label="Actions">
+              <div class="actions">{resend}{adminButtons}</div>
+              {(why.Count == 0 ? "" : $"""<p class="muted small" style="margin:.6rem 0 0">{E(string.Join("  ·  ", why))}</p>""")}
+            </section>
+            <div class="grid2">
+              <section class="card" aria-label="Customer">
+                <h2>Customer</h2>
+                <dl>
+                  <dt>E-mail</dt><dd data-testid="customer-email">{E(o.Email)}</dd>
+                  <dt>Licensee</dt><dd>{E(o.LicenseeName)}</dd>
+                  <dt>Product</dt><dd>{E(o.ProductName)} <span class="muted mono">{E(o.Sku)}</span></dd>
+                  <dt>Seats</dt><dd>{o.Quantity}</dd>
+                </dl>
+              </section>
+              <section class="card" aria-label="Payment">
+                <h2>Payment</h2>
+                <dl>
+                  <dt>Provider</dt><dd>{E(provider)}</dd>
+                  <dt>{E(ProviderLabels.OrderReference(o.Provider))}</dt><dd class="mono" data-testid="provider-order-ref">{E(o.ProviderOrderRef ?? "—")}</dd>
+                  <dt>{E(ProviderLabels.TransactionReference(o.Provider))}</dt><dd class="mono" data-testid="provider-transaction-ref">{E(o.ProviderTransactionRef ?? "—")}</dd>
+                  <dt>Total</dt><dd>{E(Money.Format(o.TotalMinor, o.Currency))} <span class="muted">({o.Quantity} × {E(Money.Format(o.UnitPriceMinor, o.Currency))})</span></dd>
+                  <dt>Paid</dt><dd>{Time(o.PaidAt)}</dd>
+                  <dt>Last change</dt><dd>{Time(o.UpdatedAt)}</dd>
+                </dl>
+              </section>
+            </div>
+            <section class="card" aria-label="Licenses"><h2>Licenses</h2>{licenses}</section>
+            <section class="card" aria-label="E-mails"><h2>E-mails</h2>{deliveries}</section>
+            <section class="card" aria-label="Timeline"><h2>Timeline</h2><ol class="timeline">{timeline}</ol></section>
+            """;
+    }
+
+    // "ORD1-0SNK4-C1J6S…CD0RD-TM": enough to compare with what a customer reads out.
+    private static string Abbreviate(string key) => key.Length <= 32 ? key : $"{key[..16]}…{key[^8..]}";
+
+    private static async Task<Results<SeeOtherResult, ContentHttpResult>> Resend(
+        string orderNumber, [FromForm] ResendForm form, HttpContext context, SupportActions actions, CancellationToken ct)
+    {
+        var requestId = SupportActions.IsValidRequestId(form.RequestId) ? form.RequestId : null;
+        var outcome = await actions.ResendAsync(StaffMember.From(context.User), orderNumber, requestId, ct);
+        return outcome switch
+        {
+            ResendOutcome.Queued => BackToOrder(orderNumber, "notice=resent"),
+            ResendOutcome.NoActiveLicense => BackToOrder(orderNumber, "error=no-active-license"),
+            _ => OrderNotFound(context, orderNumber),
+        };
+    }
+
+    private static SeeOtherResult BackToOrder(string orderNumber, string query) =>
+        new($"/support/orders/{Uri.EscapeDataString(orderNumber)}?{query}");
+
+    // --- Revoke and refund: a confirmation page each, then the change ---------------------------
+
+    private static async Task<ContentHttpResult> RevokePage(string orderNumber, HttpContext context, SupportOrders orders, CancellationToken ct)
+    {
+        var view = await orders.ViewAsync(StaffMember.From(context.User), orderNumber, ct);
+        return view is null ? OrderNotFound(context, orderNumber) : RevokeConfirmation(context, view, null, null, StatusCodes.Status200OK);
+    }
+
+    private static async Task<Results<SeeOtherResult, ContentHttpResult>> Revoke(
+        string orderNumber, [FromForm] ReasonForm form, HttpContext context, SupportActions actions, SupportOrders orders, CancellationToken ct)
+    {
+        var staff = StaffMember.From(context.User);
+        var outcome = await actions.RevokeAsync(staff, orderNumber, form.Reason, ct);
+        switch (outcome)
+        {
+            case RevokeOutcome.Revoked:
+                return BackToOrder(orderNumber, "notice=revoked");
+            case RevokeOutcome.NoActiveLicense:
+                return BackToOrder(orderNumber, "error=no-active-license");
+            case RevokeOutcome.Invalid invalid:
+                var view = await orders.ViewAsync(staff, orderNumber, ct);
+                return view is null
+                    ? OrderNotFound(context, orderNumber)
+                    : RevokeConfirmation(context, view, form.Reason, invalid.Errors["reason"][0], StatusCodes.Status400BadRequest);
+            default:
+                return OrderNotFound(context, orderNumber);
+        }
+    }
+
+    private static ContentHttpResult RevokeConfirmation(HttpContext context, SupportOrderView o, string? reason, string? error, int statusCode)
+    {
+        var number = Uri.EscapeDataString(o.OrderNumber);
+        var active = o.Licenses.Where(l => l.Status == "active").ToList();
+        var body = active.Count == 0
+            ? $"""<div class="notice error" role="alert">This order has no active license to revoke.</div><p><a href="/support/orders/{number}">Back to the order</a></p>"""
+            : $"""
+                <p>You are about to revoke the license{(active.Count == 1 ? "" : "s")} of this order:</p>
+                <ul>{string.Concat(active.Select(l => $"<li><span class=\"mono\">{E(Abbreviate(l.Key))}</span> — {l.Seats} seat(s), licensed to {E(o.LicenseeName)}</li>"))}</ul>
+                <p>The license is marked revoked: the customer's order page says so and it is never e-mailed again. The order and its payment stay as they are; to give the money back, refund instead.</p>
+                <form method="post" action="/support/orders/{number}/revoke">
+                  {AntiforgeryField(context)}
+                  <label for="reason">Reason (kept in the audit log; no personal or card data)</label>
+                  <textarea id="reason" name="reason" required minlength="{SupportActions.MinReasonLength}" maxlength="{SupportActions.MaxReasonLength}"
+                    {(error is null ? "" : "aria-invalid=\"true\" aria-describedby=\"reason-error\"")}>{E(reason)}</textarea>
+                  {(error is null ? "" : $"""<div class="field-error" id="reason-error">{E(error)}</div>""")}
+                  <div class="actions" style="margin-top:1rem">
+                    <button type="submit" class="danger">Revoke license</button>
+                    <a class="button secondary" href="/support/orders/{number}">Cancel</a>
+                  </div>
+                </form>
+                """;
+        return Page(context, $"Revoke license · {o.OrderNumber}", $"""
+            <p class="crumbs"><a href="/support/orders/{number}">← Order {E(o.OrderNumber)}</a></p>
+            <div class="card">
+            <h1>Revoke the license of order <span class="mono">{E(o.OrderNumber)}</span></h1>
+            {body}
+            </div>
+            """, statusCode, "search");
+    }
+
+    private static async Task<ContentHttpResult> RefundPage(string orderNumber, HttpContext context, SupportOrders orders, CancellationToken ct)
+    {
+        var view = await orders.ViewAsync(StaffMember.From(context.User), orderNumber, ct);
+        return view is null ? OrderNotFound(context, orderNumber) : RefundConfirmation(context, view, null, null, StatusCodes.Status200OK);
+    }
+
+    private static async Task<Results<SeeOtherResult, ContentHttpResult>> Refund(
+        string orderNumber, [FromForm] ReasonForm form, HttpContext context, SupportActions actions, SupportOrders orders, CancellationToken ct)
+    {
+        var staff = StaffMember.From(context.User);
+        var outcome = await actions.RefundAsync(staff, orderNumber, form.Reason, ct);
+        (string Message, int Status) failure;
+        switch (outcome)
+        {
+            case RefundActionOutcome.Refunded refunded:
+                return BackToOrder(orderNumber, refunded.Completed ? "notice=refunded" : "notice=refund-pending");
+            case RefundActionOutcome.NotFound:
+                return OrderNotFound(context, orderNumber);
+            case RefundActionOutcome.Invalid invalid:
+                failure = (invalid.Errors["reason"][0], StatusCodes.Status400BadRequest);
+                break;
+            case RefundActionOutcome.NotPossible refused:
+                failure = ($"Not refunded: {refused.Reason}", StatusCodes.Status409Conflict);
+                break;
+            case RefundActionOutcome.ProviderFailed failed:
+                failure = failed.Unavailable
+                    ? ($"{failed.Provider} could not be reached. Nothing was refunded; try again in a minute (trying again cannot refund twice).", StatusCodes.Status503ServiceUnavailable)
+                    : ($"{failed.Provider} answered with an error. Nothing was refunded.", StatusCodes.Status502BadGateway);
+                break;
+            default:
+                throw new InvalidOperationException($"Unhandled refund outcome {outcome.GetType().Name}.");
+        }
+
+        var view = await orders.ViewAsync(staff, orderNumber, ct);
+        return view is null ? OrderNotFound(context, orderNumber) : RefundConfirmation(context, view, form.Reason, failure.Message, failure.Status);
+    }
+
+    private static ContentHttpResult RefundConfirmation(HttpContext context, SupportOrderView o, string? reason, string? error, int statusCode)
+    {
+        var number = Uri.EscapeDataString(o.OrderNumber);
+        var provider = ProviderLabels.Name(o.Provider);
+        var total = Money.Format(o.TotalMinor, o.Currency);
+        var problem = SupportOrders.RefundProblem(o.Status);
+        var form = problem is not null
+            ? $"""<p><a href="/support/orders/{number}">Back to the order</a></p>"""
+            : $"""
+                <dl style="margin-bottom:1rem">
+                  <dt>Amount</dt><dd><strong>{E(total)}</strong> (the whole order)</dd>
+                  <dt>Goes back through</dt><dd>{E(provider)}, {E(ProviderLabels.TransactionReference(o.Provider))} <span class="mono">{E(o.ProviderTransactionRef ?? "—")}</span></dd>
+                  <dt>Customer</dt><dd>{E(o.Email)}</dd>
+                </dl>
+                <p>The order becomes <strong>refunded</strong> and its license is revoked. This cannot be undone.</p>
+                <form method="post" action="/support/orders/{number}/refund">
+                  {AntiforgeryField(context)}
+                  <label for="reason">Note for the audit log (optional; no personal or card data)</label>
+                  <textarea id="reason" name="reason" maxlength="{SupportActions.MaxReasonLength}">{E(reason)}</textarea>
+                  <div class="actions" style="margin-top:1rem">
+                    <button type="submit" class="danger">Refund {E(total)}</button>
+                    <a class="button secondary" href="/support/orders/{number}">Cancel</a>
+                  </div>
+                </form>
+                """;
+        var message = error ?? problem;
+        return Page(context, $"Refund · {o.OrderNumber}", $"""
+            <p class="crumbs"><a href="/support/orders/{number}">← Order {E(o.OrderNumber)}</a></p>
+            <div class="card">
+            <h1>Refund order <span class="mono">{E(o.OrderNumber)}</span> {Badge(o.Status)}</h1>
+            {(message is null ? "" : $"""<div class="notice error" role="alert" data-testid="refund-error">{E(message)}</div>""")}
+            {form}
+            </div>
+            """, statusCode, "search");
+    }
+
+    // --- Audit log ------------------------------------------------------------------------------
+
+    private static async Task<ContentHttpResult> AuditPage(string? order, string? actor, string? action, long? before, HttpContext context, AuditLog audit, CancellationToken ct)
+    {
+        const int PageSize = 100;
+        order = string.IsNullOrWhiteSpace(order) ? null : order.Trim();
+        actor = string.IsNullOrWhiteSpace(actor) ? null : StaffAccounts.Normalize(actor);
+        action = action is not null && AuditActions.All.Contains(action) ? action : null;
+        var entries = await audit.ReadAsync(new AuditQuery(order, actor, action, before, PageSize), ct);
+
+        var options = string.Concat(AuditActions.All.Select(a => $"""<option value="{E(a)}"{(a == action ? " selected" : "")}>{E(a)}</option>"""));
+        var rows = entries.Count == 0
+            ? """<tr><td colspan="5" class="empty">No entries.</td></tr>"""
+            : string.Concat(entries.Select(e => $"""
+                <tr data-testid="audit-entry">
+                  <td class="nowrap">{Time(e.At)}</td>
+                  <td>{E(e.Actor)}</td>
+                  <td><span class="mono">{E(e.Action)}</span></td>
+                  <td>{(e.OrderNumber is null ? "" : OrderLink(e.OrderNumber))}</td>
+                  <td>{E(e.Detail)}</td>
+                </tr>
+                """));
+        var older = entries.Count == PageSize
+            ? $"""<p class="pager"><a href="/support/audit?{E(Query(("order", order), ("actor", actor), ("action", action), ("before", entries[^1].Id.ToString(CultureInfo.InvariantCulture))))}">Older entries →</a></p>"""
+            : "";
+        return Page(context, "Audit log", $"""
+            <h1>Audit log</h1>
+            <p class="lead">Every search, order view, change and sign-in by staff, newest first.</p>
+            <form method="get" action="/support/audit" class="card filters">
+              <div><label for="order">Order number</label><input id="order" name="order" type="text" value="{E(order)}"></div>
+              <div><label for="actor">Staff user</label><input id="actor" name="actor" type="text" value="{E(actor)}"></div>
+              <div><label for="action">Action</label><select id="action" name="action"><option value="">any</option>{options}</select></div>
+              <div><button type="submit">Filter</button></div>
+            </form>
+            <section class="card" aria-label="Entries">
+            <table>
+            <thead><tr><th>Time</th><th>Staff user</th><th>Action</th><th>Order</th><th>Detail</th></tr></thead>
+            <tbody>{rows}</tbody>
+            </table>
+            {older}
+            </section>
+            """, section: "audit");
+    }
+
+    private static string Query(params (string Key, string? Value)[] pairs) =>
+        string.Join("&", pairs.Where(p => p.Value is not null).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}"));
+}

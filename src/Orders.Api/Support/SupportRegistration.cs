@@ -1,0 +1,37 @@
+using Hangfire;
+
+namespace Orders.Api.Support;
+
+internal static class SupportRegistration
+{
+    public static IServiceCollection AddSupport(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SupportOptions>()
+            .Bind(configuration.GetSection(SupportOptions.Section))
+            .Validate(o => o.IdleTimeout > TimeSpan.Zero && o.MaxSessionLength >= o.IdleTimeout, "Support:IdleTimeout must be positive and no longer than Support:MaxSessionLength.")
+            .Validate(o => o.MaxFailedSignIns > 0 && o.LockoutDuration > TimeSpan.Zero, "Support:MaxFailedSignIns and Support:LockoutDuration must be positive.")
+            .ValidateOnStart();
+        services.AddSupportAuthentication();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<StaffAccounts>();
+        services.AddSingleton<StaffSignIn>();
+        services.AddSingleton<OrderSearch>();
+        services.AddSingleton<SupportOrders>();
+        services.AddScoped<SupportActions>();
+        return services;
+    }
+
+    public static WebApplication MapSupport(this WebApplication app)
+    {
+        app.MapSupportPages();
+        app.MapSupportApi();
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new AdminDashboardAuthorization()],
+            AppPath = "/support",
+            DashboardTitle = "Orders jobs",
+            DisplayStorageConnectionString = false,
+        });
+        return app;
+    }
+}

@@ -16,7 +16,14 @@ internal interface IPaymentProvider
     // and applied like a webhook; the provider's own refund webhook that follows carries the same
     // refund id and is recognised as a duplicate), or says why it cannot.
     Task<RefundOutcome> RefundAsync(RefundRequest refund, CancellationToken cancellationToken);
+
+    // Reconciliation: asks the provider what became of an order we still think is pending (its
+    // webhook may have been lost). Returns what it learned as a PaymentEvent (stored and applied like
+    // a webhook), or null when there is nothing new or the provider has no API to ask.
+    Task<PaymentEvent?> QueryAsync(ProviderOrderQuery order, CancellationToken cancellationToken);
 }
+
+internal sealed record ProviderOrderQuery(string OrderNumber, string? ProviderOrderRef, string? TransactionRef);
 
 internal sealed record RefundRequest(string OrderNumber, string? ProviderOrderRef, string? TransactionRef, long AmountMinor, string Currency, string IdempotencyKey);
 

@@ -51,6 +51,11 @@ internal sealed class AvangateProvider(AvangateSettings settings, TimeProvider t
     public Task<PaymentEvent?> CaptureApprovedAsync(string providerOrderRef, CancellationToken cancellationToken) =>
         Task.FromResult<PaymentEvent?>(null);
 
+    // The reseller's order API needs separate API credentials this service does not hold; its
+    // notifications are retried for two days, which is the reconciliation it offers.
+    public Task<PaymentEvent?> QueryAsync(ProviderOrderQuery order, CancellationToken cancellationToken) =>
+        Task.FromResult<PaymentEvent?>(null);
+
     public Task<RefundOutcome> RefundAsync(RefundRequest refund, CancellationToken cancellationToken) =>
         Task.FromResult(RefundOutcome.NotPossible(
             "The reseller is merchant of record: refund this order in the reseller's control panel. Its REFUND notification will then mark the order refunded and revoke the license here."));

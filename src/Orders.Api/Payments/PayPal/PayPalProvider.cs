@@ -77,6 +77,32 @@ internal sealed class PayPalProvider(PayPalClient client, PayPalSettings setting
         }
     }
 
+    public async Task<PaymentEvent?> QueryAsync(ProviderOrderQuery order, CancellationToken cancellationToken)
+    {
+        if (order.ProviderOrderRef is null)
+        {
+            return null;
+        }
+
+        PayPalOrder current;
+        try
+        {
+            current = await CallAsync(() => client.GetOrderAsync(order.ProviderOrderRef, cancellationToken));
+        }
+        catch (PaymentProviderException e) when (e.InnerException is PayPalApiException { StatusCode: HttpStatusCode.NotFound })
+        {
+            return null; // PayPal forgot an order that was never approved: it simply expires here
+        }
+
+        return current.Status switch
+        {
+            // Approved but never captured (the APPROVED webhook was lost): capture now, as it would have.
+            "APPROVED" => await CaptureApprovedAsync(order.ProviderOrderRef, cancellationToken),
+            "COMPLETED" => PayPalEvents.FromOrder(current),
+            _ => null,
+        };
+    }
+
     private async Task<T> CallAsync<T>(Func<Task<T>> call)
     {
         try

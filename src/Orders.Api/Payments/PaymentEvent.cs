@@ -25,4 +25,5 @@ internal enum PaymentEventKind
     Refunded,   // AmountMinor is this refund's amount; the order is refunded once refunds cover the total
     Reversed,
     LicenseDisabled, // the reseller disabled the license it knows for this order (LCN)
+    Expired,         // the order was never paid in time (our expiry job, or the provider's session expiry)
 }

@@ -204,6 +204,9 @@ internal sealed partial class PaymentEventApplier(
             case PaymentEventKind.Failed:
                 return await MoveAsync(connection, tx, order, OrderStatus.Failed, e, ct) ? "failed" : $"ignored: order is {order.Status}";
 
+            case PaymentEventKind.Expired:
+                return await MoveAsync(connection, tx, order, OrderStatus.Expired, e, ct) ? "expired" : $"ignored: order is {order.Status}";
+
             case PaymentEventKind.Canceled:
                 return await EndAsync(connection, tx, order, OrderStatus.Canceled, "canceled by the provider", ct);
 

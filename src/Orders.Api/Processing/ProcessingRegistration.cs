@@ -38,6 +38,12 @@ internal static class ProcessingRegistration
         services.AddScoped<PaymentEventApplier>();
         services.AddScoped<ProcessInboxEventJob>();
         services.AddScoped<RecoverySweepJob>();
+        services.AddScoped<ReconciliationJob>();
+        services.AddScoped<ExpiryAndRetentionJob>();
+        services.AddOptions<MaintenanceOptions>()
+            .Bind(configuration.GetSection(MaintenanceOptions.Section))
+            .Validate(o => o.ReconcileAfter < o.PendingExpiry, "Maintenance:ReconcileAfter must be shorter than Maintenance:PendingExpiry.")
+            .ValidateOnStart();
         return services;
     }
 
@@ -47,8 +53,10 @@ internal static class ProcessingRegistration
     {
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            app.Services.GetRequiredService<IRecurringJobManager>()
-                .AddOrUpdate<RecoverySweepJob>(RecoverySweepJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), Cron.Minutely());
+            var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
+            recurring.AddOrUpdate<RecoverySweepJob>(RecoverySweepJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), Cron.Minutely());
+            recurring.AddOrUpdate<ReconciliationJob>(ReconciliationJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), "*/5 * * * *");
+            recurring.AddOrUpdate<ExpiryAndRetentionJob>(ExpiryAndRetentionJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), Cron.Hourly());
             using var scope = app.Services.CreateScope();
             scope.ServiceProvider.GetRequiredService<RecoverySweepJob>().SweepAsync(TimeSpan.Zero, app.Lifetime.ApplicationStopping).GetAwaiter().GetResult();
         });

@@ -19,6 +19,7 @@ internal static class CheckoutEndpoints
         app.MapPost("/api/checkout", StartCheckout)
             .WithTags("Checkout")
             .WithName("StartCheckout")
+            .RequireRateLimiting(RateLimits.Checkout)
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
         return app;
     }

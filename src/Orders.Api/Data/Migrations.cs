@@ -42,6 +42,13 @@ internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILog
 
     private void ApplySqlite(string connectionString)
     {
+        // A configured file may live in a folder nobody created yet.
+        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        if (!string.IsNullOrEmpty(file) && file != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(file)) is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
         // WAL is a property of the database file, so it is set once here rather than per connection.
         using (var connection = new SqliteConnection(connectionString))
         {

@@ -35,6 +35,7 @@ internal static class HostingRegistration
         services.AddDatabaseKeyRing();
         services.AddAntiforgery();
         services.AddHealth();
+        services.AddRateLimits(configuration);
         services.AddTelemetry(configuration);
         services.AddOpenApi(options => options.ShouldInclude = description =>
             description.RelativePath?.StartsWith("sandbox", StringComparison.Ordinal) != true);
@@ -71,6 +72,7 @@ internal static class HostingRegistration
             app.UseForwardedHeaders();
         }
 
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         if (!app.Environment.IsDevelopment())
@@ -85,6 +87,7 @@ internal static class HostingRegistration
         // The support console's cookie session; before antiforgery, whose tokens are bound to the user.
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
         return app;
     }

@@ -22,7 +22,7 @@ internal static class StorefrontPages
         var pages = app.MapGroup("").WithTags("Pages").ExcludeFromDescription();
         pages.MapGet("/", Home);
         pages.MapGet("/buy/{sku}", BuyForm);
-        pages.MapPost("/buy/{sku}", Buy);
+        pages.MapPost("/buy/{sku}", Buy).RequireRateLimiting(RateLimits.Checkout);
         pages.MapGet("/orders/{orderNumber}", OrderStatusPage);
         return app;
     }

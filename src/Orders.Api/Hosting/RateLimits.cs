@@ -1,0 +1,55 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Orders.Api.Hosting;
+
+internal sealed class RateLimitOptions
+{
+    public const string Section = "RateLimits";
+
+    public int CheckoutPerMinute { get; set; } = 30;
+
+    public int SignInPerMinute { get; set; } = 10;
+}
+
+// The framework's rate limiter on the endpoints a stranger can hammer: starting checkouts (each one
+// creates an order at the provider) and staff sign-in. Partitioned by the client address, which is
+// held in memory for the window only: never stored, never logged.
+internal static class RateLimits
+{
+    public const string Checkout = "checkout";
+    public const string SignIn = "sign-in";
+
+    public static IServiceCollection AddRateLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(Checkout, context => PerClient(context, options.CheckoutPerMinute));
+            limiter.AddPolicy(SignIn, context => PerClient(context, options.SignInPerMinute));
+            limiter.OnRejected = async (rejected, ct) =>
+            {
+                var response = rejected.HttpContext.Response;
+                response.StatusCode = StatusCodes.Status429TooManyRequests;
+                if (rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                {
+                    response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                var problems = rejected.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
+                await problems.WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = rejected.HttpContext,
+                    ProblemDetails = new ProblemDetails { Status = 429, Title = "Too many requests", Detail = "Please wait a moment and try again." },
+                });
+            };
+        });
+        return services;
+    }
+
+    private static RateLimitPartition<string> PerClient(HttpContext context, int perMinute) =>
+        RateLimitPartition.GetFixedWindowLimiter(
+            context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+}

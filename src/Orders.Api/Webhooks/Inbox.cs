@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Threading.Channels;
 using Dapper;
 using Orders.Api.Data;
 using Orders.Api.Payments;
@@ -9,32 +10,114 @@ internal sealed record StoredEvent(long InboxId, bool Duplicate);
 
 // The inbox is where a verified provider event becomes durable. Exactly-once per provider event id
 // is the unique index (provider, provider_event_id): a repeat delivery finds the first row.
-internal sealed class Inbox(Db db, TimeProvider time)
+//
+// Group commit: every caller waits for its event to be committed, but concurrent callers share one
+// transaction (one fsync) instead of paying one each. A writer loop takes whatever is queued (up to
+// a batch), writes it in one transaction, and only after the commit completes each caller's task;
+// if the commit fails, every caller in the batch gets the error (and its provider a 503).
+internal sealed partial class Inbox(Db db, TimeProvider time, ILogger<Inbox> logger) : BackgroundService
 {
+    private const int MaxBatch = 256;
+
     private static readonly Dialect InsertSql = new(
         Sqlite: """
             INSERT INTO webhook_inbox (provider, provider_event_id, event_type, kind, order_number, provider_order_ref,
                                        provider_transaction_ref, provider_refund_ref, amount_minor, currency, sku, received_at)
             VALUES (@Provider, @EventId, @EventType, @Kind, @OrderNumber, @ProviderOrderRef,
                     @TransactionRef, @RefundRef, @AmountMinor, @Currency, @Sku, @ReceivedAt)
+            ON CONFLICT (provider, provider_event_id) DO NOTHING
             RETURNING id
             """,
         SqlServer: """
             INSERT INTO webhook_inbox (provider, provider_event_id, event_type, kind, order_number, provider_order_ref,
                                        provider_transaction_ref, provider_refund_ref, amount_minor, currency, sku, received_at)
             OUTPUT INSERTED.id
-            VALUES (@Provider, @EventId, @EventType, @Kind, @OrderNumber, @ProviderOrderRef,
-                    @TransactionRef, @RefundRef, @AmountMinor, @Currency, @Sku, @ReceivedAt)
+            SELECT @Provider, @EventId, @EventType, @Kind, @OrderNumber, @ProviderOrderRef,
+                   @TransactionRef, @RefundRef, @AmountMinor, @Currency, @Sku, @ReceivedAt
+            WHERE NOT EXISTS (SELECT 1 FROM webhook_inbox WITH (UPDLOCK, HOLDLOCK) WHERE provider = @Provider AND provider_event_id = @EventId)
             """);
 
     private const string FindSql = """
         SELECT id FROM webhook_inbox WHERE provider = @Provider AND provider_event_id = @EventId
         """;
 
-    public async Task<StoredEvent> StoreAsync(PaymentEvent e, CancellationToken ct)
+    private readonly Channel<PendingWrite> queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+
+    public Task<StoredEvent> StoreAsync(PaymentEvent e, CancellationToken ct)
     {
         CardNumberGuard.EnsureNoCardNumbers(e.EventId, e.EventType, e.OrderNumber, e.ProviderOrderRef, e.TransactionRef, e.RefundRef, e.Currency, e.Sku);
-        await using var connection = await db.OpenAsync(ct);
+        var write = new PendingWrite(e, new TaskCompletionSource<StoredEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!queue.Writer.TryWrite(write))
+        {
+            throw new InvalidOperationException("The inbox is shutting down.");
+        }
+
+        // The caller may stop waiting; the write itself still happens (or fails) as one batch.
+        return write.Result.Task.WaitAsync(ct);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingWrite>(MaxBatch);
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                while (batch.Count < MaxBatch && queue.Reader.TryRead(out var write))
+                {
+                    batch.Add(write);
+                }
+
+                await WriteBatchAsync(batch);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: whatever is still queued was never acknowledged; fail it so callers answer 503.
+        }
+
+        queue.Writer.TryComplete();
+        while (queue.Reader.TryRead(out var left))
+        {
+            left.Result.TrySetException(new InvalidOperationException("The inbox stopped before storing this event."));
+        }
+    }
+
+    private async Task WriteBatchAsync(List<PendingWrite> batch)
+    {
+        try
+        {
+            var results = new StoredEvent[batch.Count];
+            await using (var connection = await db.OpenAsync(CancellationToken.None))
+            await using (var tx = await connection.BeginTransactionAsync())
+            {
+                var receivedAt = time.GetUtcNow().UtcDateTime;
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    results[i] = await InsertAsync(connection, tx, batch[i].Event, receivedAt);
+                }
+
+                await tx.CommitAsync();
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Result.TrySetResult(results[i]);
+            }
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
+        {
+            LogBatchFailed(logger, batch.Count, e.GetType().Name);
+            foreach (var write in batch)
+            {
+                write.Result.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task<StoredEvent> InsertAsync(DbConnection connection, DbTransaction tx, PaymentEvent e, DateTime receivedAt)
+    {
         var args = new
         {
             e.Provider,
@@ -48,17 +131,20 @@ internal sealed class Inbox(Db db, TimeProvider time)
             e.AmountMinor,
             e.Currency,
             e.Sku,
-            ReceivedAt = time.GetUtcNow().UtcDateTime,
+            ReceivedAt = receivedAt,
         };
-        try
+        var id = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(db.Pick(InsertSql), args, tx));
+        if (id is { } inserted)
         {
-            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(db.Pick(InsertSql), args, cancellationToken: ct));
-            return new StoredEvent(id, Duplicate: false);
+            return new StoredEvent(inserted, Duplicate: false);
         }
-        catch (DbException ex) when (Db.IsUniqueViolation(ex))
-        {
-            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(FindSql, args, cancellationToken: ct));
-            return new StoredEvent(id, Duplicate: true);
-        }
+
+        var existing = await connection.ExecuteScalarAsync<long>(new CommandDefinition(FindSql, args, tx));
+        return new StoredEvent(existing, Duplicate: true);
     }
+
+    private sealed record PendingWrite(PaymentEvent Event, TaskCompletionSource<StoredEvent> Result);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store a batch of {Count} inbox event(s) ({ErrorType}); their senders are told to retry")]
+    private static partial void LogBatchFailed(ILogger logger, int count, string errorType);
 }

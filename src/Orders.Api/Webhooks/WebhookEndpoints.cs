@@ -20,6 +20,7 @@ internal static partial class WebhookEndpoints
     public static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
         services.AddSingleton<Inbox>();
+        services.AddHostedService(sp => sp.GetRequiredService<Inbox>());
         return services;
     }
 
@@ -92,8 +93,9 @@ internal static partial class WebhookEndpoints
             metrics.WebhookRejected(paymentEvent.Provider, "card-data");
             return Problem(StatusCodes.Status422UnprocessableEntity, "Refused", "The event carries a value that looks like a card number.");
         }
-        catch (DbException e) when (!Db.IsUniqueViolation(e))
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
         {
+            // The database (or the inbox writer, while shutting down) could not commit it: not acknowledged.
             LogStorageDown(logger, paymentEvent.Provider, e.GetType().Name);
             return Problem(StatusCodes.Status503ServiceUnavailable, "Storage unavailable", "The event was not stored; please retry.");
         }

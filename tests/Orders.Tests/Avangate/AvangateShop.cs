@@ -73,6 +73,6 @@ public sealed class AvangateShop(OrdersApp app, Shop shop)
         new("IPN_TOTALGENERAL", total),
         new("TEST_ORDER", "1"),
         new("FRAUD_STATUS", "APPROVED"),
-        new("IPN_DATE", "20261129100000"),
+        new("IPN_DATE", DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture)),
     ];
 }

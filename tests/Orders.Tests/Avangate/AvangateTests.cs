@@ -126,6 +126,17 @@ public sealed class AvangateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReplayedOldNotificationIsRefused()
+    {
+        var checkout = await reseller.CheckoutAsync();
+        var old = AvangateShop.Ipn(checkout.OrderNumber, "100000009", "COMPLETE", "49.00")
+            .Select(f => f.Key == "IPN_DATE" ? new KeyValuePair<string, string>(f.Key, "20200101000000") : f).ToList();
+        using var response = await reseller.PostIpnAsync(reseller.Sign(old));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
+    }
+
+    [Fact]
     public async Task ValidNotificationIsAnsweredWithAReceiptInItsOwnAlgorithm()
     {
         var checkout = await reseller.CheckoutAsync();

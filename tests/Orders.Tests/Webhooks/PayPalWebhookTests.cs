@@ -96,6 +96,20 @@ public sealed class PayPalWebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReplayedWebhookFromLongAgoIsRefused()
+    {
+        var checkout = await shop.CheckoutAsync();
+        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE0000000OLD1", "49.00").ToJsonString());
+        var headers = shop.Sign(body);
+
+        // The same signed delivery, presented ten days later.
+        app.Clock.Advance(TimeSpan.FromDays(10));
+        using var response = await shop.PostWebhookAsync(body, headers);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        await AssertNothingStoredAsync(checkout);
+    }
+
+    [Fact]
     public async Task OversizedWebhookGets413()
     {
         var body = new byte[300 * 1024];

@@ -29,6 +29,10 @@ internal sealed class AvangateOptions
     // Apply TEST_ORDER=1 notifications outside the sandbox (a staging account).
     public bool AcceptTestOrders { get; set; }
 
+    // Notifications whose IPN_DATE is older than this are refused as replays. The reseller retries
+    // for two days; its clock's time zone is not documented, hence the margin.
+    public TimeSpan NotificationMaxAge { get; set; } = TimeSpan.FromDays(3);
+
     // How long a buy-link stays valid (its signed "expiration").
     public TimeSpan LinkLifetime { get; set; } = TimeSpan.FromHours(2);
 

@@ -63,6 +63,13 @@ internal static partial class AvangateWebhookEndpoints
                 signature is null ? "No SIGNATURE_SHA3_256 or SIGNATURE_SHA2_256 field (HASH alone is accepted only with Avangate:AllowMd5)." : "The signature does not match the fields.");
         }
 
+        if (!isLcn && IsStale(notification.First("IPN_DATE"), settings.Options.NotificationMaxAge, time))
+        {
+            LogRejected(logger, kind, "IPN_DATE outside the accepted window (replay?)");
+            metrics.WebhookRejected(AvangateEvents.ProviderName, "stale");
+            return Problem(StatusCodes.Status401Unauthorized, "Notification too old", "IPN_DATE is outside the accepted window.");
+        }
+
         PaymentEvent paymentEvent;
         try
         {
@@ -89,6 +96,12 @@ internal static partial class AvangateWebhookEndpoints
         var receipt = AvangateHash.Receipt(sig.Algorithm, settings.SecretKey, source, date);
         return TypedResults.Text(receipt, "text/html; charset=utf-8");
     }
+
+    // Verified but far from now: a recorded notification being replayed. A missing or unreadable
+    // IPN_DATE is not held against the sender (the field list depends on the account's settings).
+    private static bool IsStale(string? ipnDate, TimeSpan maxAge, TimeProvider time) =>
+        DateTime.TryParseExact(ipnDate, "yyyyMMddHHmmss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var sent)
+        && Math.Abs((time.GetUtcNow().UtcDateTime - sent).TotalSeconds) > maxAge.TotalSeconds;
 
     private static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(new ProblemDetails { Status = status, Title = title, Detail = detail });

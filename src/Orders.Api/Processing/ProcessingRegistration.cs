@@ -21,6 +21,9 @@ internal static class ProcessingRegistration
                 ? new SqlServerStorage(database.ConnectionString, new SqlServerStorageOptions { SchemaName = "HangFire", PrepareSchemaIfNecessary = true })
                 : new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) });
         });
+        // Likewise the job activator: Hangfire's default is the static JobActivator.Current, which
+        // the last host to start overwrites, so jobs of one host would run in another's container.
+        services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()

@@ -40,9 +40,8 @@ internal sealed partial class LicenseKeys : IDisposable
         if (string.IsNullOrWhiteSpace(pem))
         {
             var path = Path.Combine(DataDirectory.Resolve(storage.Value, environment), GeneratedKeyFileName);
-            if (!File.Exists(path))
+            if (GeneratedSecretFile.EnsureExists(path, LicenseSigner.GeneratePrivateKeyPem))
             {
-                WriteNewKey(path);
                 LogGenerated(logger, path);
             }
             else
@@ -72,26 +71,6 @@ internal sealed partial class LicenseKeys : IDisposable
     public bool UsesGeneratedKey { get; }
 
     public void Dispose() => Signer.Dispose();
-
-    private static void WriteNewKey(string path)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, LicenseSigner.GeneratePrivateKeyPem());
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        // Never replace a key another instance wrote first: licenses already issued depend on it.
-        try
-        {
-            File.Move(temp, path, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            File.Delete(temp);
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No Licensing:SigningKeyPem configured: generated a new license signing key at {Path}. Keep this file (or configure a key) — licenses are verified against it.")]
     private static partial void LogGenerated(ILogger logger, string path);

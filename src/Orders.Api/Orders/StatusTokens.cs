@@ -34,25 +34,7 @@ internal sealed class StatusTokens
         }
 
         var path = Path.Combine(DataDirectory.Resolve(storage.Value, environment), GeneratedSecretFileName);
-        if (!File.Exists(path))
-        {
-            var temp = path + ".tmp";
-            File.WriteAllText(temp, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            try
-            {
-                File.Move(temp, path, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                File.Delete(temp);
-            }
-        }
-
+        GeneratedSecretFile.EnsureExists(path, () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         secret = Encoding.UTF8.GetBytes(File.ReadAllText(path).Trim());
         UsesGeneratedSecret = true;
     }

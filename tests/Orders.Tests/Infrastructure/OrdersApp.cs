@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Hangfire;
+using Hangfire.AspNetCore;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -58,7 +60,15 @@ public sealed class OrdersApp : WebApplicationFactory<Program>
             logging.AddProvider(Logs);
             logging.SetMinimumLevel(LogLevel.Debug);
         });
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            // Hangfire's server takes its job activator from the process-wide JobActivator.Current,
+            // which every host overwrites as it starts: with hosts starting in parallel, one host's
+            // jobs could be built from another's container (and run against its database). Each
+            // host gets an activator over its own container instead.
+            services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        });
     }
 
     public Uri ServerAddress

@@ -4,12 +4,14 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orders.Sandbox.Avangate;
 using Orders.Sandbox.PayPal;
+using Orders.Sandbox.Stripe;
 
 namespace Orders.Sandbox;
 
 // The sandbox on its own: dotnet run --project src/Orders.Sandbox
 //   [--urls=http://127.0.0.1:5090] [--Sandbox:PayPal:WebhookUrl=http://127.0.0.1:5080/webhooks/paypal]
 //   [--Sandbox:Avangate:IpnUrl=http://127.0.0.1:5080/webhooks/avangate] [--Sandbox:Avangate:LcnUrl=…/webhooks/avangate/lcn]
+//   [--Sandbox:Stripe:WebhookUrl=http://127.0.0.1:5080/webhooks/stripe]
 internal static class SandboxProgram
 {
     private const string DefaultUrl = "http://127.0.0.1:5090";
@@ -27,12 +29,14 @@ internal static class SandboxProgram
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddPayPalSandbox(builder.Configuration.GetSection("Sandbox:PayPal"));
         builder.Services.AddAvangateSandbox(builder.Configuration.GetSection("Sandbox:Avangate"));
+        builder.Services.AddStripeSandbox(builder.Configuration.GetSection("Sandbox:Stripe"));
 
         var app = builder.Build();
         try
         {
             app.MapPayPalSandbox();
             app.MapAvangateSandbox();
+            app.MapStripeSandbox();
         }
         catch (InvalidOperationException e)
         {
@@ -49,6 +53,9 @@ internal static class SandboxProgram
             Console.WriteLine($"Avangate buy links:      {avangate.BuyLinkBase}?merchant=…");
             Console.WriteLine($"IPN target:              {avangate.IpnTarget ?? "(none: set --Sandbox:Avangate:IpnUrl=...)"}");
             Console.WriteLine($"LCN target:              {avangate.LcnTarget ?? "(none: set --Sandbox:Avangate:LcnUrl=...)"}");
+            var stripe = app.Services.GetRequiredService<StripeSandboxUrls>();
+            Console.WriteLine($"Stripe API base:         {stripe.ApiBase}");
+            Console.WriteLine($"Stripe webhook target:   {stripe.WebhookTarget ?? "(none: set --Sandbox:Stripe:WebhookUrl=...)"}");
         });
         await app.RunAsync();
         return 0;

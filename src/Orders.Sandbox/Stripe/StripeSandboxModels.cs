@@ -1,0 +1,77 @@
+namespace Orders.Sandbox.Stripe;
+
+internal sealed record StripeLineItem(string Name, string? Description, long UnitAmount, long Quantity);
+
+// What a valid POST /v1/checkout/sessions asked for.
+internal sealed record StripeSessionRequest(
+    string Currency,
+    IReadOnlyList<StripeLineItem> LineItems,
+    string? SuccessUrl,
+    string? CancelUrl,
+    string? ClientReferenceId,
+    string? CustomerEmail,
+    DateTimeOffset ExpiresAt,
+    IReadOnlyDictionary<string, string> Metadata,
+    IReadOnlyDictionary<string, string> PaymentIntentMetadata,
+    string? PaymentIntentDescription)
+{
+    public long AmountTotal => LineItems.Sum(i => i.UnitAmount * i.Quantity);
+}
+
+internal sealed record StripeRefund(string Id, long Amount, string? Reason, IReadOnlyDictionary<string, string> Metadata, DateTimeOffset Created);
+
+internal sealed class StripeDispute(string id, long amount, DateTimeOffset created)
+{
+    public string Id => id;
+
+    public long Amount => amount;
+
+    public DateTimeOffset Created => created;
+
+    // needs_response → won | lost
+    public string Status { get; set; } = "needs_response";
+}
+
+// The PaymentIntent and its one Charge, made when the session is paid.
+internal sealed class StripePayment(string paymentIntentId, string chargeId, DateTimeOffset created)
+{
+    public string PaymentIntentId => paymentIntentId;
+
+    public string ChargeId => chargeId;
+
+    public DateTimeOffset Created => created;
+
+    // false while a delayed payment method has not settled yet.
+    public bool Succeeded { get; set; }
+
+    public bool Failed { get; set; }
+
+    public List<StripeRefund> Refunds { get; } = [];
+
+    public StripeDispute? Dispute { get; set; }
+
+    public long AmountRefunded => Refunds.Sum(r => r.Amount);
+}
+
+// One Checkout Session and, once paid, its payment. Mutable state is guarded by Gate.
+internal sealed class StripeSession(string id, StripeSessionRequest request, DateTimeOffset created)
+{
+    public const string Open = "open";
+    public const string Complete = "complete";
+    public const string Expired = "expired";
+
+    public Lock Gate { get; } = new();
+
+    public string Id => id;
+
+    public StripeSessionRequest Request => request;
+
+    public DateTimeOffset Created => created;
+
+    public string Status { get; set; } = Open;
+
+    // unpaid → paid (no_payment_required is not offered: amounts are above zero here)
+    public string PaymentStatus { get; set; } = "unpaid";
+
+    public StripePayment? Payment { get; set; }
+}

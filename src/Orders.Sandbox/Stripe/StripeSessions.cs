@@ -1,0 +1,255 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+
+namespace Orders.Sandbox.Stripe;
+
+// Who asked for a change through the API, for the event's "request" field (null for the dashboard
+// or for what happens on the hosted page).
+internal sealed record StripeRequestInfo(string RequestId, string? IdempotencyKey);
+
+// Stripe's side of Checkout Sessions and what follows them: payment, refunds, disputes, expiry,
+// and the events each causes. Events are queued while the session's lock is held, so they leave in
+// the order the changes happened.
+internal sealed class StripeSessions(
+    StripeWebhookOutbox outbox,
+    StripeRepresentations json,
+    IOptions<StripeSandboxOptions> options,
+    TimeProvider time,
+    ILogger<StripeSessions> logger)
+{
+    private readonly ConcurrentDictionary<string, StripeSession> byId = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StripeSession> byPayment = new(StringComparer.Ordinal);
+
+    public StripeSession Create(StripeSessionRequest request)
+    {
+        var session = new StripeSession(StripeIds.Session(), request, time.GetUtcNow());
+        byId[session.Id] = session;
+        logger.SessionCreated(session.Id);
+        return session;
+    }
+
+    public StripeSession? Find(string id) => byId.GetValueOrDefault(id);
+
+    // By PaymentIntent id or Charge id.
+    public StripeSession? FindByPayment(string id) => byPayment.GetValueOrDefault(id);
+
+    public JsonObject Render(StripeSession session)
+    {
+        lock (session.Gate)
+        {
+            ExpireIfDue(session);
+            return json.Session(session);
+        }
+    }
+
+    // What Pay on the hosted page does. delayed: a payment method that settles later (the session
+    // completes unpaid; Settle decides). Paying a completed session again changes nothing.
+    public (StripeSession? Session, StripeFailure? Failure) Pay(string id, bool delayed)
+    {
+        if (Find(id) is not { } session)
+        {
+            return (null, StripeErrors.NoSuch("checkout.session", id, "session"));
+        }
+        lock (session.Gate)
+        {
+            ExpireIfDue(session);
+            if (session.Status == StripeSession.Expired)
+            {
+                return (null, Conflict("session", $"Checkout Session {id} has expired and can no longer be paid."));
+            }
+            if (session.Status == StripeSession.Complete)
+            {
+                return (session, null);
+            }
+            var payment = new StripePayment(StripeIds.PaymentIntent(), StripeIds.Charge(), time.GetUtcNow()) { Succeeded = !delayed };
+            session.Payment = payment;
+            session.Status = StripeSession.Complete;
+            session.PaymentStatus = delayed ? "unpaid" : "paid";
+            byPayment[payment.PaymentIntentId] = session;
+            byPayment[payment.ChargeId] = session;
+            logger.SessionPaid(session.Id, payment.PaymentIntentId, session.PaymentStatus);
+            Publish("checkout.session.completed", json.Session(session));
+            return (session, null);
+        }
+    }
+
+    // A delayed payment settles (checkout.session.async_payment_succeeded) or fails (…_failed).
+    public (StripeSession? Session, StripeFailure? Failure) Settle(string id, bool succeeded)
+    {
+        if (Find(id) is not { } session)
+        {
+            return (null, StripeErrors.NoSuch("checkout.session", id, "session"));
+        }
+        lock (session.Gate)
+        {
+            if (session.Payment is not { Succeeded: false, Failed: false } payment)
+            {
+                return (null, Conflict("session", $"Checkout Session {id} has no payment waiting to settle."));
+            }
+            payment.Succeeded = succeeded;
+            payment.Failed = !succeeded;
+            session.PaymentStatus = succeeded ? "paid" : "unpaid";
+            logger.SessionSettled(session.Id, succeeded ? "succeeded" : "failed");
+            Publish(succeeded ? "checkout.session.async_payment_succeeded" : "checkout.session.async_payment_failed", json.Session(session));
+            return (session, null);
+        }
+    }
+
+    public (StripeSession? Session, StripeFailure? Failure) Expire(string id, StripeRequestInfo? request = null)
+    {
+        if (Find(id) is not { } session)
+        {
+            return (null, StripeErrors.NoSuch("checkout.session", id, "session"));
+        }
+        lock (session.Gate)
+        {
+            if (session.Status != StripeSession.Open)
+            {
+                return (null, StripeErrors.Invalid("session", $"Only Checkout Sessions with a status in [\"open\"] can be expired. This session has status \"{session.Status}\"."));
+            }
+            ExpireLocked(session, request);
+            return (session, null);
+        }
+    }
+
+    // POST /v1/refunds and the dashboard's refund: the rest of the charge when no amount is given.
+    public (JsonObject? Refund, StripeFailure? Failure) Refund(
+        StripeSession session, long? amount, string? reason, IReadOnlyDictionary<string, string> metadata, StripeRequestInfo? request)
+    {
+        lock (session.Gate)
+        {
+            if (session.Payment is not { Succeeded: true } payment)
+            {
+                return (null, StripeErrors.Invalid("payment_intent", $"This PaymentIntent ({session.Payment?.PaymentIntentId}) does not have a successful charge to refund.", "charge_not_refundable"));
+            }
+            var total = session.Request.AmountTotal;
+            var remaining = total - payment.AmountRefunded;
+            if (remaining <= 0)
+            {
+                return (null, StripeErrors.Invalid("charge", $"Charge {payment.ChargeId} has already been refunded.", "charge_already_refunded"));
+            }
+            if (payment.Dispute is not null)
+            {
+                return (null, StripeErrors.Invalid("charge", $"Charge {payment.ChargeId} has been charged back; cannot issue a refund.", "charge_disputed"));
+            }
+            var value = amount ?? remaining;
+            if (value > remaining)
+            {
+                return (null, StripeErrors.Invalid("amount", $"Refund amount ({value}) is greater than unrefunded amount on charge ({remaining})", "amount_too_large"));
+            }
+            var refund = new StripeRefund(StripeIds.Refund(), value, reason, metadata, time.GetUtcNow());
+            payment.Refunds.Add(refund);
+            logger.Refunded(payment.PaymentIntentId, refund.Id, payment.AmountRefunded, total);
+            Publish("charge.refunded", StripeRepresentations.Charge(session, payment), request);
+            return (StripeRepresentations.Refund(refund, session, payment), null);
+        }
+    }
+
+    public (JsonObject? Refund, StripeFailure? Failure) GetRefund(string id)
+    {
+        foreach (var session in byId.Values)
+        {
+            lock (session.Gate)
+            {
+                if (session.Payment?.Refunds.FirstOrDefault(r => r.Id == id) is { } refund)
+                {
+                    return (StripeRepresentations.Refund(refund, session, session.Payment), null);
+                }
+            }
+        }
+        return (null, StripeErrors.NoSuch("refund", id, "id"));
+    }
+
+    // Newest first, as Stripe lists.
+    public static IReadOnlyList<JsonObject> Refunds(StripeSession? session)
+    {
+        if (session is null)
+        {
+            return [];
+        }
+        lock (session.Gate)
+        {
+            return session.Payment is { } payment
+                ? [.. payment.Refunds.AsEnumerable().Reverse().Select(r => StripeRepresentations.Refund(r, session, payment))]
+                : [];
+        }
+    }
+
+    public (JsonObject? Dispute, StripeFailure? Failure) OpenDispute(string id)
+    {
+        if (Find(id) is not { } session)
+        {
+            return (null, StripeErrors.NoSuch("checkout.session", id, "session"));
+        }
+        lock (session.Gate)
+        {
+            if (session.Payment is not { Succeeded: true } payment)
+            {
+                return (null, Conflict("session", $"Checkout Session {id} has no successful charge to dispute."));
+            }
+            if (payment.Dispute is not null)
+            {
+                return (null, Conflict("charge", $"Charge {payment.ChargeId} already has a dispute."));
+            }
+            payment.Dispute = new StripeDispute(StripeIds.Dispute(), session.Request.AmountTotal - payment.AmountRefunded, time.GetUtcNow());
+            logger.DisputeChanged(payment.Dispute.Id, payment.ChargeId, payment.Dispute.Status);
+            var dispute = StripeRepresentations.Dispute(payment.Dispute, session, payment);
+            Publish("charge.dispute.created", dispute.DeepClone().AsObject());
+            return (dispute, null);
+        }
+    }
+
+    public (JsonObject? Dispute, StripeFailure? Failure) CloseDispute(string id, string outcome)
+    {
+        if (Find(id) is not { } session)
+        {
+            return (null, StripeErrors.NoSuch("checkout.session", id, "session"));
+        }
+        lock (session.Gate)
+        {
+            if (session.Payment?.Dispute is not { Status: "needs_response" } open)
+            {
+                return (null, Conflict("dispute", $"Checkout Session {id} has no open dispute."));
+            }
+            open.Status = outcome;
+            logger.DisputeChanged(open.Id, session.Payment.ChargeId, outcome);
+            var dispute = StripeRepresentations.Dispute(open, session, session.Payment);
+            Publish("charge.dispute.closed", dispute.DeepClone().AsObject());
+            return (dispute, null);
+        }
+    }
+
+    // Stripe expires an open session at expires_at by itself; here that happens when it is next looked at.
+    private void ExpireIfDue(StripeSession session)
+    {
+        if (session.Status == StripeSession.Open && time.GetUtcNow() >= session.Request.ExpiresAt)
+        {
+            ExpireLocked(session, null);
+        }
+    }
+
+    private void ExpireLocked(StripeSession session, StripeRequestInfo? request)
+    {
+        session.Status = StripeSession.Expired;
+        logger.SessionExpired(session.Id);
+        Publish("checkout.session.expired", json.Session(session), request);
+    }
+
+    private void Publish(string type, JsonObject dataObject, StripeRequestInfo? request = null) =>
+        outbox.Publish(new JsonObject
+        {
+            ["id"] = StripeIds.Event(),
+            ["object"] = "event",
+            ["api_version"] = options.Value.ApiVersion ?? StripeSandboxOptions.DefaultApiVersion,
+            ["created"] = StripeJson.Unix(time.GetUtcNow()),
+            ["data"] = new JsonObject { ["object"] = dataObject },
+            ["livemode"] = false,
+            ["pending_webhooks"] = 1,
+            ["request"] = new JsonObject { ["id"] = request?.RequestId, ["idempotency_key"] = request?.IdempotencyKey },
+            ["type"] = type,
+        });
+
+    private static StripeFailure Conflict(string param, string message) =>
+        new(StatusCodes.Status409Conflict, "invalid_request_error", "state_conflict", message, param);
+}

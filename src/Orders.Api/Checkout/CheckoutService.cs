@@ -83,7 +83,8 @@ internal sealed partial class CheckoutService(
                 orderNumber, product.Sku, product.Name, quantity, product.PriceMinor, product.PriceMinor * quantity, product.Currency,
                 new Uri(baseUri, $"/checkout/{provider.Name}/return{returnQuery}"),
                 new Uri(baseUri, $"/checkout/{provider.Name}/cancel{returnQuery}"),
-                statusUrl), ct);
+                statusUrl,
+                request.Email!.Trim()), ct);
         }
         catch (PaymentProviderException e)
         {

@@ -41,6 +41,17 @@ internal static class ProductionGuard
             }
         }
 
+        if (PaymentsRegistration.StripeEnabled(c) && !PaymentsRegistration.SandboxEnabled(c))
+        {
+            foreach (var key in new[] { "Stripe:SecretKey", "Stripe:WebhookSecret" })
+            {
+                if (string.IsNullOrWhiteSpace(c[key]))
+                {
+                    problems.Add($"Stripe is enabled but {key} is not set");
+                }
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(c["Licensing:SigningKeyPem"]) && string.IsNullOrWhiteSpace(c["Licensing:SigningKeyPemFile"]))
         {
             problems.Add("no license signing key: set Licensing:SigningKeyPem or Licensing:SigningKeyPemFile (a generated key on local disk would make licenses unverifiable after a redeploy)");

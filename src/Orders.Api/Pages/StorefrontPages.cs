@@ -152,6 +152,7 @@ internal static class StorefrontPages
     {
         "paypal" => "PayPal",
         "avangate" => "2Checkout (card, PayPal and more; VAT handled by the reseller)",
+        "stripe" => "Card (Stripe)",
         _ => name,
     };
 }

@@ -44,7 +44,8 @@ internal sealed record CheckoutStart(
     string Currency,
     Uri ReturnUrl,
     Uri CancelUrl,
-    Uri StatusUrl);
+    Uri StatusUrl,
+    string? CustomerEmail = null); // for providers that prefill their payment page
 
 // ProviderOrderRef is null where the provider assigns its reference later (the reseller's REFNO).
 internal sealed record StartedCheckout(string? ProviderOrderRef, Uri RedirectUrl);

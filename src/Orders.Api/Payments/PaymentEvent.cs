@@ -26,4 +26,5 @@ internal enum PaymentEventKind
     Reversed,
     LicenseDisabled, // the reseller disabled the license it knows for this order (LCN)
     Expired,         // the order was never paid in time (our expiry job, or the provider's session expiry)
+    Disputed,        // a chargeback was opened (or closed in the merchant's favour): recorded, nothing changes
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Http.Resilience;
 using Orders.Api.Payments.Avangate;
 using Orders.Api.Payments.PayPal;
+using Orders.Api.Payments.Stripe;
 using Orders.Api.Webhooks;
 using Orders.Sandbox;
 
@@ -12,7 +13,8 @@ internal static class PaymentsRegistration
     // zero-config local run). Sandbox:Enabled overrides; Production refuses it (ProductionGuard).
     public static bool SandboxEnabled(IConfiguration configuration) =>
         configuration.GetValue<bool?>("Sandbox:Enabled")
-        ?? (string.IsNullOrWhiteSpace(configuration["PayPal:ClientId"]) && string.IsNullOrWhiteSpace(configuration["Avangate:MerchantCode"]));
+        ?? (string.IsNullOrWhiteSpace(configuration["PayPal:ClientId"]) && string.IsNullOrWhiteSpace(configuration["Avangate:MerchantCode"])
+            && string.IsNullOrWhiteSpace(configuration["Stripe:SecretKey"]));
 
     public static bool PayPalEnabled(IConfiguration configuration) =>
         SandboxEnabled(configuration) || !string.IsNullOrWhiteSpace(configuration["PayPal:ClientId"]);
@@ -20,15 +22,23 @@ internal static class PaymentsRegistration
     public static bool AvangateEnabled(IConfiguration configuration) =>
         SandboxEnabled(configuration) || !string.IsNullOrWhiteSpace(configuration["Avangate:MerchantCode"]);
 
+    public static bool StripeEnabled(IConfiguration configuration) =>
+        SandboxEnabled(configuration) || !string.IsNullOrWhiteSpace(configuration["Stripe:SecretKey"]);
+
     public static IServiceCollection AddPayments(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SandboxSwitch>().Bind(configuration.GetSection(SandboxSwitch.Section));
         services.AddOptions<PayPalSandboxOptions>();
         services.AddOptions<AvangateSandboxOptions>();
+        services.AddOptions<StripeSandboxOptions>();
         if (SandboxEnabled(configuration))
         {
             services.AddPayPalSandbox(configuration.GetSection("Sandbox:PayPal"));
             services.AddAvangateSandbox(configuration.GetSection("Sandbox:Avangate"));
+            services.AddStripeSandbox(configuration.GetSection("Sandbox:Stripe"));
+            // The sandbox's events speak the API version this service's Stripe.net reads, unless a
+            // test configures another one.
+            services.Configure<StripeSandboxOptions>(o => o.ApiVersion ??= global::Stripe.StripeConfiguration.ApiVersion);
         }
 
         services.AddScoped<PaymentProviders>();
@@ -45,7 +55,29 @@ internal static class PaymentsRegistration
             services.AddScoped<IPaymentProvider>(sp => sp.GetRequiredService<AvangateProvider>());
         }
 
+        if (StripeEnabled(configuration))
+        {
+            services.AddStripe(configuration);
+        }
+
         return services;
+    }
+
+    private static void AddStripe(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StripeOptions>()
+            .Bind(configuration.GetSection(StripeOptions.Section))
+            .Validate(o => o.SessionLifetime >= TimeSpan.FromMinutes(30) && o.SessionLifetime <= TimeSpan.FromHours(24),
+                "Stripe:SessionLifetime must be between 00:30:00 and 1.00:00:00 (Stripe's limits for a Checkout Session's expires_at).")
+            .Validate(o => string.IsNullOrWhiteSpace(o.ApiBase) || Uri.TryCreate(o.ApiBase, UriKind.Absolute, out _),
+                "Stripe:ApiBase must be an absolute URL such as https://api.stripe.com.")
+            .ValidateOnStart();
+        services.AddSingleton<StripeSettings>();
+        services.AddSingleton<StripeApi>();
+        // No resilience handler: Stripe.net retries itself, with the request's idempotency key.
+        services.AddHttpClient(StripeApi.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(30));
+        services.AddScoped<StripeProvider>();
+        services.AddScoped<IPaymentProvider>(sp => sp.GetRequiredService<StripeProvider>());
     }
 
     private static void AddPayPal(this IServiceCollection services, IConfiguration configuration)
@@ -82,10 +114,16 @@ internal static class PaymentsRegistration
             app.MapAvangateWebhooks();
         }
 
+        if (StripeEnabled(app.Configuration))
+        {
+            app.MapStripeWebhooks();
+        }
+
         if (SandboxEnabled(app.Configuration))
         {
             app.MapPayPalSandbox(PayPalSettings.SandboxPrefix);
             app.MapAvangateSandbox(AvangateSettings.SandboxPrefix);
+            app.MapStripeSandbox(StripeSettings.SandboxPrefix);
         }
 
         return app;

@@ -232,6 +232,10 @@ internal sealed partial class PaymentEventApplier(
             case PaymentEventKind.Approved:
                 return "approved";
 
+            // Kept in the order's history for support; a lost dispute arrives as Reversed.
+            case PaymentEventKind.Disputed:
+                return "dispute recorded: order and license unchanged";
+
             default:
                 return "ignored";
         }

@@ -7,17 +7,14 @@ using static Orders.Api.Pages.Html;
 namespace Orders.Api.Support;
 
 // The support console's page frame: a top bar with the signed-in user and sign-out, room for wide
-// tables, and headers that keep customer data out of caches and the console out of frames. Plain
-// HTML and CSS, no scripts: every page works without JavaScript.
+// tables, and no-store so customer data stays out of caches. Plain HTML and CSS, no scripts:
+// every page works without JavaScript.
 internal static class SupportLayout
 {
     public static ContentHttpResult Page(HttpContext context, string title, string body, int statusCode = 200, string? section = null)
     {
-        var headers = context.Response.Headers;
-        headers.CacheControl = "no-store";
-        headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        // Framing, sniffing, referrer and script rules come from the site-wide security headers.
+        context.Response.Headers.CacheControl = "no-store";
         return TypedResults.Content(Layout(context, title, body, section), "text/html; charset=utf-8", Encoding.UTF8, statusCode);
     }
 
@@ -30,6 +27,10 @@ internal static class SupportLayout
 
     public static string Time(DateTime utc) =>
         $"""<time datetime="{utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}">{utc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC</time>""";
+
+    // With seconds: in a timeline, events a few seconds apart are the whole story.
+    public static string PreciseTime(DateTime utc) =>
+        $"""<time datetime="{utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)}">{utc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}</time>""";
 
     public static string Time(DateTime? utc) => utc is { } value ? Time(value) : """<span class="muted">—</span>""";
 
@@ -129,7 +130,7 @@ internal static class SupportLayout
               details summary { cursor: pointer; color: var(--accent) }
               .key { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .8rem; word-break: break-all; background: #f6f8fa; border: 1px solid var(--line); padding: .5rem .65rem; border-radius: 6px; margin: .4rem 0 0 }
               .timeline { list-style: none; margin: 0; padding: 0 }
-              .timeline li { display: grid; grid-template-columns: 10.5rem 1rem 1fr; gap: .75rem; padding: .45rem 0; border-bottom: 1px dashed #e5e9ee }
+              .timeline li { display: grid; grid-template-columns: 9.5rem 1rem 1fr; gap: .75rem; padding: .45rem 0; border-bottom: 1px dashed #e5e9ee }
               .timeline li:last-child { border-bottom: 0 }
               .timeline time { color: var(--muted); font-size: .88rem; white-space: nowrap }
               .dot { width: .8rem; height: .8rem; border-radius: 50%; margin-top: .3rem; background: #8c959f }
@@ -138,7 +139,8 @@ internal static class SupportLayout
               .signin { max-width: 26rem; margin: 4rem auto }
               .signin button { width: 100%; margin-top: 1.25rem; padding: .7rem }
               .empty { text-align: center; padding: 2rem 1rem; color: var(--muted) }
-              .filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)) auto; gap: .75rem; align-items: end }
+              .filters { display: grid; grid-template-columns: repeat(3, minmax(8rem, 1fr)) auto; gap: .75rem; align-items: end }
+              @media (max-width: 48rem) { .filters { grid-template-columns: 1fr } }
               .filters label { margin-top: 0 }
               .pager { margin-top: 1rem }
             </style>

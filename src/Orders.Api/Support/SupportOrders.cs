@@ -193,10 +193,10 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
 
         foreach (var l in licenses)
         {
-            entries.Add((new TimelineEntry(l.IssuedAt, "license", $"License issued (line {l.LineNo})", $"{l.Seats} seat(s), license id {l.LicenseId}, signing key {l.KeyId}", null), 2));
+            entries.Add((new TimelineEntry(l.IssuedAt, "license", $"License issued (line {l.LineNo})", $"{l.Seats} seat(s), license id {l.LicenseId}, signing key {l.KeyId}", null), 3));
             if (l.RevokedAt is { } revokedAt)
             {
-                entries.Add((new TimelineEntry(revokedAt, "license", $"License revoked (line {l.LineNo})", l.RevokeReason, null), 2));
+                entries.Add((new TimelineEntry(revokedAt, "license", $"License revoked (line {l.LineNo})", l.RevokeReason, null), 3));
             }
         }
 
@@ -210,16 +210,16 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
                 "pending" or "sending" => "waiting to be sent",
                 _ => $"{d.Status}{(d.LastError is null ? "" : ": " + d.LastError)}",
             };
-            entries.Add((new TimelineEntry(d.CreatedAt, "mail", $"{what} #{d.Id} queued", now, null), 3));
+            entries.Add((new TimelineEntry(d.CreatedAt, "mail", $"{what} #{d.Id} queued", now, null), 4));
             if (d.SentAt is { } sentAt)
             {
-                entries.Add((new TimelineEntry(sentAt, "mail", $"{what} #{d.Id} sent", null, null), 3));
+                entries.Add((new TimelineEntry(sentAt, "mail", $"{what} #{d.Id} sent", null, null), 4));
             }
         }
 
         foreach (var a in staffActions)
         {
-            entries.Add((new TimelineEntry(a.At, "staff", StaffActionTitle(a.Action), a.Detail, a.Actor), 4));
+            entries.Add((new TimelineEntry(a.At, "staff", StaffActionTitle(a.Action), a.Detail, a.Actor), 2));
         }
 
         return [.. entries.OrderBy(e => e.Entry.At).ThenBy(e => e.Order).Select(e => e.Entry)];

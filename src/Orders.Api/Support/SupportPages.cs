@@ -15,19 +15,36 @@ namespace Orders.Api.Support;
 // the order (303), so a reload never repeats it.
 internal static class SupportPages
 {
-    internal sealed record SignInForm(string? Username, string? Password, string? ReturnUrl);
+    // Form models are classes with settable properties: a field the browser leaves out is null
+    // rather than a binding error (and a form with no fields but the token binds as null).
+    internal sealed class SignInForm
+    {
+        public string? Username { get; set; }
+        public string? Password { get; set; }
+        public string? ReturnUrl { get; set; }
+    }
 
-    internal sealed record SignOutForm(string? ReturnUrl);
+    internal sealed class SignOutForm
+    {
+        public string? ReturnUrl { get; set; }
+    }
 
-    internal sealed record ResendForm(string? RequestId);
+    internal sealed class ResendForm
+    {
+        public string? RequestId { get; set; }
+    }
 
-    internal sealed record ReasonForm(string? Reason);
+    internal sealed class ReasonForm
+    {
+        public string? Reason { get; set; }
+    }
 
     public static IEndpointRouteBuilder MapSupportPages(this IEndpointRouteBuilder app)
     {
         var anonymous = app.MapGroup("/support").WithTags("Support pages").ExcludeFromDescription().AllowAnonymous();
         anonymous.MapGet("/sign-in", SignInPage);
-        anonymous.MapPost("/sign-in", SignIn);
+        // Lockout protects one account; the rate limit slows guessing across many.
+        anonymous.MapPost("/sign-in", SignIn).RequireRateLimiting(RateLimits.SignIn);
 
         var staff = app.MapGroup("/support").WithTags("Support pages").ExcludeFromDescription().RequireAuthorization(SupportPolicies.Staff);
         staff.MapPost("/sign-out", SignOut);
@@ -67,23 +84,23 @@ internal static class SupportPages
         return SignInFormPage(context, returnUrl, null, notice, null, StatusCodes.Status200OK);
     }
 
-    private static async Task<Results<ContentHttpResult, SeeOtherResult>> SignIn([FromForm] SignInForm form, HttpContext context, StaffSignIn signIn, CancellationToken ct)
+    private static async Task<Results<ContentHttpResult, SeeOtherResult>> SignIn([FromForm] SignInForm? form, HttpContext context, StaffSignIn signIn, CancellationToken ct)
     {
-        var outcome = await signIn.SignInAsync(form.Username, form.Password, ct);
+        var outcome = await signIn.SignInAsync(form?.Username, form?.Password, ct);
         switch (outcome)
         {
             case SignInOutcome.Succeeded succeeded:
                 await context.SignInAsync(SupportAuthentication.Scheme, succeeded.Principal, new AuthenticationProperties { IsPersistent = false });
-                return new SeeOtherResult(SafeReturnUrl(form.ReturnUrl));
+                return new SeeOtherResult(SafeReturnUrl(form?.ReturnUrl));
             case SignInOutcome.LockedOut locked:
                 var minutes = Math.Max(1, (int)Math.Ceiling((locked.Until - context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime).TotalMinutes));
-                return SignInFormPage(context, form.ReturnUrl, form.Username, null,
+                return SignInFormPage(context, form?.ReturnUrl, form?.Username, null,
                     $"Too many failed sign-ins: this account is locked until {locked.Until.ToString("HH:mm", CultureInfo.InvariantCulture)} UTC (about {minutes} minute{(minutes == 1 ? "" : "s")}). An admin can reset the password to unlock it sooner.",
                     StatusCodes.Status400BadRequest);
             case SignInOutcome.Disabled:
-                return SignInFormPage(context, form.ReturnUrl, form.Username, null, "This account is disabled. Ask an admin to enable it.", StatusCodes.Status400BadRequest);
+                return SignInFormPage(context, form?.ReturnUrl, form?.Username, null, "This account is disabled. Ask an admin to enable it.", StatusCodes.Status400BadRequest);
             default:
-                return SignInFormPage(context, form.ReturnUrl, form.Username, null, "Wrong username or password.", StatusCodes.Status400BadRequest);
+                return SignInFormPage(context, form?.ReturnUrl, form?.Username, null, "Wrong username or password.", StatusCodes.Status400BadRequest);
         }
     }
 
@@ -98,15 +115,15 @@ internal static class SupportPages
               {AntiforgeryField(context)}
               <input type="hidden" name="returnUrl" value="{E(SafeReturnUrl(returnUrl))}">
               <label for="username">Username</label>
-              <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus value="{E(username)}">
+              <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required{(string.IsNullOrEmpty(username) ? " autofocus" : "")} value="{E(username)}">
               <label for="password">Password</label>
-              <input id="password" name="password" type="password" autocomplete="current-password" required>
+              <input id="password" name="password" type="password" autocomplete="current-password" required{(string.IsNullOrEmpty(username) ? "" : " autofocus")}>
               <button type="submit">Sign in</button>
             </form>
             </div>
             """, statusCode);
 
-    private static async Task<SeeOtherResult> SignOut([FromForm] SignOutForm form, HttpContext context, AuditLog audit, CancellationToken ct)
+    private static async Task<SeeOtherResult> SignOut([FromForm] SignOutForm? form, HttpContext context, AuditLog audit, CancellationToken ct)
     {
         if (StaffMember.TryFrom(context.User) is { } staff)
         {
@@ -242,6 +259,7 @@ internal static class SupportPages
                   <input type="hidden" name="requestId" value="{Guid.NewGuid():N}">
                   <button type="submit">Resend license e-mail</button>
                 </form>
+                <span class="muted small">to {E(o.Email)}, the address on the order</span>
                 """
             : """<button type="button" disabled>Resend license e-mail</button>""";
         var staff = StaffMember.From(context.User);
@@ -300,7 +318,7 @@ internal static class SupportPages
 
         var timeline = string.Concat(o.Timeline.Select(t => $"""
             <li class="src-{E(t.Source)}">
-              {Time(t.At)}
+              {PreciseTime(t.At)}
               <span class="dot" aria-hidden="true"></span>
               <div><strong>{E(t.Title)}</strong><span class="source">{E(t.Source)}</span>{(t.Actor is null ? "" : $" <span class=\"muted\">by {E(t.Actor)}</span>")}
                 {(t.Detail is null ? "" : $"<div class=\"muted small\">{E(t.Detail)}</div>")}</div>
@@ -341,7 +359,7 @@ internal static class SupportPages
             </div>
             <section class="card" aria-label="Licenses"><h2>Licenses</h2>{licenses}</section>
             <section class="card" aria-label="E-mails"><h2>E-mails</h2>{deliveries}</section>
-            <section class="card" aria-label="Timeline"><h2>Timeline</h2><ol class="timeline">{timeline}</ol></section>
+            <section class="card" aria-label="Timeline"><h2>Timeline <span class="muted small">(UTC)</span></h2><ol class="timeline">{timeline}</ol></section>
             """;
     }
 
@@ -349,9 +367,9 @@ internal static class SupportPages
     private static string Abbreviate(string key) => key.Length <= 32 ? key : $"{key[..16]}…{key[^8..]}";
 
     private static async Task<Results<SeeOtherResult, ContentHttpResult>> Resend(
-        string orderNumber, [FromForm] ResendForm form, HttpContext context, SupportActions actions, CancellationToken ct)
+        string orderNumber, [FromForm] ResendForm? form, HttpContext context, SupportActions actions, CancellationToken ct)
     {
-        var requestId = SupportActions.IsValidRequestId(form.RequestId) ? form.RequestId : null;
+        var requestId = SupportActions.IsValidRequestId(form?.RequestId) ? form?.RequestId : null;
         var outcome = await actions.ResendAsync(StaffMember.From(context.User), orderNumber, requestId, ct);
         return outcome switch
         {
@@ -373,10 +391,10 @@ internal static class SupportPages
     }
 
     private static async Task<Results<SeeOtherResult, ContentHttpResult>> Revoke(
-        string orderNumber, [FromForm] ReasonForm form, HttpContext context, SupportActions actions, SupportOrders orders, CancellationToken ct)
+        string orderNumber, [FromForm] ReasonForm? form, HttpContext context, SupportActions actions, SupportOrders orders, CancellationToken ct)
     {
         var staff = StaffMember.From(context.User);
-        var outcome = await actions.RevokeAsync(staff, orderNumber, form.Reason, ct);
+        var outcome = await actions.RevokeAsync(staff, orderNumber, form?.Reason, ct);
         switch (outcome)
         {
             case RevokeOutcome.Revoked:
@@ -387,7 +405,7 @@ internal static class SupportPages
                 var view = await orders.ViewAsync(staff, orderNumber, ct);
                 return view is null
                     ? OrderNotFound(context, orderNumber)
-                    : RevokeConfirmation(context, view, form.Reason, invalid.Errors["reason"][0], StatusCodes.Status400BadRequest);
+                    : RevokeConfirmation(context, view, form?.Reason, invalid.Errors["reason"][0], StatusCodes.Status400BadRequest);
             default:
                 return OrderNotFound(context, orderNumber);
         }
@@ -431,10 +449,10 @@ internal static class SupportPages
     }
 
     private static async Task<Results<SeeOtherResult, ContentHttpResult>> Refund(
-        string orderNumber, [FromForm] ReasonForm form, HttpContext context, SupportActions actions, SupportOrders orders, CancellationToken ct)
+        string orderNumber, [FromForm] ReasonForm? form, HttpContext context, SupportActions actions, SupportOrders orders, CancellationToken ct)
     {
         var staff = StaffMember.From(context.User);
-        var outcome = await actions.RefundAsync(staff, orderNumber, form.Reason, ct);
+        var outcome = await actions.RefundAsync(staff, orderNumber, form?.Reason, ct);
         (string Message, int Status) failure;
         switch (outcome)
         {
@@ -458,7 +476,7 @@ internal static class SupportPages
         }
 
         var view = await orders.ViewAsync(staff, orderNumber, ct);
-        return view is null ? OrderNotFound(context, orderNumber) : RefundConfirmation(context, view, form.Reason, failure.Message, failure.Status);
+        return view is null ? OrderNotFound(context, orderNumber) : RefundConfirmation(context, view, form?.Reason, failure.Message, failure.Status);
     }
 
     private static ContentHttpResult RefundConfirmation(HttpContext context, SupportOrderView o, string? reason, string? error, int statusCode)
@@ -514,8 +532,8 @@ internal static class SupportPages
                 <tr data-testid="audit-entry">
                   <td class="nowrap">{Time(e.At)}</td>
                   <td>{E(e.Actor)}</td>
-                  <td><span class="mono">{E(e.Action)}</span></td>
-                  <td>{(e.OrderNumber is null ? "" : OrderLink(e.OrderNumber))}</td>
+                  <td class="nowrap"><span class="mono">{E(e.Action)}</span></td>
+                  <td class="nowrap">{(e.OrderNumber is null ? "" : OrderLink(e.OrderNumber))}</td>
                   <td>{E(e.Detail)}</td>
                 </tr>
                 """));

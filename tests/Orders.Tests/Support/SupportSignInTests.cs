@@ -1,0 +1,246 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Orders.Api.Support;
+using Orders.Tests.Infrastructure;
+
+namespace Orders.Tests.Support;
+
+public sealed class SupportSignInTests : IAsyncLifetime
+{
+    private readonly OrdersApp app = new();
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => app.DisposeAsync();
+
+    [Fact]
+    public async Task AnonymousApiCallsGet401ProblemsAndPagesRedirectToSignIn()
+    {
+        using var anonymous = SupportSession.Anonymous(app);
+
+        foreach (var path in new[] { "/api/support/orders?q=ada@example.com", "/api/support/orders/ORD-ANY", "/api/support/audit", "/api/support/me" })
+        {
+            using var api = await anonymous.Http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+            Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(401, (await api.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+        }
+
+        using var post = await anonymous.PostJsonAsync("/api/support/orders/ORD-ANY/resend", new { });
+        Assert.Equal(HttpStatusCode.Unauthorized, post.StatusCode);
+
+        using var page = await anonymous.Http.GetAsync("/support/orders/ORD-ANY");
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Equal("/support/sign-in?returnUrl=%2Fsupport%2Forders%2FORD-ANY", page.Headers.Location!.PathAndQuery);
+
+        using var search = await anonymous.Http.GetAsync("/support");
+        Assert.Equal(HttpStatusCode.Redirect, search.StatusCode);
+    }
+
+    [Fact]
+    public async Task SignInGivesAStrictHttpOnlySessionForPagesAndApiAndSignOutEndsIt()
+    {
+        await SupportSession.CreateStaffAsync(app, "alice", StaffRoles.Admin, SupportSession.AdminPassword);
+        using var session = SupportSession.Anonymous(app);
+
+        using var signIn = await session.SignInAsync("Alice", SupportSession.AdminPassword, returnUrl: "/support/audit");
+        Assert.Equal(HttpStatusCode.SeeOther, signIn.StatusCode);
+        Assert.Equal("/support/audit", signIn.Headers.Location!.OriginalString);
+        var cookie = Assert.Single(signIn.Headers.GetValues("Set-Cookie"), c => c.StartsWith("orders_support=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/", cookie, StringComparison.OrdinalIgnoreCase);
+
+        var me = await session.GetJsonAsync("/api/support/me");
+        Assert.Equal("alice", me.GetProperty("username").GetString());
+        Assert.Equal("admin", me.GetProperty("role").GetString());
+        Assert.Contains("Signed in as <strong data-testid=\"staff-user\">alice</strong>", await session.PageAsync("/support"), StringComparison.Ordinal);
+
+        using var signOut = await session.PostFormAsync("/support", "/support/sign-out", []);
+        Assert.Equal(HttpStatusCode.SeeOther, signOut.StatusCode);
+        Assert.Equal("/support/sign-in?signedOut=1", signOut.Headers.Location!.OriginalString);
+        using var after = await session.Http.GetAsync("/api/support/me");
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+
+        var actions = (await AuditActionsAsync()).ToList();
+        Assert.Contains(AuditActions.SignedIn, actions);
+        Assert.Contains(AuditActions.SignedOut, actions);
+    }
+
+    [Fact]
+    public async Task FormsWithoutAnAntiforgeryTokenAreRefused()
+    {
+        await SupportSession.CreateStaffAsync(app, "alice", StaffRoles.Admin, SupportSession.AdminPassword);
+        using var anonymous = SupportSession.Anonymous(app);
+        using var signIn = await anonymous.Http.PostAsync("/support/sign-in",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["username"] = "alice", ["password"] = SupportSession.AdminPassword }));
+        Assert.Equal(HttpStatusCode.BadRequest, signIn.StatusCode);
+
+        using var session = await SupportSession.SignedInAsync(app, "alice", SupportSession.AdminPassword);
+        using var signOut = await session.Http.PostAsync("/support/sign-out", new FormUrlEncodedContent(new Dictionary<string, string>()));
+        Assert.Equal(HttpStatusCode.BadRequest, signOut.StatusCode);
+        (await session.GetJsonAsync("/api/support/me")).GetProperty("username");
+    }
+
+    [Fact]
+    public async Task UnknownUserAndWrongPasswordGetTheSameAnswer()
+    {
+        await SupportSession.CreateStaffAsync(app, "alice", StaffRoles.Admin, SupportSession.AdminPassword);
+        using var session = SupportSession.Anonymous(app);
+
+        using var unknown = await session.SignInAsync("mallory", "whatever password 1");
+        using var wrong = await session.SignInAsync("alice", "whatever password 1");
+
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.Contains("Wrong username or password.", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Wrong username or password.", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FiveWrongPasswordsLockTheAccountForFifteenMinutes()
+    {
+        await SupportSession.CreateStaffAsync(app, "alice", StaffRoles.Admin, SupportSession.AdminPassword);
+        using var session = SupportSession.Anonymous(app);
+
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            using var wrong = await session.SignInAsync("alice", $"wrong password {attempt}");
+            Assert.Contains("Wrong username or password.", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using var fifth = await session.SignInAsync("alice", "wrong password 5");
+        Assert.Contains("this account is locked until", await fifth.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Locked means locked: the right password does not get in either.
+        using var right = await session.SignInAsync("alice", SupportSession.AdminPassword);
+        Assert.Equal(HttpStatusCode.BadRequest, right.StatusCode);
+        Assert.Contains("locked", await right.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        app.Clock.Advance(TimeSpan.FromMinutes(14));
+        using var stillLocked = await session.SignInAsync("alice", SupportSession.AdminPassword);
+        Assert.Equal(HttpStatusCode.BadRequest, stillLocked.StatusCode);
+
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        using var unlocked = await session.SignInAsync("alice", SupportSession.AdminPassword);
+        Assert.Equal(HttpStatusCode.SeeOther, unlocked.StatusCode);
+        Assert.Contains(AuditActions.LockedOut, await AuditActionsAsync());
+    }
+
+    [Fact]
+    public async Task AfterALockoutExpiresTheFullNumberOfAttemptsIsBack()
+    {
+        await SupportSession.CreateStaffAsync(app, "alice", StaffRoles.Admin, SupportSession.AdminPassword);
+        using var session = SupportSession.Anonymous(app);
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            (await session.SignInAsync("alice", $"wrong password {attempt}")).Dispose();
+        }
+
+        app.Clock.Advance(TimeSpan.FromMinutes(16));
+        using var wrongAgain = await session.SignInAsync("alice", "wrong password 6");
+        Assert.Contains("Wrong username or password.", await wrongAgain.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var right = await session.SignInAsync("alice", SupportSession.AdminPassword);
+        Assert.Equal(HttpStatusCode.SeeOther, right.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnIdleSessionEndsAfterThirtyMinutesButUseKeepsItAlive()
+    {
+        using var session = await SupportSession.AdminAsync(app);
+
+        app.Clock.Advance(TimeSpan.FromMinutes(20));
+        (await session.GetJsonAsync("/api/support/me")).GetProperty("username");
+        app.Clock.Advance(TimeSpan.FromMinutes(20));
+        (await session.GetJsonAsync("/api/support/me")).GetProperty("username");
+
+        app.Clock.Advance(TimeSpan.FromMinutes(31));
+        using var idle = await session.Http.GetAsync("/api/support/me");
+        Assert.Equal(HttpStatusCode.Unauthorized, idle.StatusCode);
+    }
+
+    [Fact]
+    public async Task DisablingAUserOrResettingTheirPasswordEndsTheirSessionsAtOnce()
+    {
+        using var admin = await SupportSession.AdminAsync(app);
+        using var support = await SupportSession.SupportAsync(app);
+        var accounts = app.Service<StaffAccounts>();
+
+        Assert.Equal(StaffChange.Done, await accounts.SetDisabledAsync("sam", disabled: true, "test", CancellationToken.None));
+        using (var disabled = await support.Http.GetAsync("/api/support/me"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, disabled.StatusCode);
+        }
+
+        using var again = await SupportSession.Anonymous(app).SignInAsync("sam", SupportSession.SupportPassword);
+        Assert.Contains("This account is disabled", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        Assert.Equal(StaffChange.Done, await accounts.ResetPasswordAsync("alice", "a brand new password 42", "test", CancellationToken.None));
+        using (var reset = await admin.Http.GetAsync("/api/support/me"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, reset.StatusCode);
+        }
+
+        using var old = await SupportSession.Anonymous(app).SignInAsync("alice", SupportSession.AdminPassword);
+        Assert.Equal(HttpStatusCode.BadRequest, old.StatusCode);
+        await SupportSession.SignedInAsync(app, "alice", "a brand new password 42");
+    }
+
+    [Fact]
+    public async Task SupportUsersAreRefusedAdminActionsWith403()
+    {
+        using var support = await SupportSession.SupportAsync(app);
+
+        foreach (var (path, body) in new[] { ("/api/support/orders/ORD-ANY/revoke", (object)new { reason = "abuse" }), ("/api/support/orders/ORD-ANY/refund", new { }) })
+        {
+            using var response = await support.PostJsonAsync(path, body);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+
+        using var audit = await support.Http.GetAsync("/api/support/audit");
+        Assert.Equal(HttpStatusCode.Forbidden, audit.StatusCode);
+
+        using var page = await support.Http.GetAsync("/support/audit");
+        Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
+        Assert.Contains("for admins", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var confirm = await support.Http.GetAsync("/support/orders/ORD-ANY/refund");
+        Assert.Equal(HttpStatusCode.Forbidden, confirm.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheJobDashboardIsForAdminsOnly()
+    {
+        using var anonymous = SupportSession.Anonymous(app);
+        using (var response = await anonymous.Http.GetAsync("/hangfire"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        using var support = await SupportSession.SupportAsync(app);
+        using (var response = await support.Http.GetAsync("/hangfire"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+
+        using var admin = await SupportSession.AdminAsync(app);
+        using (var response = await admin.Http.GetAsync("/hangfire"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("Orders jobs", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var recurring = await admin.Http.GetAsync("/hangfire/recurring"))
+        {
+            Assert.Contains("recovery-sweep", await recurring.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    private async Task<List<string>> AuditActionsAsync()
+    {
+        var entries = await app.Service<AuditLog>().ReadAsync(new AuditQuery(null, null, null, null, 200), CancellationToken.None);
+        return [.. entries.Select(e => e.Action)];
+    }
+}

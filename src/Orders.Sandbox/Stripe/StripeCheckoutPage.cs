@@ -131,7 +131,7 @@ internal static class StripeCheckoutPage
         .note{background:#fff8e1;border-radius:6px;padding:.5rem .75rem;font-size:.9rem}
         table{width:100%;border-collapse:collapse;font-size:.95rem}th,td{text-align:left;padding:.35rem 0;border-bottom:1px solid #e3e8ee}
         th:nth-child(n+2),td:nth-child(n+2){text-align:right}
-        .total{font-size:1.15rem;text-align:right}.buyer,.card,.ref{color:#5f6368;font-size:.85rem}
+        .total{font-size:1.15rem;text-align:right}.buyer,.card,.ref{color:#5f6368;font-size:.85rem}.ref{overflow-wrap:anywhere}
         .actions{display:flex;gap:.75rem;margin:1.5rem 0 .5rem}.actions form{flex:1}
         button{width:100%;padding:.75rem;border:0;border-radius:6px;font:inherit;font-weight:700;cursor:pointer}
         .pay{background:#635bff;color:#fff}.pay:hover{background:#5146e0}

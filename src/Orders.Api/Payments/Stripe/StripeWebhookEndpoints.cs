@@ -72,11 +72,12 @@ internal static partial class StripeWebhookEndpoints
             return Rejected(logger, metrics, "malformed", StatusCodes.Status400BadRequest, "Malformed webhook", "The body is not UTF-8.");
         }
 
+        var secret = settings.WebhookSecret;
         Event stripeEvent;
         try
         {
             // The API version is checked below, where a mismatch can be told apart from a forgery.
-            stripeEvent = EventUtility.ConstructEvent(json, signature, settings.WebhookSecret, ToleranceSeconds,
+            stripeEvent = EventUtility.ConstructEvent(json, signature, secret, ToleranceSeconds,
                 time.GetUtcNow().ToUnixTimeSeconds(), throwOnApiVersionMismatch: false);
         }
         catch (StripeException)

@@ -129,7 +129,7 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
                     break;
 
                 case "e-mail address":
-                    var email = term.ToLowerInvariant();
+                    var email = LowerLikeTheDatabase(term);
                     var byEmail = await QueryAsync(connection, db.Pick(ByEmailSql), new { Email = email, Limit = MaxResults + 1 }, ct);
                     hits.AddRange(byEmail);
                     truncated |= byEmail.Count > MaxResults;
@@ -151,7 +151,7 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
                     {
                         var number = term.ToUpperInvariant();
                         var byNumber = await QueryAsync(connection, db.Pick(ByOrderNumberPrefixSql), new { From = number, To = NextPrefix(number), Limit = MaxResults + 1 }, ct);
-                        var lower = term.ToLowerInvariant();
+                        var lower = LowerLikeTheDatabase(term);
                         var byEmailPrefix = await QueryAsync(connection, db.Pick(ByEmailPrefixSql), new { From = lower, To = NextPrefix(lower), Limit = MaxResults + 1 }, ct);
                         hits.AddRange(byNumber);
                         hits.AddRange(byEmailPrefix);
@@ -207,6 +207,19 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
     }
 
     private const string LicenseKeyPrefix = "ORD1-";
+
+    // email_lower is the database's lower(): SQLite's changes ASCII letters only, SQL Server's all of
+    // them. The term is lowered the same way, or an address with a capital 'É' would never match.
+    private string LowerLikeTheDatabase(string term) =>
+        db.Provider == DatabaseProvider.SqlServer
+            ? term.ToLowerInvariant()
+            : string.Create(term.Length, term, (lower, source) =>
+            {
+                for (var i = 0; i < source.Length; i++)
+                {
+                    lower[i] = char.IsAsciiLetterUpper(source[i]) ? (char)(source[i] | 0x20) : source[i];
+                }
+            });
 
     private static async Task<List<HitRow>> QueryAsync(DbConnection connection, string sql, object args, CancellationToken ct) =>
         [.. await connection.QueryAsync<HitRow>(new CommandDefinition(sql, args, cancellationToken: ct))];

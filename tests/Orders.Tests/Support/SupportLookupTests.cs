@@ -187,6 +187,33 @@ public sealed class SupportLookupTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheAuditLogPagesBackwardsAndFilters()
+    {
+        using var admin = await SupportSession.AdminAsync(app);
+        for (var i = 0; i < 5; i++)
+        {
+            await admin.SearchAsync($"nobody{i}@example.org");
+        }
+
+        var first = await admin.GetJsonAsync("/api/support/audit?action=search&limit=3");
+        var firstIds = first.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("id").GetInt64()).ToList();
+        Assert.Equal(3, firstIds.Count);
+        Assert.Equal(firstIds.OrderDescending(), firstIds);
+        var next = first.GetProperty("nextBefore").GetInt64();
+
+        var second = await admin.GetJsonAsync($"/api/support/audit?action=search&limit=3&before={next}");
+        var secondIds = second.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("id").GetInt64()).ToList();
+        Assert.Equal(2, secondIds.Count);
+        Assert.All(secondIds, id => Assert.True(id < firstIds[^1]));
+        Assert.Equal(JsonValueKind.Null, second.GetProperty("nextBefore").ValueKind);
+
+        var byActor = await admin.GetJsonAsync("/api/support/audit?actor=ALICE");
+        Assert.All(byActor.GetProperty("entries").EnumerateArray(), e => Assert.Equal("alice", e.GetProperty("actor").GetString()));
+        using var badAction = await admin.Http.GetAsync("/api/support/audit?action=everything");
+        Assert.Equal(HttpStatusCode.BadRequest, badAction.StatusCode);
+    }
+
+    [Fact]
     public async Task NoEmailAddressPasswordOrLicenseKeyReachesTheLogs()
     {
         var order = await shop.PaidOrderAsync(app, email: "grace.hopper@example.net", licenseeName: "Grace Hopper");

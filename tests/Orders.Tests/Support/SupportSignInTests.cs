@@ -1,6 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Options;
 using Orders.Api.Support;
 using Orders.Tests.Infrastructure;
 
@@ -236,6 +242,32 @@ public sealed class SupportSignInTests : IAsyncLifetime
         {
             Assert.Contains("recovery-sweep", await recurring.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")]
+    public void OutsideDevelopmentTheSessionCookieIsHostOnlySecureStrictAndHttpOnly(string environment)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = environment });
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<SupportOptions>();
+        services.AddSupportAuthentication();
+        using var provider = services.BuildServiceProvider();
+
+        var cookie = provider.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(SupportAuthentication.Scheme);
+
+        Assert.Equal("__Host-orders_support", cookie.Cookie.Name);
+        Assert.Equal(CookieSecurePolicy.Always, cookie.Cookie.SecurePolicy);
+        Assert.Equal(SameSiteMode.Strict, cookie.Cookie.SameSite);
+        Assert.True(cookie.Cookie.HttpOnly);
+        Assert.Equal("/", cookie.Cookie.Path);
+        Assert.Null(cookie.Cookie.Domain);
+        Assert.Equal(TimeSpan.FromMinutes(30), cookie.ExpireTimeSpan);
+        Assert.True(cookie.SlidingExpiration);
+        Assert.Equal("/support/sign-in", cookie.LoginPath);
     }
 
     private async Task<List<string>> AuditActionsAsync()

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Threading.Channels;
 using Dapper;
+using Hangfire;
 using Orders.Api.Data;
 using Orders.Api.Payments;
 
@@ -15,7 +16,13 @@ internal sealed record StoredEvent(long InboxId, bool Duplicate);
 // transaction (one fsync) instead of paying one each. A writer loop takes whatever is queued (up to
 // a batch), writes it in one transaction, and only after the commit completes each caller's task;
 // if the commit fails, every caller in the batch gets the error (and its provider a 503).
-internal sealed partial class Inbox(Db db, TimeProvider time, ILogger<Inbox> logger) : BackgroundService
+//
+// Webhooks (StoreForProcessingAsync) also get their processing queued per batch: after the commit,
+// one Hangfire job with the new inbox ids of the batch, before any caller is answered. Enqueuing a
+// job per event cost more than everything else on the ingest path together (Hangfire's client runs
+// its filters and state machine and waits on the storage for each job). A lost or failed enqueue
+// loses nothing: the recovery sweep re-enqueues every unprocessed inbox row.
+internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvider time, ILogger<Inbox> logger) : BackgroundService
 {
     private const int MaxBatch = 256;
 
@@ -43,10 +50,16 @@ internal sealed partial class Inbox(Db db, TimeProvider time, ILogger<Inbox> log
 
     private readonly Channel<PendingWrite> queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
 
-    public Task<StoredEvent> StoreAsync(PaymentEvent e, CancellationToken ct)
+    // Stores the event; the caller applies it (or leaves it to the recovery sweep).
+    public Task<StoredEvent> StoreAsync(PaymentEvent e, CancellationToken ct) => EnqueueWrite(e, process: false, ct);
+
+    // Stores the event and, if it is new, queues its processing (see above).
+    public Task<StoredEvent> StoreForProcessingAsync(PaymentEvent e, CancellationToken ct) => EnqueueWrite(e, process: true, ct);
+
+    private Task<StoredEvent> EnqueueWrite(PaymentEvent e, bool process, CancellationToken ct)
     {
         CardNumberGuard.EnsureNoCardNumbers(e.EventId, e.EventType, e.OrderNumber, e.ProviderOrderRef, e.TransactionRef, e.RefundRef, e.Currency, e.Sku);
-        var write = new PendingWrite(e, new TaskCompletionSource<StoredEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var write = new PendingWrite(e, process, new TaskCompletionSource<StoredEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!queue.Writer.TryWrite(write))
         {
             throw new InvalidOperationException("The inbox is shutting down.");
@@ -101,6 +114,7 @@ internal sealed partial class Inbox(Db db, TimeProvider time, ILogger<Inbox> log
                 await tx.CommitAsync();
             }
 
+            EnqueueProcessing(batch, results);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Result.TrySetResult(results[i]);
@@ -143,7 +157,38 @@ internal sealed partial class Inbox(Db db, TimeProvider time, ILogger<Inbox> log
         return new StoredEvent(existing, Duplicate: true);
     }
 
-    private sealed record PendingWrite(PaymentEvent Event, TaskCompletionSource<StoredEvent> Result);
+    private void EnqueueProcessing(List<PendingWrite> batch, StoredEvent[] results)
+    {
+        var ids = new List<long>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].Process && !results[i].Duplicate)
+            {
+                ids.Add(results[i].InboxId);
+            }
+        }
+
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        long[] inboxIds = [.. ids];
+        try
+        {
+            jobs.Enqueue<ProcessInboxBatchJob>(job => job.RunAsync(inboxIds, CancellationToken.None));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Stored is what counts: the recovery sweep enqueues every unprocessed inbox row.
+            LogEnqueueFailed(logger, inboxIds.Length, e.GetType().Name);
+        }
+    }
+
+    private sealed record PendingWrite(PaymentEvent Event, bool Process, TaskCompletionSource<StoredEvent> Result);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} stored inbox event(s) not enqueued ({ErrorType}); the recovery sweep will pick them up")]
+    private static partial void LogEnqueueFailed(ILogger logger, int count, string errorType);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not store a batch of {Count} inbox event(s) ({ErrorType}); their senders are told to retry")]
     private static partial void LogBatchFailed(ILogger logger, int count, string errorType);

@@ -11,8 +11,9 @@ using Orders.Api.Processing;
 
 namespace Orders.Api.Webhooks;
 
-// verify → store in the inbox → enqueue a job with the inbox id → 200. Nothing is parsed before it
-// is verified, and 200 is only said once the event is durably stored (ARCHITECTURE principle 2).
+// verify → store in the inbox (group commit; the batch's new ids go to one Hangfire job) → 200.
+// Nothing is parsed before it is verified, and 200 is only said once the event is durably stored
+// (ARCHITECTURE principle 2).
 internal static partial class WebhookEndpoints
 {
     public const int MaxBodyBytes = 256 * 1024;
@@ -21,6 +22,7 @@ internal static partial class WebhookEndpoints
     {
         services.AddSingleton<Inbox>();
         services.AddHostedService(sp => sp.GetRequiredService<Inbox>());
+        services.AddScoped<ProcessInboxBatchJob>();
         return services;
     }
 
@@ -85,7 +87,7 @@ internal static partial class WebhookEndpoints
         StoredEvent stored;
         try
         {
-            stored = await inbox.StoreAsync(paymentEvent, ct);
+            stored = await inbox.StoreForProcessingAsync(paymentEvent, ct);
         }
         catch (CardDataRefusedException)
         {
@@ -109,16 +111,6 @@ internal static partial class WebhookEndpoints
 
         LogStored(logger, paymentEvent.Provider, paymentEvent.EventType, paymentEvent.EventId, stored.InboxId);
         metrics.WebhookReceived(paymentEvent.Provider);
-        try
-        {
-            jobs.Enqueue<ProcessInboxEventJob>(job => job.RunAsync(stored.InboxId, CancellationToken.None));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Stored is what counts: the recovery sweep enqueues every unprocessed inbox row.
-            LogEnqueueFailed(logger, stored.InboxId, e.GetType().Name);
-        }
-
         return TypedResults.Ok(new WebhookAck(stored.InboxId, Duplicate: false));
     }
 
@@ -160,9 +152,6 @@ internal static partial class WebhookEndpoints
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not store {Provider} webhook: storage failed with {ErrorType}; answered 503")]
     private static partial void LogStorageDown(ILogger logger, string provider, string errorType);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox {InboxId} stored but not enqueued ({ErrorType}); the recovery sweep will pick it up")]
-    private static partial void LogEnqueueFailed(ILogger logger, long inboxId, string errorType);
 }
 
 internal sealed record WebhookAck(long InboxId, bool Duplicate);

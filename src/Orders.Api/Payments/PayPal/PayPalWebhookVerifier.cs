@@ -65,10 +65,10 @@ internal sealed class PayPalWebhookVerifier(PayPalSettings settings, PayPalCerti
             return new(WebhookVerdict.Forged, "PAYPAL-CERT-URL does not point at PayPal.");
         }
 
-        X509Certificate2 certificate;
+        RSA? publicKey;
         try
         {
-            certificate = await certificates.GetAsync(certUri, ct);
+            publicKey = await certificates.GetPublicKeyAsync(certUri, ct);
         }
         catch (CertificateRejectedException e)
         {
@@ -81,18 +81,27 @@ internal sealed class PayPalWebhookVerifier(PayPalSettings settings, PayPalCerti
 
         var crc = Crc32.HashToUInt32(body).ToString(CultureInfo.InvariantCulture);
         var message = Encoding.UTF8.GetBytes($"{transmissionId}|{transmissionTime}|{settings.WebhookId}|{crc}");
-        using var rsa = certificate.GetRSAPublicKey();
-        var valid = rsa is not null && rsa.VerifyData(message, signatureBytes.AsSpan(0, signatureLength), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var valid = publicKey is not null && publicKey.VerifyData(message, signatureBytes.AsSpan(0, signatureLength), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return valid ? WebhookVerification.Ok : new(WebhookVerdict.Forged, "The signature does not match the body.");
     }
 }
 
-// Signing certificates by URL, fetched once and kept while valid.
+// Signing certificates by URL, fetched once and kept while valid, with their public keys: decoding
+// the key from the certificate for every webhook cost more than verifying the signature.
 internal sealed class PayPalCertificates(IHttpClientFactory httpClientFactory, PayPalSettings settings, TimeProvider time)
 {
     public const string HttpClientName = "paypal-certificates";
     private const int MaxCertificateBytes = 64 * 1024;
     private readonly ConcurrentDictionary<string, X509Certificate2> cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<X509Certificate2, RSA?> publicKeys = new();
+
+    // The RSA public key of the certificate at this URL (null if it has none); the same instance
+    // for every webhook signed with that certificate (verification does not change it).
+    public async Task<RSA?> GetPublicKeyAsync(Uri url, CancellationToken ct)
+    {
+        var certificate = await GetAsync(url, ct);
+        return publicKeys.GetOrAdd(certificate, static c => c.GetRSAPublicKey());
+    }
 
     public async Task<X509Certificate2> GetAsync(Uri url, CancellationToken ct)
     {

@@ -1,0 +1,249 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Orders.Bench;
+
+// A process under test: `dotnet <dll> <args>` with its output in a log file, killed (with its
+// children) when disposed and, whatever happens, when the runner exits.
+internal sealed class ManagedProcess : IDisposable
+{
+    private static readonly ConcurrentDictionary<int, Process> Running = new();
+    private readonly Process process;
+    private readonly Timer sampler;
+    private long peakRssKb;
+
+    static ManagedProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+        Console.CancelKeyPress += (_, _) => KillAll();
+    }
+
+    private ManagedProcess(Process process, int port)
+    {
+        this.process = process;
+        Port = port;
+        Endpoint = new IPEndPoint(IPAddress.Loopback, port);
+        // VmHWM is the kernel's own peak; sampling VmRSS as well shows the peak of a phase.
+        sampler = new Timer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(200));
+    }
+
+    public int Port { get; }
+
+    public IPEndPoint Endpoint { get; }
+
+    public string HostPort => $"127.0.0.1:{Port}";
+
+    public string BaseUrl => $"http://{HostPort}";
+
+    public int Id => process.Id;
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    // The process writes its output straight to the log file (through the shell's redirection), so
+    // a chatty service costs the load generator nothing.
+    public static ManagedProcess Start(string name, string dll, IEnumerable<string> args, IDictionary<string, string> env, string logPath, int port)
+    {
+        File.AppendAllText(logPath, $"# {name}: dotnet {dll} {string.Join(' ', args)}{Environment.NewLine}");
+        var info = new ProcessStartInfo("/bin/sh")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("exec dotnet \"$@\" >>\"$LOG\" 2>&1");
+        info.ArgumentList.Add("sh");
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["LOG"] = logPath;
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in env)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {name}.");
+        Running[process.Id] = process;
+        return new ManagedProcess(process, port);
+    }
+
+    public async Task WaitReadyAsync(string path, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The process exited with {process.ExitCode} before it was ready; see its log.");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri(BaseUrl + path));
+                if ((int)response.StatusCode < 500)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"Not ready at {BaseUrl}{path} after {timeout}.");
+    }
+
+    private void Sample()
+    {
+        var rss = ReadStatusKb(process.Id, "VmRSS:");
+        if (rss > Interlocked.Read(ref peakRssKb))
+        {
+            Interlocked.Exchange(ref peakRssKb, rss);
+        }
+    }
+
+    public double PeakWorkingSetMb
+    {
+        get
+        {
+            Sample();
+            var hwm = ReadStatusKb(process.Id, "VmHWM:");
+            return Math.Max(hwm, Interlocked.Read(ref peakRssKb)) / 1024.0;
+        }
+    }
+
+    public double CurrentWorkingSetMb => ReadStatusKb(process.Id, "VmRSS:") / 1024.0;
+
+    // User + system CPU time the process has used so far (from /proc/<pid>/stat, in clock ticks of 10 ms).
+    public double CpuSeconds
+    {
+        get
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{process.Id}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }
+    }
+
+    public void ResetPeak() => Interlocked.Exchange(ref peakRssKb, 0);
+
+    public double SampledPeakMb => Interlocked.Read(ref peakRssKb) / 1024.0;
+
+    private static long ReadStatusKb(int pid, string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                {
+                    return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return 0;
+    }
+
+    public void Dispose()
+    {
+        sampler.Dispose();
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        Running.TryRemove(process.Id, out _);
+        process.Dispose();
+    }
+
+    private static void KillAll()
+    {
+        foreach (var process in Running.Values)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+    }
+
+    // Runs a command to completion (e.g. the service's `staff add`), bounded in time.
+    public static async Task<(int ExitCode, string Output)> RunToEndAsync(string dll, IEnumerable<string> args, IDictionary<string, string> env, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in env)
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {dll} {string.Join(' ', args)} did not finish in {timeout}.");
+        }
+
+        return (process.ExitCode, await output + await error);
+    }
+}

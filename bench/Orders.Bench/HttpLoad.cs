@@ -22,9 +22,12 @@ internal sealed class LoadResult(int count)
 
     public int Ok => Count(s => s is >= 200 and < 300);
 
+    // Requests answered or failed (a slot claimed when the run was stopped is neither).
+    public int Done => Count(s => s != 0);
+
     public double PerSecond => Sent / Elapsed.TotalSeconds;
 
-    public Latency Latencies() => Latency.Of(LatencyTicks.Take(Sent));
+    public Latency Latencies() => Latency.Of(LatencyTicks.Take(Sent).Where((_, i) => Status[i] != 0));
 }
 
 internal sealed record Latency(double P50Ms, double P90Ms, double P99Ms, double MaxMs, int Samples)

@@ -111,7 +111,10 @@ namespace Orders.Bench
         private static string Dll(string project, string name) =>
             Path.Combine(RepoRoot, project, "bin", "Release", "net10.0", name + ".dll");
 
-        private static string ServiceDll => Dll("src/Orders.Api", "Orders.Api");
+        // ORDERS_BENCH_SERVICE_DLL runs another build of the service (e.g. the commit before a change).
+        private static string ServiceDll => Environment.GetEnvironmentVariable("ORDERS_BENCH_SERVICE_DLL") is { Length: > 0 } other
+            ? other
+            : Dll("src/Orders.Api", "Orders.Api");
 
         // A load run with the server's CPU time per request alongside: robust on a busy machine,
         // where requests per second are not.
@@ -179,7 +182,7 @@ namespace Orders.Bench
             var stored = StoredEventIds(data);
             var lost = Enumerable.Range(0, run.Sent).Count(i => run.Status[i] == 200 && !stored.Contains(events[i].EventId));
             var row = Row.Of("3. Orders ingest: distinct events, 64 connections", run, requests[0].Length);
-            row.Check = $"{run.Ok:N0} acknowledged, {lost} of them missing from the inbox";
+            row.Check = $"{run.Ok:N0} acknowledged, {lost} of them missing from the inbox" + (row.Check is null ? "" : "; " + row.Check);
             report.Add(row);
             report.Ingest = run.PerSecond;
             report.IngestP99Ms = run.Latencies().P99Ms;
@@ -201,7 +204,7 @@ namespace Orders.Bench
             var duplicateAcks = Enumerable.Range(0, dup.Sent).Count(i => dup.Bodies[i]?.Contains("\"duplicate\":true", StringComparison.Ordinal) == true);
             var missing = Enumerable.Range(0, dup.Sent).Count(i => dup.Status[i] == 200 && !stored.Contains(distinct[order[i] % distinct.Count].EventId));
             var dupRow = Row.Of("3b. Orders ingest: every event sent twice", dup, signed[0].Length);
-            dupRow.Check = $"{dup.Ok:N0} acknowledged ({duplicateAcks:N0} as duplicates), {missing} missing from the inbox";
+            dupRow.Check = $"{dup.Ok:N0} acknowledged ({duplicateAcks:N0} as duplicates), {missing} missing from the inbox" + (dupRow.Check is null ? "" : "; " + dupRow.Check);
             report.Add(dupRow);
             report.Duplicates = dup.PerSecond;
             report.IngestPeakMb = service.PeakWorkingSetMb;
@@ -392,7 +395,7 @@ namespace Orders.Bench
                 var found = Enumerable.Range(0, run.Sent).Count(i => run.Status[i] == 200 && run.Bodies[i] is { } b
                     && (b.Contains("\"orderNumber\"", StringComparison.Ordinal)));
                 var row = Row.Of($"5. {name}, 4 connections", run, 0);
-                row.Check = $"{found:N0} of {run.Sent:N0} found the order";
+                row.Check = $"{found:N0} of {run.Sent:N0} found the order" + (row.Check is null ? "" : "; " + row.Check);
                 report.Add(row);
                 worst = Math.Max(worst, run.Latencies().P99Ms);
                 Console.WriteLine($"      {name}: p50 {run.Latencies().P50Ms:N2} ms, p99 {run.Latencies().P99Ms:N2} ms; {row.Check}");

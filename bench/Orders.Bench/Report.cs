@@ -29,9 +29,11 @@ internal sealed class Row
             P99Ms = Math.Round(latency.P99Ms, 2),
             MaxMs = Math.Round(latency.MaxMs, 1),
             Requests = run.Sent,
-            NotOk = run.Sent - run.Ok,
+            NotOk = run.Done - run.Ok,
             RequestBytes = requestBytes > 0 ? requestBytes : null,
             ServerCpuMicros = run.ServerCpuMicrosPerRequest is { } cpu ? Math.Round(cpu, 1) : null,
+            Check = run.Done == run.Ok ? null : "not 2xx: " + string.Join(", ", run.Status.Take(run.Sent).Where(s => s != 0 && s is < 200 or >= 300)
+                .GroupBy(s => s).OrderBy(g => g.Key).Select(g => $"{(g.Key < 0 ? "connection error" : g.Key.ToString(CultureInfo.InvariantCulture))} × {g.Count()}")),
         };
     }
 }

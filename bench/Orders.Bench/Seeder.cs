@@ -79,8 +79,11 @@ internal static class Seeder
 
         license.Prepare();
 
-        var start = DateTime.UtcNow.AddDays(-400);
+        // Paid orders are spread over 400 days; pending ones were placed in the last minute (older
+        // pending orders would be picked up by reconciliation and expiry).
         var paid = signer is not null;
+        var span = paid ? TimeSpan.FromDays(400) : TimeSpan.FromMinutes(1);
+        var start = DateTime.UtcNow - span;
         var placeholderKey = signer?.Sign(new LicenseData("LIC-" + new string('0', 20), Sku, "Placeholder Licensee", 1, "ORD-000000000000", DateOnly.FromDateTime(DateTime.UtcNow)));
         for (var i = 0; i < count; i++)
         {
@@ -90,7 +93,7 @@ internal static class Seeder
             var licensee = $"Licensee {id}";
             var payPalOrderId = PaidEvent.Id(17);
             var captureId = paid ? PaidEvent.Id(17) : "";
-            var created = start.AddSeconds(i * (400.0 * 86400 / Math.Max(1, count)));
+            var created = start.AddTicks((long)(i * (double)span.Ticks / Math.Max(1, count)));
             var token = Base64Url(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes("order-status:" + number)));
             var tokenHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
             var createdText = created.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);

@@ -115,11 +115,27 @@ internal static partial class WebhookEndpoints
     }
 
     // Reads the raw bytes exactly as sent (signatures are over them), refusing oversized bodies.
+    // With a Content-Length (providers send one) the body is read straight into an array of that
+    // size: no growing buffer and no copy per webhook.
     internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength > MaxBodyBytes)
         {
             return null;
+        }
+
+        if (request.ContentLength is { } length)
+        {
+            var exact = new byte[length];
+            var filled = 0;
+            int got;
+            while (filled < exact.Length && (got = await request.Body.ReadAsync(exact.AsMemory(filled), ct)) > 0)
+            {
+                filled += got;
+            }
+
+            // Kestrel ends the body at Content-Length; a shorter body is an aborted request.
+            return filled == exact.Length ? exact : exact[..filled];
         }
 
         using var buffer = new MemoryStream();

@@ -49,7 +49,10 @@ internal static class SupportLayout
         {
             string Link(string href, string text, string key) =>
                 $"""<a href="{href}"{(section == key ? " aria-current=\"page\"" : "")}>{text}</a>""";
-            var adminLinks = staff.IsAdmin ? Link("/support/audit", "Audit log", "audit") + Link("/hangfire", "Jobs", "jobs") : "";
+            var adminLinks = staff.IsAdmin
+                ? Link("/support/customers", "Customer data", "customers") + Link("/support/notices", "Privacy notices", "notices")
+                  + Link("/support/audit", "Audit log", "audit") + Link("/hangfire", "Jobs", "jobs")
+                : "";
             bar = $"""
                 <nav aria-label="Support">{Link("/support", "Find an order", "search")}{adminLinks}</nav>
                 <div class="who">

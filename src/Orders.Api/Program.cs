@@ -7,6 +7,7 @@ using Orders.Api.Mail;
 using Orders.Api.Orders;
 using Orders.Api.Pages;
 using Orders.Api.Payments;
+using Orders.Api.Privacy;
 using Orders.Api.Processing;
 using Orders.Api.Support;
 using Orders.Api.Webhooks;
@@ -25,6 +26,7 @@ builder.Services.AddProcessing(builder.Configuration);
 builder.Services.AddLicensing(builder.Configuration);
 builder.Services.AddMail(builder.Configuration);
 builder.Services.AddSupport(builder.Configuration);
+builder.Services.AddPrivacy();
 
 var app = builder.Build();
 
@@ -44,6 +46,7 @@ app.MapCheckout();
 app.MapOrders();
 app.MapLicenses();
 app.MapSupport();
+app.MapPrivacy();
 app.MapOperations();
 app.MapPayments();
 

@@ -45,8 +45,11 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
             // Thread.Sleep(150): every lock conflict cost a thread-pool thread 150 ms, which under a
             // webhook backlog meant 100 orders/s and seconds of p99 for everyone. The wait is bounded
             // by the connection's Default Timeout, as before.
+            // secure_delete: content SQLite frees (an updated row's old cell, a deleted row, a freed
+            // page) is overwritten with zeros, so an erased e-mail address or name does not linger
+            // in the file's free space (PRIVACY.md, erasure).
             pragma.CommandText = string.Create(CultureInfo.InvariantCulture,
-                $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {(long)connection.DefaultTimeout * 1000};");
+                $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA busy_timeout = {(long)connection.DefaultTimeout * 1000};");
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }

@@ -16,7 +16,8 @@ internal sealed record OrderView(
     string Currency,
     DateTime CreatedAt,
     DateTime? PaidAt,
-    IReadOnlyList<LicenseView> Licenses);
+    IReadOnlyList<LicenseView> Licenses,
+    DateTime? PersonalDataErasedAt);
 
 // The customer's view of an order: only with the status token from the checkout / e-mail link.
 // A wrong or missing token is indistinguishable from an unknown order.
@@ -67,6 +68,6 @@ internal static class OrderEndpoints
             .Select(l => new LicenseView(l.LicenseKey, l.Seats, l.Status))
             .ToList();
         return new OrderView(order.OrderNumber, order.Status, order.Sku, order.ProductName, order.Quantity, order.TotalMinor, order.Currency,
-            order.CreatedAt, order.PaidAt, licenses);
+            order.CreatedAt, order.PaidAt, licenses, order.ErasedAt);
     }
 }

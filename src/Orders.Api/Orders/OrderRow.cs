@@ -4,7 +4,7 @@ internal sealed class OrderRow
 {
     public const string Columns = """
         id, order_number, sku, product_name, quantity, unit_price_minor, currency, total_minor, email, licensee_name,
-        provider, provider_order_ref, provider_transaction_ref, status, status_token_hash, created_at, updated_at, paid_at
+        provider, provider_order_ref, provider_transaction_ref, status, status_token_hash, created_at, updated_at, paid_at, erased_at
         """;
 
     public long Id { get; init; }
@@ -25,4 +25,7 @@ internal sealed class OrderRow
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
     public DateTime? PaidAt { get; init; }
+
+    // Set when the customer's personal data on this order was erased (Privacy/CustomerData.cs).
+    public DateTime? ErasedAt { get; init; }
 }

@@ -79,11 +79,15 @@ internal static class StorefrontPages
             return Page("Order not found", "<h1>Order not found</h1><p>No order matches this link. Use the link from your checkout or your e-mail.</p>", 404);
         }
 
-        var licenses = string.Concat(order.Licenses.Select(l => $"""
-            <h2>License key{(l.Status == "active" ? "" : " (" + E(l.Status) + ")")}</h2>
-            <p class="key" data-testid="license-key">{E(l.Key)}</p>
-            <p>{l.Seats} seat(s)</p>
-            """));
+        // After an erasure the key text is gone from the shop (it carries the licensee name); the
+        // key the customer received stays valid.
+        var licenses = order.PersonalDataErasedAt is { } erasedAt
+            ? $"""<p data-testid="erased">Your personal data on this order was erased on {erasedAt:yyyy-MM-dd} at your request. Your license key keeps working; we no longer hold a copy of it or your e-mail address.</p>"""
+            : string.Concat(order.Licenses.Select(l => $"""
+                <h2>License key{(l.Status == "active" ? "" : " (" + E(l.Status) + ")")}</h2>
+                <p class="key" data-testid="license-key">{E(l.Key)}</p>
+                <p>{l.Seats} seat(s)</p>
+                """));
         var message = order.Status switch
         {
             OrderStatus.Pending => "We are waiting for the payment provider to confirm your payment. This page refreshes by itself.",

@@ -45,15 +45,18 @@ internal static class AuditActions
     public const string StaffDisabled = "staff-disabled";
     public const string StaffEnabled = "staff-enabled";
     public const string PasswordReset = "password-reset";
+    public const string CustomerExported = "customer-exported";
+    public const string CustomerErased = "customer-erased";
 
     public static IReadOnlyList<string> All { get; } =
     [
         Search, ViewOrder, Resend, Revoke, Refund, RefundRefused, RefundFailed,
         SignedIn, SignInFailed, LockedOut, SignedOut, StaffAdded, StaffDisabled, StaffEnabled, PasswordReset,
+        CustomerExported, CustomerErased,
     ];
 
     // What changes an order (shown in its timeline); looking at it is in the audit log only.
-    public static IReadOnlyList<string> OrderChanges { get; } = [Resend, Revoke, Refund, RefundRefused, RefundFailed];
+    public static IReadOnlyList<string> OrderChanges { get; } = [Resend, Revoke, Refund, RefundRefused, RefundFailed, CustomerExported, CustomerErased];
 }
 
 internal sealed class AuditEntry

@@ -17,6 +17,9 @@ internal abstract record ResendOutcome
     public sealed record NotFound : ResendOutcome;
 
     public sealed record NoActiveLicense : ResendOutcome;
+
+    // The customer's personal data was erased: no address to send to.
+    public sealed record Erased : ResendOutcome;
 }
 
 internal abstract record RevokeOutcome
@@ -113,6 +116,11 @@ internal sealed partial class SupportActions(
             if (order is null)
             {
                 return new ResendOutcome.NotFound();
+            }
+
+            if (order.ErasedAt is not null)
+            {
+                return new ResendOutcome.Erased();
             }
 
             var active = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ActiveLicensesSql, new { OrderId = order.Id }, tx, cancellationToken: ct));

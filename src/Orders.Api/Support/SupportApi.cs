@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Orders.Api.Privacy;
 
 namespace Orders.Api.Support;
 
@@ -46,6 +47,7 @@ internal static class SupportApi
         api.MapPost("/orders/{orderNumber}/revoke", Revoke).WithName("SupportRevokeLicense").RequireAuthorization(SupportPolicies.Admin);
         api.MapPost("/orders/{orderNumber}/refund", Refund).WithName("SupportRefundOrder").RequireAuthorization(SupportPolicies.Admin);
         api.MapGet("/audit", Audit).WithName("SupportAuditLog").RequireAuthorization(SupportPolicies.Admin);
+        api.MapCustomerDataApi();
         return app;
     }
 
@@ -89,6 +91,8 @@ internal static class SupportApi
             ResendOutcome.Queued queued => TypedResults.Accepted($"/api/support/orders/{Uri.EscapeDataString(orderNumber)}", new ResendView(queued.DeliveryId, "pending")),
             ResendOutcome.NoActiveLicense => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "No active license",
                 detail: "This order has no active license, so there is nothing to resend."),
+            ResendOutcome.Erased => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Customer data erased",
+                detail: SupportOrders.ErasedResendProblem),
             _ => OrderNotFound(orderNumber),
         };
     }

@@ -35,6 +35,7 @@ internal sealed record SupportOrderView(
     DateTime CreatedAt,
     DateTime UpdatedAt,
     DateTime? PaidAt,
+    DateTime? ErasedAt,
     IReadOnlyList<SupportLicenseView> Licenses,
     IReadOnlyList<SupportDeliveryView> Deliveries,
     IReadOnlyList<TimelineEntry> Timeline,
@@ -125,28 +126,31 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
 
             view = new SupportOrderView(order.OrderNumber, order.Status, order.Sku, order.ProductName, order.Quantity, order.UnitPriceMinor,
                 order.TotalMinor, order.Currency, order.Email, order.LicenseeName, order.Provider, order.ProviderOrderRef, order.ProviderTransactionRef,
-                order.CreatedAt, order.UpdatedAt, order.PaidAt, licenses, deliveries,
-                Timeline(order, licenses, deliveries, events, staffActions), ActionsFor(staff, order.Status, licenses));
+                order.CreatedAt, order.UpdatedAt, order.PaidAt, order.ErasedAt, licenses, deliveries,
+                Timeline(order, licenses, deliveries, events, staffActions), ActionsFor(staff, order.Status, order.ErasedAt is not null, licenses));
             await audit.WriteAsync(connection, null, staff, AuditActions.ViewOrder, order.Id, order.OrderNumber, null, ct);
         }
 
         return view;
     }
 
-    public static SupportActionsView ActionsFor(StaffMember staff, string status, IReadOnlyList<SupportLicenseView> licenses)
+    public static SupportActionsView ActionsFor(StaffMember staff, string status, bool erased, IReadOnlyList<SupportLicenseView> licenses)
     {
         var hasActiveLicense = licenses.Any(l => l.Status == "active");
         var noLicense = licenses.Count == 0 ? "The order has no license yet." : "The order has no active license.";
+        var resendProblem = erased ? ErasedResendProblem : hasActiveLicense ? null : noLicense;
         var adminOnly = "Only admins can do this.";
         var refundProblem = RefundProblem(status);
         return new SupportActionsView(
-            CanResend: hasActiveLicense,
-            ResendUnavailable: hasActiveLicense ? null : noLicense,
+            CanResend: resendProblem is null,
+            ResendUnavailable: resendProblem,
             CanRevoke: staff.IsAdmin && hasActiveLicense,
             RevokeUnavailable: !staff.IsAdmin ? adminOnly : hasActiveLicense ? null : noLicense,
             CanRefund: staff.IsAdmin && refundProblem is null,
             RefundUnavailable: !staff.IsAdmin ? adminOnly : refundProblem);
     }
+
+    public const string ErasedResendProblem = "The customer's personal data on this order was erased: there is no address to send to, and no key text to send.";
 
     // Only money that arrived can go back.
     public static string? RefundProblem(string status) => status switch
@@ -232,6 +236,8 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
         AuditActions.Refund => "Staff refunded the order",
         AuditActions.RefundRefused => "Refund refused by the provider",
         AuditActions.RefundFailed => "Refund failed (provider unavailable)",
+        AuditActions.CustomerExported => "Staff exported the customer's data",
+        AuditActions.CustomerErased => "Staff erased the customer's personal data",
         _ => action,
     };
 }

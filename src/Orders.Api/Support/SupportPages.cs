@@ -248,6 +248,7 @@ internal static class SupportPages
         var errorText = error switch
         {
             "no-active-license" => "This order has no active license any more, so nothing was sent or revoked.",
+            "erased" => SupportOrders.ErasedResendProblem,
             _ => null,
         };
 
@@ -330,6 +331,7 @@ internal static class SupportPages
             {(noticeText is null ? "" : $"""<div class="notice ok" role="status" data-testid="notice">{E(noticeText)}</div>""")}
             {(errorText is null ? "" : $"""<div class="notice error" role="alert">{E(errorText)}</div>""")}
             <h1>Order <span class="mono">{E(o.OrderNumber)}</span> <span data-testid="order-status">{Badge(o.Status)}</span></h1>
+            {(o.ErasedAt is { } erasedAt ? $"""<div class="notice warn" role="status" data-testid="erased">The customer's personal data on this order was erased {Time(erasedAt)}. The order stays for bookkeeping; its license stays valid; nothing can be sent to it.</div>""" : "")}
             <p class="lead">{E(o.ProductName)}{(o.Quantity > 1 ? $" × {o.Quantity}" : "")} · <strong>{E(Money.Format(o.TotalMinor, o.Currency))}</strong> · {E(provider)} · placed {Time(o.CreatedAt)}</p>
             <section class="card" aria-label="Actions">
               <div class="actions">{resend}{adminButtons}</div>
@@ -375,6 +377,7 @@ internal static class SupportPages
         {
             ResendOutcome.Queued => BackToOrder(orderNumber, "notice=resent"),
             ResendOutcome.NoActiveLicense => BackToOrder(orderNumber, "error=no-active-license"),
+            ResendOutcome.Erased => BackToOrder(orderNumber, "error=erased"),
             _ => OrderNotFound(context, orderNumber),
         };
     }

@@ -1,0 +1,440 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Orders.Api.Data;
+using Orders.Api.Mail;
+using Orders.Api.Orders;
+using Orders.Api.Support;
+
+namespace Orders.Api.Privacy;
+
+internal sealed record ExportedLicense(int LineNo, string LicenseId, string LicenseKey, string KeyId, int Seats, string Status, DateTime IssuedAt, DateTime? RevokedAt, string? RevokeReason);
+
+internal sealed record ExportedDelivery(long Id, string Kind, string ToAddress, string Status, int Attempts, DateTime CreatedAt, DateTime? SentAt);
+
+internal sealed record ExportedProviderEvent(string Provider, string EventType, string Kind, long? AmountMinor, string? Currency, DateTime ReceivedAt, DateTime? ProcessedAt, string? Outcome);
+
+internal sealed record ExportedOrder(
+    string OrderNumber,
+    string Status,
+    string Sku,
+    string ProductName,
+    int Quantity,
+    long UnitPriceMinor,
+    long TotalMinor,
+    string Currency,
+    string Email,
+    string LicenseeName,
+    string Provider,
+    string? ProviderOrderRef,
+    string? ProviderTransactionRef,
+    DateTime CreatedAt,
+    DateTime UpdatedAt,
+    DateTime? PaidAt,
+    IReadOnlyList<ExportedLicense> Licenses,
+    IReadOnlyList<ExportedDelivery> Deliveries,
+    IReadOnlyList<ExportedProviderEvent> ProviderEvents);
+
+internal sealed record ExportedAuditEntry(DateTime At, string Actor, string Action, string? OrderNumber, string? Detail);
+
+internal sealed record ExportedConsent(long NoticeId, string Subject, DateTime EffectiveOn, DateTime? NoticeSentAt, string? Choice, DateTime? ChosenAt);
+
+// Everything the service stores about one e-mail address, as one document (the customer's right of
+// access). Field names follow PRIVACY.md.
+internal sealed record CustomerExport(
+    string Email,
+    DateTime ExportedAt,
+    string ExportedBy,
+    IReadOnlyList<ExportedOrder> Orders,
+    IReadOnlyList<ExportedConsent> PrivacyNoticeConsents,
+    IReadOnlyList<ExportedAuditEntry> AuditEntries);
+
+internal sealed record ErasureSummary(int OrdersErased, int LicenseKeysErased, int EmailsErased, int ConsentRecordsErased, DateTime ErasedAt, IReadOnlyList<string> OrderNumbers);
+
+internal sealed record PreviewOrder(string OrderNumber, DateTime CreatedAt, string Status, string ProductName);
+
+internal sealed record CustomerPreview(IReadOnlyList<PreviewOrder> Orders, int ConsentRecords);
+
+internal abstract record ErasureOutcome
+{
+    public sealed record Erased(ErasureSummary Summary) : ErasureOutcome;
+
+    public sealed record NothingStored : ErasureOutcome;
+
+    // An order still waiting for its payment: the provider may yet confirm it, and the license
+    // would then be issued to a tombstone. Erase once it is paid, canceled or expired.
+    public sealed record AwaitingPayment(IReadOnlyList<string> OrderNumbers) : ErasureOutcome;
+
+    // The orders changed between the check and the erasure (a payment arrived, a concurrent erasure).
+    public sealed record Conflict : ErasureOutcome;
+}
+
+// Export and erasure of one customer's personal data (issue: privacy promises). A customer is an
+// e-mail address, matched without regard to case on every order. Erasure replaces the address and
+// the licensee name with a tombstone on the orders, the e-mail rows and the consent records, and
+// removes the stored license key text (which embeds the licensee name): the customer's key stays
+// valid (it is verified offline against the public keys and is not revoked), while what
+// bookkeeping must keep stays (order number, product, amounts, currency, dates, provider
+// references, license ids). SQLite runs with secure_delete, so the old values are zeroed in the
+// file, and the WAL is checkpointed right after so no copy lingers there either.
+internal sealed partial class CustomerData(
+    Db db,
+    AuditLog audit,
+    IOptions<MailOptions> mail,
+    PickupMailTransport pickup,
+    TimeProvider time,
+    ILogger<CustomerData> logger)
+{
+    public const string Tombstone = "[erased]";
+    public const int MaxEmailLength = 254;
+
+    private const string OrdersSql = """
+        SELECT id, order_number, status, sku, product_name, quantity, unit_price_minor, total_minor, currency, email, licensee_name,
+               provider, provider_order_ref, provider_transaction_ref, created_at, updated_at, paid_at
+        FROM orders WHERE email_lower IN @Keys AND erased_at IS NULL ORDER BY id
+        """;
+
+    private const string LicensesSql = """
+        SELECT order_id, line_no, license_id, license_key, key_id, seats, status, issued_at, revoked_at, revoke_reason
+        FROM licenses WHERE order_id IN @OrderIds ORDER BY order_id, line_no
+        """;
+
+    private const string DeliveriesSql = """
+        SELECT id, order_id, kind, to_address, status, attempts, created_at, sent_at
+        FROM deliveries WHERE order_id IN @OrderIds ORDER BY id
+        """;
+
+    private const string EventsSql = """
+        SELECT order_id, provider, event_type, kind, amount_minor, currency, received_at, processed_at, outcome
+        FROM webhook_inbox WHERE order_id IN @OrderIds ORDER BY id
+        """;
+
+    private const string AuditSql = """
+        SELECT id, at, actor, action, order_number, detail FROM audit_log WHERE order_id IN @OrderIds ORDER BY id
+        """;
+
+    private const string ConsentsSql = """
+        SELECT n.id AS NoticeId, n.subject AS Subject, n.effective_on AS EffectiveOn, d.sent_at AS NoticeSentAt, r.choice AS Choice, r.chosen_at AS ChosenAt
+        FROM privacy_notice_recipients r
+        JOIN privacy_notices n ON n.id = r.notice_id
+        LEFT JOIN deliveries d ON d.id = r.delivery_id
+        WHERE r.email_lower IN @Keys
+        ORDER BY n.id
+        """;
+
+    // The first write of the erasure transaction, so it takes the write lock before anything else
+    // is changed; an order that started waiting for a payment meanwhile makes the count differ.
+    private const string EraseOrdersSql = """
+        UPDATE orders SET email = @Tombstone, licensee_name = @Tombstone, checkout_fingerprint = NULL, erased_at = @Now, updated_at = @Now
+        WHERE id IN @OrderIds AND erased_at IS NULL AND status <> 'pending'
+        """;
+
+    private const string EraseLicenseKeysSql = "UPDATE licenses SET license_key = @Tombstone WHERE order_id IN @OrderIds";
+
+    // An e-mail not sent yet is never sent now; one being sent when this commits finishes, but its
+    // "sent" mark no longer applies.
+    private const string EraseDeliveriesSql = """
+        UPDATE deliveries
+        SET to_address = @Tombstone,
+            last_error = CASE WHEN status IN ('pending', 'sending') THEN 'customer data erased' ELSE last_error END,
+            claimed_until = NULL,
+            status = CASE WHEN status IN ('pending', 'sending') THEN 'canceled' ELSE status END
+        WHERE order_id IN @OrderIds
+        """;
+
+    // The choice stays (how many accepted a notice is bookkeeping); whose choice it was does not.
+    private static readonly Dialect EraseConsentsSql = new(
+        Sqlite: "UPDATE privacy_notice_recipients SET email_lower = 'erased:' || id WHERE email_lower IN @Keys OR order_id IN @OrderIds",
+        SqlServer: "UPDATE privacy_notice_recipients SET email_lower = CONCAT('erased:', id) WHERE email_lower IN @Keys OR order_id IN @OrderIds");
+
+    // Free text staff wrote about these orders may quote the customer (a revoke reason, a refund note).
+    private const string FreeTextSql = """
+        SELECT 'audit' AS Source, id AS Id, detail AS Text FROM audit_log WHERE order_id IN @OrderIds AND detail IS NOT NULL
+        UNION ALL
+        SELECT 'license' AS Source, id AS Id, revoke_reason AS Text FROM licenses WHERE order_id IN @OrderIds AND revoke_reason IS NOT NULL
+        """;
+
+    private const string ScrubAuditSql = "UPDATE audit_log SET detail = @Text WHERE id = @Id";
+
+    private const string ScrubRevokeReasonSql = "UPDATE licenses SET revoke_reason = @Text WHERE id = @Id";
+
+    // The keys an address is stored under in orders.email_lower and privacy_notice_recipients:
+    // SQLite's lower() folds only ASCII letters, SQL Server's LOWER() folds all of them, so both
+    // foldings are looked up.
+    public static IReadOnlyList<string> AddressKeys(string email)
+    {
+        var trimmed = email.Trim();
+        var ascii = string.Create(trimmed.Length, trimmed, (span, s) =>
+        {
+            for (var i = 0; i < s.Length; i++)
+            {
+                span[i] = char.IsAsciiLetterUpper(s[i]) ? (char)(s[i] + 32) : s[i];
+            }
+        });
+        var full = trimmed.ToLowerInvariant();
+        return ascii == full ? [ascii] : [ascii, full];
+    }
+
+    public static string? EmailProblem(string? email) =>
+        string.IsNullOrWhiteSpace(email) ? "Give the customer's e-mail address."
+        : email.Trim().Length > MaxEmailLength ? $"An e-mail address has at most {MaxEmailLength} characters."
+        : !email.Contains('@', StringComparison.Ordinal) ? "That is not an e-mail address."
+        : email.Trim() == Tombstone ? "That is the tombstone of erased data, not an address."
+        : null;
+
+    // What the console shows before an export or erasure. Looking is recorded like a search: who
+    // and how many orders, never the address.
+    public async Task<CustomerPreview> PreviewAsync(StaffMember staff, string email, CancellationToken ct)
+    {
+        var keys = AddressKeys(email);
+        await using var connection = await db.OpenAsync(ct);
+        var orders = (await connection.QueryAsync<OrderData>(new CommandDefinition(OrdersSql, new { Keys = keys }, cancellationToken: ct))).ToList();
+        var consents = (await connection.QueryAsync<ConsentData>(new CommandDefinition(ConsentsSql, new { Keys = keys }, cancellationToken: ct))).Count();
+        await audit.WriteAsync(connection, null, staff, AuditActions.Search, null, null, $"customer data lookup: {orders.Count} order(s)", ct);
+        return new CustomerPreview([.. orders.Select(o => new PreviewOrder(o.OrderNumber, o.CreatedAt, o.Status, o.ProductName))], consents);
+    }
+
+    public async Task<CustomerExport?> ExportAsync(StaffMember staff, string email, CancellationToken ct)
+    {
+        var keys = AddressKeys(email);
+        await using var connection = await db.OpenAsync(ct);
+        var orders = (await connection.QueryAsync<OrderData>(new CommandDefinition(OrdersSql, new { Keys = keys }, cancellationToken: ct))).ToList();
+        var consents = (await connection.QueryAsync<ConsentData>(new CommandDefinition(ConsentsSql, new { Keys = keys }, cancellationToken: ct)))
+            .Select(c => new ExportedConsent(c.NoticeId, c.Subject, c.EffectiveOn, c.NoticeSentAt, c.Choice, c.ChosenAt))
+            .ToList();
+        if (orders.Count == 0 && consents.Count == 0)
+        {
+            return null;
+        }
+
+        var ids = orders.Select(o => o.Id).ToList();
+        var licenses = (await connection.QueryAsync<LicenseData>(new CommandDefinition(LicensesSql, new { OrderIds = ids }, cancellationToken: ct))).ToLookup(l => l.OrderId);
+        var deliveries = (await connection.QueryAsync<DeliveryData>(new CommandDefinition(DeliveriesSql, new { OrderIds = ids }, cancellationToken: ct))).ToLookup(d => d.OrderId);
+        var events = (await connection.QueryAsync<EventData>(new CommandDefinition(EventsSql, new { OrderIds = ids }, cancellationToken: ct))).ToLookup(e => e.OrderId);
+        var auditEntries = (await connection.QueryAsync<AuditEntry>(new CommandDefinition(AuditSql, new { OrderIds = ids }, cancellationToken: ct)))
+            .Select(a => new ExportedAuditEntry(a.At, a.Actor, a.Action, a.OrderNumber, a.Detail))
+            .ToList();
+
+        var exported = orders.Select(o => new ExportedOrder(
+            o.OrderNumber, o.Status, o.Sku, o.ProductName, o.Quantity, o.UnitPriceMinor, o.TotalMinor, o.Currency, o.Email, o.LicenseeName,
+            o.Provider, o.ProviderOrderRef, o.ProviderTransactionRef, o.CreatedAt, o.UpdatedAt, o.PaidAt,
+            [.. licenses[o.Id].Select(l => new ExportedLicense(l.LineNo, l.LicenseId, l.LicenseKey, l.KeyId, l.Seats, l.Status, l.IssuedAt, l.RevokedAt, l.RevokeReason))],
+            [.. deliveries[o.Id].Select(d => new ExportedDelivery(d.Id, d.Kind, d.ToAddress, d.Status, d.Attempts, d.CreatedAt, d.SentAt))],
+            [.. events[o.Id].Select(e => new ExportedProviderEvent(e.Provider, e.EventType, e.Kind, e.AmountMinor, e.Currency, e.ReceivedAt, e.ProcessedAt, e.Outcome))]))
+            .ToList();
+
+        // Recorded after reading, so the export does not contain its own audit entries.
+        await WriteAuditAsync(connection, null, staff, AuditActions.CustomerExported, orders,
+            n => $"export of the customer's data ({n} order(s))", ct);
+        LogExported(logger, staff.Id, orders.Count);
+        return new CustomerExport(email.Trim(), time.GetUtcNow().UtcDateTime, staff.Username, exported, consents, auditEntries);
+    }
+
+    public async Task<ErasureOutcome> EraseAsync(StaffMember staff, string email, CancellationToken ct)
+    {
+        var keys = AddressKeys(email);
+        var now = time.GetUtcNow().UtcDateTime;
+        ErasureSummary summary;
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            var orders = (await connection.QueryAsync<OrderData>(new CommandDefinition(OrdersSql, new { Keys = keys }, cancellationToken: ct))).ToList();
+            var consentCount = (await connection.QueryAsync<ConsentData>(new CommandDefinition(ConsentsSql, new { Keys = keys }, cancellationToken: ct))).Count();
+            if (orders.Count == 0 && consentCount == 0)
+            {
+                return new ErasureOutcome.NothingStored();
+            }
+
+            var waiting = orders.Where(o => o.Status == OrderStatus.Pending).Select(o => o.OrderNumber).ToList();
+            if (waiting.Count > 0)
+            {
+                return new ErasureOutcome.AwaitingPayment(waiting);
+            }
+
+            var ids = orders.Select(o => o.Id).ToList();
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            var args = new { Tombstone, Now = now, OrderIds = ids, Keys = keys };
+            var erasedOrders = await connection.ExecuteAsync(new CommandDefinition(EraseOrdersSql, args, tx, cancellationToken: ct));
+            if (erasedOrders != orders.Count)
+            {
+                await tx.RollbackAsync(ct);
+                return new ErasureOutcome.Conflict();
+            }
+
+            var erasedKeys = await connection.ExecuteAsync(new CommandDefinition(EraseLicenseKeysSql, args, tx, cancellationToken: ct));
+            var erasedEmails = await connection.ExecuteAsync(new CommandDefinition(EraseDeliveriesSql, args, tx, cancellationToken: ct));
+            var erasedConsents = await connection.ExecuteAsync(new CommandDefinition(db.Pick(EraseConsentsSql), args, tx, cancellationToken: ct));
+            await ScrubFreeTextAsync(connection, tx, ids, [email.Trim(), .. orders.Select(o => o.Email), .. orders.Select(o => o.LicenseeName)], ct);
+            await WriteAuditAsync(connection, tx, staff, AuditActions.CustomerErased, orders,
+                _ => "the customer's e-mail address, licensee name and license key text erased; the order stays for bookkeeping", ct);
+            await tx.CommitAsync(ct);
+            summary = new ErasureSummary(erasedOrders, erasedKeys, erasedEmails, erasedConsents, now, [.. orders.Select(o => o.OrderNumber)]);
+        }
+
+        await CheckpointAsync(ct);
+        DeleteMailCopies(summary.OrderNumbers);
+        LogErased(logger, staff.Id, summary.OrdersErased);
+        return new ErasureOutcome.Erased(summary);
+    }
+
+    private static async Task ScrubFreeTextAsync(DbConnection connection, DbTransaction tx, List<long> orderIds, IEnumerable<string> personal, CancellationToken ct)
+    {
+        var needles = personal.Where(p => p.Length >= 2 && p != Tombstone).Distinct(StringComparer.OrdinalIgnoreCase).OrderByDescending(p => p.Length).ToList();
+        var texts = await connection.QueryAsync<FreeText>(new CommandDefinition(FreeTextSql, new { OrderIds = orderIds }, tx, cancellationToken: ct));
+        foreach (var text in texts)
+        {
+            var scrubbed = needles.Aggregate(text.Text, (t, needle) => t.Replace(needle, Tombstone, StringComparison.OrdinalIgnoreCase));
+            if (scrubbed != text.Text)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(text.Source == "audit" ? ScrubAuditSql : ScrubRevokeReasonSql,
+                    new { text.Id, Text = scrubbed }, tx, cancellationToken: ct));
+            }
+        }
+    }
+
+    private async Task WriteAuditAsync(DbConnection connection, DbTransaction? tx, StaffMember staff, string action, List<OrderData> orders, Func<int, string> detail, CancellationToken ct)
+    {
+        if (orders.Count == 0)
+        {
+            await audit.WriteAsync(connection, tx, staff, action, null, null, detail(0), ct);
+            return;
+        }
+
+        foreach (var order in orders)
+        {
+            await audit.WriteAsync(connection, tx, staff, action, order.Id, order.OrderNumber, detail(orders.Count), ct);
+        }
+    }
+
+    // Old page images stay in SQLite's write-ahead log until a checkpoint copies them into the
+    // database and truncates the log. A reader holding an old snapshot can keep it from finishing;
+    // the next automatic checkpoint then does it.
+    private async Task CheckpointAsync(CancellationToken ct)
+    {
+        if (db.Provider != DatabaseProvider.Sqlite)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var connection = await db.OpenAsync(ct);
+            await using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            await checkpoint.ExecuteNonQueryAsync(ct);
+        }
+        catch (DbException e)
+        {
+            LogCheckpointFailed(logger, e.GetType().Name);
+        }
+    }
+
+    // In the zero-config pickup mode the "sent" e-mails are files in the data directory: copies of
+    // the address and the key that must go too. (With SMTP they left this service when sent.)
+    private void DeleteMailCopies(IReadOnlyList<string> orderNumbers)
+    {
+        if (mail.Value.Mode != MailMode.Pickup || !Directory.Exists(pickup.Directory))
+        {
+            return;
+        }
+
+        foreach (var orderNumber in orderNumbers)
+        {
+            foreach (var file in Directory.EnumerateFiles(pickup.Directory, "*-" + orderNumber + ".eml"))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    private sealed class OrderData
+    {
+        public long Id { get; init; }
+        public string OrderNumber { get; init; } = "";
+        public string Status { get; init; } = "";
+        public string Sku { get; init; } = "";
+        public string ProductName { get; init; } = "";
+        public int Quantity { get; init; }
+        public long UnitPriceMinor { get; init; }
+        public long TotalMinor { get; init; }
+        public string Currency { get; init; } = "";
+        public string Email { get; init; } = "";
+        public string LicenseeName { get; init; } = "";
+        public string Provider { get; init; } = "";
+        public string? ProviderOrderRef { get; init; }
+        public string? ProviderTransactionRef { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public DateTime? PaidAt { get; init; }
+    }
+
+    private sealed class LicenseData
+    {
+        public long OrderId { get; init; }
+        public int LineNo { get; init; }
+        public string LicenseId { get; init; } = "";
+        public string LicenseKey { get; init; } = "";
+        public string KeyId { get; init; } = "";
+        public int Seats { get; init; }
+        public string Status { get; init; } = "";
+        public DateTime IssuedAt { get; init; }
+        public DateTime? RevokedAt { get; init; }
+        public string? RevokeReason { get; init; }
+    }
+
+    private sealed class DeliveryData
+    {
+        public long Id { get; init; }
+        public long OrderId { get; init; }
+        public string Kind { get; init; } = "";
+        public string ToAddress { get; init; } = "";
+        public string Status { get; init; } = "";
+        public int Attempts { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime? SentAt { get; init; }
+    }
+
+    private sealed class EventData
+    {
+        public long OrderId { get; init; }
+        public string Provider { get; init; } = "";
+        public string EventType { get; init; } = "";
+        public string Kind { get; init; } = "";
+        public long? AmountMinor { get; init; }
+        public string? Currency { get; init; }
+        public DateTime ReceivedAt { get; init; }
+        public DateTime? ProcessedAt { get; init; }
+        public string? Outcome { get; init; }
+    }
+
+    private sealed class ConsentData
+    {
+        public long NoticeId { get; init; }
+        public string Subject { get; init; } = "";
+        public DateTime EffectiveOn { get; init; }
+        public DateTime? NoticeSentAt { get; init; }
+        public string? Choice { get; init; }
+        public DateTime? ChosenAt { get; init; }
+    }
+
+    private sealed class FreeText
+    {
+        public string Source { get; init; } = "";
+        public long Id { get; init; }
+        public string Text { get; init; } = "";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Staff user {StaffUserId} exported a customer's data ({Orders} order(s))")]
+    private static partial void LogExported(ILogger logger, long staffUserId, int orders);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Staff user {StaffUserId} erased a customer's data ({Orders} order(s))")]
+    private static partial void LogErased(ILogger logger, long staffUserId, int orders);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint after an erasure did not finish ({ErrorType}); the next automatic checkpoint completes it")]
+    private static partial void LogCheckpointFailed(ILogger logger, string errorType);
+}
+
+internal static class CustomerDataFormat
+{
+    public static string FileName(DateTime at) => string.Create(CultureInfo.InvariantCulture, $"customer-data-{at:yyyyMMdd-HHmmss}.json");
+}

@@ -1,0 +1,66 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Orders.Api.Support;
+
+namespace Orders.Api.Privacy;
+
+internal sealed record EraseBody(string? Email);
+
+// Export and erasure for admins, on the support API's conventions (cookie session, JSON writes,
+// RFC 9457 problems, no-store): the routes hang off the support API group.
+internal static class CustomerDataApi
+{
+    public static readonly JsonSerializerOptions ExportJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static RouteGroupBuilder MapCustomerDataApi(this RouteGroupBuilder supportApi)
+    {
+        var customers = supportApi.MapGroup("/customers").RequireAuthorization(SupportPolicies.Admin);
+        customers.MapGet("/export", Export).WithName("SupportExportCustomerData")
+            .Produces<CustomerExport>(StatusCodes.Status200OK, "application/json");
+        customers.MapPost("/erase", Erase).WithName("SupportEraseCustomerData");
+        return supportApi;
+    }
+
+    internal static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> Export(
+        string? email, ClaimsPrincipal user, CustomerData data, CancellationToken ct)
+    {
+        if (CustomerData.EmailProblem(email) is { } problem)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["email"] = [problem] });
+        }
+
+        var export = await data.ExportAsync(StaffMember.From(user), email!, ct);
+        if (export is null)
+        {
+            return NothingStored();
+        }
+
+        return TypedResults.File(JsonSerializer.SerializeToUtf8Bytes(export, ExportJson), "application/json", CustomerDataFormat.FileName(export.ExportedAt));
+    }
+
+    internal static async Task<Results<Ok<ErasureSummary>, ValidationProblem, ProblemHttpResult>> Erase(
+        EraseBody? body, ClaimsPrincipal user, CustomerData data, CancellationToken ct)
+    {
+        if (CustomerData.EmailProblem(body?.Email) is { } problem)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["email"] = [problem] });
+        }
+
+        return await data.EraseAsync(StaffMember.From(user), body!.Email!, ct) switch
+        {
+            ErasureOutcome.Erased erased => TypedResults.Ok(erased.Summary),
+            ErasureOutcome.AwaitingPayment waiting => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "An order awaits its payment",
+                detail: $"{string.Join(", ", waiting.OrderNumbers)} still waits for the payment provider; a license may yet be issued to it. "
+                    + "Erase once it is paid, canceled or expired (unpaid orders expire by themselves). Nothing was erased."),
+            ErasureOutcome.Conflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The orders changed",
+                detail: "An order of this customer changed while erasing. Nothing was erased; try again."),
+            _ => NothingStored(),
+        };
+    }
+
+    private static ProblemHttpResult NothingStored() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Nothing stored",
+            detail: "No order, e-mail or consent record is stored for this address (or it was erased already).");
+}

@@ -72,6 +72,9 @@ internal static class HostingRegistration
             app.UseForwardedHeaders();
         }
 
+        // After forwarded headers (the client's address, not the proxy's); outside the exception
+        // handler, so the logged status is the one the client got.
+        app.UseRequestLog();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -173,6 +173,16 @@ internal sealed partial class PaymentEventApplier(
         switch (e.EventKind)
         {
             case PaymentEventKind.Paid:
+                // Paid after the customer's data was erased (the order had expired or been canceled,
+                // and a late payment arrived): no name to license, no address to send to. Staff
+                // refunds it from the console.
+                if (order.ErasedAt is not null)
+                {
+                    return await MoveAsync(connection, tx, order, OrderStatus.Review, e, ct)
+                        ? "review: paid after the customer's data was erased; refund it"
+                        : $"ignored: order is {order.Status}";
+                }
+
                 var productMatches = e.Sku is null || string.Equals(e.Sku, order.Sku, StringComparison.OrdinalIgnoreCase);
                 if (e.AmountMinor != order.TotalMinor || !string.Equals(e.Currency, order.Currency, StringComparison.Ordinal) || !productMatches)
                 {

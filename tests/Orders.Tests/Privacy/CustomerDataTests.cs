@@ -158,6 +158,36 @@ public sealed class CustomerDataTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APaymentThatArrivesAfterTheErasureGoesToReviewInsteadOfLicensingATombstone()
+    {
+        var checkout = await shop.CheckoutAsync(email: "late.payer@example.com", licenseeName: "Late Payer");
+        await using (var connection = await app.Db.OpenAsync(CancellationToken.None))
+        {
+            // As the expiry job leaves an order nobody paid for in time.
+            await connection.ExecuteAsync(ExpireSql, new { checkout.OrderNumber });
+        }
+
+        using var admin = await SupportSession.AdminAsync(app);
+        using (var erase = await admin.PostJsonAsync("/api/support/customers/erase", new { email = "late.payer@example.com" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, erase.StatusCode);
+        }
+
+        // The customer paid at PayPal after all.
+        using var webhook = await shop.PostSignedWebhookAsync(
+            PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURELATE0000001", "49.00"));
+        Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
+
+        Assert.Equal("review", (await shop.WaitForStatusAsync(checkout, "review"))!.Status);
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM licenses"));
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM deliveries"));
+        var view = await admin.OrderAsync(checkout.OrderNumber);
+        Assert.True(view.GetProperty("actions").GetProperty("canRefund").GetBoolean());
+    }
+
+    private const string ExpireSql = "UPDATE orders SET status = 'expired' WHERE order_number = @OrderNumber";
+
+    [Fact]
     public async Task OnlyAdminsExportOrEraseAndBadInputGetsProblems()
     {
         await shop.PaidOrderAsync(app, email: "carol@example.com");

@@ -2,7 +2,10 @@ namespace Orders.Api.Data;
 
 // Defence in depth for "never keep card data": anything that looks like a payment card number
 // (a run of 13–19 digits, optionally grouped by single spaces or dashes, passing the Luhn check)
-// is refused before it can reach the database, a log line or an e-mail.
+// is refused before it can reach the database, a log line or an e-mail. A run glued to a letter is
+// part of an identifier, not a card number: providers' ids are letters and digits mixed
+// (PayPal's "WH-2WR32451HC0233532-67976317FL4543714"), and one in ten digit runs passes Luhn by
+// chance, so without that rule a genuine payment webhook would be refused on every retry.
 internal static class CardNumberGuard
 {
     public static bool ContainsCardLikeNumber(string? text)
@@ -23,6 +26,7 @@ internal static class CardNumberGuard
             }
 
             // One run: digits with single separators between them. Longer than 19 digits is not a card.
+            var gluedToLetter = i > 0 && char.IsLetter(text[i - 1]);
             var count = 0;
             while (i < text.Length)
             {
@@ -46,7 +50,8 @@ internal static class CardNumberGuard
                 }
             }
 
-            if (count is >= 13 and <= 19 && PassesLuhn(digits[..count]))
+            gluedToLetter |= i < text.Length && char.IsLetter(text[i]);
+            if (count is >= 13 and <= 19 && !gluedToLetter && PassesLuhn(digits[..count]))
             {
                 return true;
             }

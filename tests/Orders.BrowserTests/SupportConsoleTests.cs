@@ -162,6 +162,44 @@ public sealed partial class SupportConsoleTests(Chromium chromium) : IClassFixtu
         await ScreenshotAsync(page, "audit-log");
     }
 
+    [Fact]
+    public async Task AnAdminDownloadsACustomersDataAndErasesItAfterTypingTheAddressAgain()
+    {
+        var order = await PaidOrderAsync("erase.me@example.com", "Erin Erasable");
+        await AddStaffAsync("alice", "admin", AdminPassword);
+        var page = await OpenAsync();
+        await SignInAsync(page, "alice", AdminPassword);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Customer data" }).ClickAsync();
+        await page.GetByLabel("Customer's e-mail address").FillAsync("Erase.Me@example.com");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Look up" }).ClickAsync();
+        await Expect(page.GetByTestId("customer-order")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("customer-order")).ToContainTextAsync(order.OrderNumber);
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-link").ClickAsync());
+        Assert.StartsWith("customer-data-", download.SuggestedFilename, StringComparison.Ordinal);
+        var export = JsonDocument.Parse(await File.ReadAllTextAsync((await download.PathAsync())!)).RootElement;
+        Assert.Equal(order.OrderNumber, export.GetProperty("orders")[0].GetProperty("orderNumber").GetString());
+        Assert.Equal(order.LicenseKey, export.GetProperty("orders")[0].GetProperty("licenses")[0].GetProperty("licenseKey").GetString());
+
+        await page.GetByTestId("erase-link").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Erase this customer's personal data");
+        await page.GetByLabel("Type the address").FillAsync("someone.else@example.com");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Erase" }).ClickAsync();
+        await Expect(page.GetByTestId("erase-error")).ToContainTextAsync("does not match");
+        await page.GetByLabel("Type the address").FillAsync("erase.me@example.com");
+        await ScreenshotAsync(page, "erase-confirmation");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Erase" }).ClickAsync();
+        await Expect(page.GetByTestId("erased-notice")).ToContainTextAsync("1 order(s)");
+
+        await page.GotoAsync($"/support/orders/{order.OrderNumber}");
+        await Expect(page.GetByTestId("erased")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("customer-email")).ToHaveTextAsync("[erased]");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Resend license e-mail" })).ToBeDisabledAsync();
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Timeline" })).ToContainTextAsync("Staff erased the customer's personal data");
+        await ScreenshotAsync(page, "erased-order");
+    }
+
     private async Task<IPage> OpenAsync(bool javaScript = true)
     {
         context = await chromium.Browser.NewContextAsync(new()

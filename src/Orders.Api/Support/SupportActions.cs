@@ -204,7 +204,8 @@ internal sealed partial class SupportActions(
         return new RevokeOutcome.Revoked(revoked, canceled);
     }
 
-    // Refunds the whole order at its provider. The provider's answer is stored in the inbox and
+    // Refunds what is left of the order at its provider (all of it, unless part was refunded
+    // already, e.g. by the vendor at the provider's own site). The provider's answer is stored in the inbox and
     // applied like any webhook, so the state machine does the rest (refunded, licenses revoked,
     // unsent e-mails canceled) and the provider's own refund webhook that follows, carrying the
     // same refund id, is recognised as the same event. The idempotency key makes a retry (or two
@@ -222,9 +223,14 @@ internal sealed partial class SupportActions(
         }
 
         OrderRow? order;
+        long refundedBefore = 0;
         await using (var connection = await db.OpenAsync(ct))
         {
             order = await SupportOrders.FindAsync(connection, null, orderNumber, ct);
+            if (order is not null)
+            {
+                refundedBefore = await SupportOrders.RefundedSoFarAsync(connection, null, order.Id, ct);
+            }
         }
 
         if (order is null)
@@ -238,6 +244,12 @@ internal sealed partial class SupportActions(
             return new RefundActionOutcome.NotPossible(problem);
         }
 
+        var remaining = order.TotalMinor - refundedBefore;
+        if (remaining <= 0)
+        {
+            return new RefundActionOutcome.NotPossible("The whole amount was refunded already.");
+        }
+
         var provider = providers.Find(order.Provider);
         if (provider is null)
         {
@@ -248,7 +260,7 @@ internal sealed partial class SupportActions(
         try
         {
             outcome = await provider.RefundAsync(new RefundRequest(order.OrderNumber, order.ProviderOrderRef, order.ProviderTransactionRef,
-                order.TotalMinor, order.Currency, IdempotencyKey: $"support-refund-{order.OrderNumber}"), ct);
+                remaining, order.Currency, IdempotencyKey: RefundIdempotencyKey(order.OrderNumber, refundedBefore)), ct);
         }
         catch (PaymentProviderException e)
         {
@@ -275,13 +287,18 @@ internal sealed partial class SupportActions(
             status = await connection.ExecuteScalarAsync<string>(new CommandDefinition(StatusSql, new { order.Id }, cancellationToken: CancellationToken.None)) ?? order.Status;
         }
 
-        var amount = refund.AmountMinor ?? order.TotalMinor;
+        var amount = refund.AmountMinor ?? remaining;
         var currency = refund.Currency ?? order.Currency;
         await audit.WriteAsync(staff, AuditActions.Refund, order.Id, order.OrderNumber,
             $"{Money.Format(amount, currency)} refunded at {ProviderLabels.Name(order.Provider)} (refund {refund.RefundRef ?? refund.EventId}); {applied.Outcome}{note}", CancellationToken.None);
         LogRefunded(logger, staff.Id, order.OrderNumber, status);
         return new RefundActionOutcome.Refunded(status, refund.RefundRef ?? refund.EventId, amount, currency, Completed: status == OrderStatus.Refunded);
     }
+
+    // The same request for the same state of the order is one refund at the provider (a retry, two
+    // admins at once); after another refund changed what is left, it is a new request.
+    private static string RefundIdempotencyKey(string orderNumber, long refundedBefore) =>
+        refundedBefore == 0 ? $"support-refund-{orderNumber}" : $"support-refund-{orderNumber}-after-{refundedBefore}";
 
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
     private static partial Regex RequestIdPattern();

@@ -36,6 +36,7 @@ internal sealed record SupportOrderView(
     DateTime UpdatedAt,
     DateTime? PaidAt,
     DateTime? ErasedAt,
+    long RefundedMinor,
     IReadOnlyList<SupportLicenseView> Licenses,
     IReadOnlyList<SupportDeliveryView> Deliveries,
     IReadOnlyList<TimelineEntry> Timeline,
@@ -93,6 +94,20 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
         public DateTime? SentAt { get; init; }
     }
 
+    // Refunds the provider confirmed, each counted once (a refund's webhook and the console's own
+    // record of it carry the same refund id).
+    private const string RefundedSoFarSql = """
+        SELECT COALESCE(SUM(amount), 0) FROM (
+            SELECT MAX(amount_minor) AS amount
+            FROM webhook_inbox
+            WHERE order_id = @OrderId AND kind = 'Refunded' AND processed_at IS NOT NULL
+            GROUP BY COALESCE(provider_refund_ref, provider_event_id)
+        ) AS refunds
+        """;
+
+    public static Task<long> RefundedSoFarAsync(DbConnection connection, DbTransaction? tx, long orderId, CancellationToken ct) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition(RefundedSoFarSql, new { OrderId = orderId }, tx, cancellationToken: ct));
+
     public static bool IsPlausibleOrderNumber(string orderNumber) => orderNumber.Length is > 0 and <= MaxOrderNumberLength;
 
     public static Task<OrderRow?> FindAsync(DbConnection connection, DbTransaction? tx, string orderNumber, CancellationToken ct) =>
@@ -126,7 +141,7 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
 
             view = new SupportOrderView(order.OrderNumber, order.Status, order.Sku, order.ProductName, order.Quantity, order.UnitPriceMinor,
                 order.TotalMinor, order.Currency, order.Email, order.LicenseeName, order.Provider, order.ProviderOrderRef, order.ProviderTransactionRef,
-                order.CreatedAt, order.UpdatedAt, order.PaidAt, order.ErasedAt, licenses, deliveries,
+                order.CreatedAt, order.UpdatedAt, order.PaidAt, order.ErasedAt, await RefundedSoFarAsync(connection, null, order.Id, ct), licenses, deliveries,
                 Timeline(order, licenses, deliveries, events, staffActions), ActionsFor(staff, order.Status, order.ErasedAt is not null, licenses));
             await audit.WriteAsync(connection, null, staff, AuditActions.ViewOrder, order.Id, order.OrderNumber, null, ct);
         }

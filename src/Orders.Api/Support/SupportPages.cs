@@ -486,13 +486,16 @@ internal static class SupportPages
     {
         var number = Uri.EscapeDataString(o.OrderNumber);
         var provider = ProviderLabels.Name(o.Provider);
-        var total = Money.Format(o.TotalMinor, o.Currency);
+        var total = Money.Format(o.TotalMinor - o.RefundedMinor, o.Currency);
+        var what = o.RefundedMinor == 0
+            ? "the whole order"
+            : $"what is left: {Money.Format(o.RefundedMinor, o.Currency)} of {Money.Format(o.TotalMinor, o.Currency)} was refunded already";
         var problem = SupportOrders.RefundProblem(o.Status);
         var form = problem is not null
             ? $"""<p><a href="/support/orders/{number}">Back to the order</a></p>"""
             : $"""
                 <dl style="margin-bottom:1rem">
-                  <dt>Amount</dt><dd><strong>{E(total)}</strong> (the whole order)</dd>
+                  <dt>Amount</dt><dd><strong>{E(total)}</strong> ({E(what)})</dd>
                   <dt>Goes back through</dt><dd>{E(provider)}, {E(ProviderLabels.TransactionReference(o.Provider))} <span class="mono">{E(o.ProviderTransactionRef ?? "—")}</span></dd>
                   <dt>Customer</dt><dd>{E(o.Email)}</dd>
                 </dl>

@@ -206,7 +206,9 @@ public sealed class SupportActionTests : IAsyncLifetime
     {
         var order = await shop.PaidOrderAsync(app);
         using var admin = await SupportSession.AdminAsync(app);
-        // Someone refunded part of it at PayPal directly: the full amount can no longer go back.
+        // Someone refunded part of it at PayPal directly, and its webhook never arrived: the service
+        // asks for the full amount, which PayPal refuses.
+        (await shop.Http.PostAsJsonAsync("/sandbox/paypal/_settings", new { dropWebhooks = true })).Dispose();
         var partial = await app.Service<Orders.Api.Payments.PayPal.PayPalClient>().RefundCaptureAsync(order.CaptureId,
             new(new Orders.Api.Payments.PayPal.PayPalMoney("USD", "10.00"), null), "outside-refund", CancellationToken.None);
         Assert.Equal("COMPLETED", partial.Status);
@@ -217,6 +219,35 @@ public sealed class SupportActionTests : IAsyncLifetime
         var detail = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
         Assert.StartsWith("PayPal refused the refund", detail, StringComparison.Ordinal);
         Assert.Single(await admin.AuditAsync(orderNumber: order.OrderNumber, action: AuditActions.RefundRefused));
+    }
+
+    [Fact]
+    public async Task AfterAPartialRefundAtPayPalTheConsoleRefundsWhatIsLeft()
+    {
+        var order = await shop.PaidOrderAsync(app);
+        using var admin = await SupportSession.AdminAsync(app);
+        var partial = await app.Service<Orders.Api.Payments.PayPal.PayPalClient>().RefundCaptureAsync(order.CaptureId,
+            new(new Orders.Api.Payments.PayPal.PayPalMoney("USD", "10.00"), null), "outside-refund-2", CancellationToken.None);
+        Assert.Equal("COMPLETED", partial.Status);
+        // PayPal's refund webhook tells the service about it; the license stays.
+        await Eventually.GetAsync(() => admin.OrderAsync(order.OrderNumber), o => o.GetProperty("refundedMinor").GetInt64() == 1000, what: "the partial refund's webhook");
+        Assert.Equal("paid", (await admin.OrderAsync(order.OrderNumber)).GetProperty("status").GetString());
+
+        var confirm = await admin.PageAsync($"/support/orders/{order.OrderNumber}/refund");
+        Assert.Contains("Refund 39.00 USD", confirm, StringComparison.Ordinal);
+        Assert.Contains("10.00 USD of 49.00 USD was refunded already", confirm, StringComparison.Ordinal);
+
+        using var response = await admin.PostJsonAsync($"/api/support/orders/{order.OrderNumber}/refund", new { reason = "the rest, as agreed" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var refund = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(3900, refund.GetProperty("amountMinor").GetInt64());
+        Assert.Equal("refunded", refund.GetProperty("orderStatus").GetString());
+        Assert.Equal("revoked", (await admin.OrderAsync(order.OrderNumber)).GetProperty("licenses")[0].GetProperty("status").GetString());
+
+        // Nothing is left to refund.
+        using var again = await admin.PostJsonAsync($"/api/support/orders/{order.OrderNumber}/refund", new { });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public sealed class CustomerDataTests : IAsyncLifetime
 
         // Audited on each of the customer's orders, without the address.
         var audited = await admin.AuditAsync(action: AuditActions.CustomerExported);
-        Assert.Equal([first.OrderNumber, second.OrderNumber], audited.Select(a => a.GetProperty("orderNumber").GetString()).Order());
+        Assert.Equal(new[] { first.OrderNumber, second.OrderNumber }.Order(), audited.Select(a => a.GetProperty("orderNumber").GetString()!).Order());
         Assert.All(audited, a => Assert.DoesNotContain("grace", a.GetRawText(), StringComparison.OrdinalIgnoreCase));
     }
 

@@ -201,6 +201,13 @@ public sealed class PrivacyNoticeTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         }
 
+        // A long text is a validation problem, not a request too large for the support API.
+        using (var response = await admin.PostJsonAsync("/api/support/notices", new { subject = "S", body = new string('x', 20_001), effectiveOn = Day(30), respondBy = Day(14) }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.True((await response.ReadAsync<JsonElement>()).GetProperty("errors").TryGetProperty("body", out _));
+        }
+
         using (var response = await admin.Http.PostAsync("/api/support/notices", new StringContent("subject=S")))
         {
             Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);

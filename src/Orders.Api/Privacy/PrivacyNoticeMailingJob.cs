@@ -31,6 +31,7 @@ internal sealed partial class PrivacyNoticeMailingJob(
     public const string RecurringJobId = "privacy-notice-mailing";
     private const string LockName = "orders:privacy-notice-mailing";
     private static readonly TimeSpan RunLength = TimeSpan.FromSeconds(50);
+    private const int ListingStepsPerPass = 10;
 
     private const string SendingSql = """
         SELECT id AS Id, recipients_through_order_id AS ThroughOrderId, recipients_listed_at AS ListedAt
@@ -193,9 +194,15 @@ internal sealed partial class PrivacyNoticeMailingJob(
             var listed = false;
             foreach (var notice in notices)
             {
+                // Listing runs ahead of sending (it is only database work), so the total is known early.
                 if (notice.ListedAt is null)
                 {
-                    await ListAsync(notice, batch, ct);
+                    long? after = notice.ThroughOrderId;
+                    for (var step = 0; step < ListingStepsPerPass && after is { } from; step++)
+                    {
+                        after = await ListAsync(notice.Id, from, batch, ct);
+                    }
+
                     listed = true;
                 }
 
@@ -217,30 +224,33 @@ internal sealed partial class PrivacyNoticeMailingJob(
         }
     }
 
-    private async Task ListAsync(SendingNotice notice, int batch, CancellationToken ct)
+    // One listing step: the next `batch` orders after `after`. Returns where the listing now stands,
+    // or null when it is complete (or another run got there first: the next pass re-reads).
+    private async Task<long?> ListAsync(long noticeId, long after, int batch, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var through = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(db.Pick(NextOrderBoundSql),
-            new { After = notice.ThroughOrderId, Limit = batch }, tx, cancellationToken: ct));
+            new { After = after, Limit = batch }, tx, cancellationToken: ct));
         if (through is null)
         {
-            await connection.ExecuteAsync(new CommandDefinition(FinishListingSql, new { NoticeId = notice.Id, After = notice.ThroughOrderId, Now = now }, tx, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(FinishListingSql, new { NoticeId = noticeId, After = after, Now = now }, tx, cancellationToken: ct));
             await tx.CommitAsync(ct);
-            return;
+            return null;
         }
 
-        var args = new { NoticeId = notice.Id, After = notice.ThroughOrderId, Through = through.Value, Now = now };
+        var args = new { NoticeId = noticeId, After = after, Through = through.Value, Now = now };
         var added = await connection.ExecuteAsync(new CommandDefinition(db.Pick(ListRecipientsSql), args, tx, cancellationToken: ct));
         if (await connection.ExecuteAsync(new CommandDefinition(AdvanceListingSql, args, tx, cancellationToken: ct)) == 0)
         {
             await tx.RollbackAsync(ct); // another run listed these orders already
-            return;
+            return null;
         }
 
         await tx.CommitAsync(ct);
-        LogListed(logger, notice.Id, added, through.Value);
+        LogListed(logger, noticeId, added, through.Value);
+        return through;
     }
 
     private async Task<int> HandOverAsync(long noticeId, int batch, CancellationToken ct)

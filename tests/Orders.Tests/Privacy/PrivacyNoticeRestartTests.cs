@@ -24,7 +24,9 @@ public sealed class PrivacyNoticeRestartTests
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "orders-tests", Guid.NewGuid().ToString("N"));
         var addresses = Enumerable.Range(1, Customers).Select(i => $"customer{i:D4}@example.com").ToList();
-        var orders = addresses.Select(a => new SeedOrder(a)).ToList();
+        // Each paying customer comes after eight abandoned checkouts by others, so the listing (which
+        // runs ahead of the sending) is still under way too when the service stops.
+        var orders = addresses.SelectMany(a => Enumerable.Range(1, 8).Select(k => new SeedOrder($"abandoned.{k}.{a}", Status: "pending")).Append(new SeedOrder(a))).ToList();
         // The same customers again, typed differently, on later orders; an erased customer; one who never paid.
         orders.AddRange([new("Customer0007@Example.com"), new("CUSTOMER0500@EXAMPLE.COM"), new("customer0999@EXAMPLE.com"), new("customer0007@example.COM")]);
         orders.Add(new("erased.customer@example.com", Erased: true));
@@ -49,6 +51,8 @@ public sealed class PrivacyNoticeRestartTests
         {
             sentBeforeStop = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM deliveries WHERE kind = 'privacy-notice' AND status = 'sent'");
             Assert.Equal("sending", await connection.ExecuteScalarAsync<string>("SELECT status FROM privacy_notices"));
+            Assert.Null(await connection.ExecuteScalarAsync<string>("SELECT recipients_listed_at FROM privacy_notices"));
+            Assert.InRange(await connection.ExecuteScalarAsync<long>("SELECT recipients_through_order_id FROM privacy_notices"), 1, orders.Count - 1);
         }
 
         Assert.InRange(sentBeforeStop, 1, Customers - 1);

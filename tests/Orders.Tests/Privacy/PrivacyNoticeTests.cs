@@ -130,6 +130,12 @@ public sealed class PrivacyNoticeTests : IAsyncLifetime
             answers.Add(await forged.Content.ReadAsStringAsync());
         }
 
+        // A form posted without the page's antiforgery token (from another site) is refused.
+        using (var crossSite = await customer.Http.PostAsync($"/privacy/notices/{id}", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token, ["choice"] = "accepted" })))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, crossSite.StatusCode);
+        }
+
         Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM privacy_notice_recipients WHERE choice IS NOT NULL"));
 
         // The other customer is erased (as the erasure does it): their link stops working.
@@ -307,6 +313,22 @@ public sealed class PrivacyNoticeTests : IAsyncLifetime
         Assert.All(kinds, k => Assert.Contains(k, DeliveryKinds.All));
         Assert.Equal(["license", "privacy-notice"], kinds.Order(StringComparer.Ordinal));
         Assert.Equal(order.OrderNumber, await Scalar("SELECT o.order_number FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE d.kind = 'privacy-notice'"));
+    }
+
+    [Fact]
+    public async Task TheConsentPageIsRateLimitedPerClient()
+    {
+        await using var limited = new OrdersApp(settings: new() { ["RateLimits:ConsentPerMinute"] = "3" });
+        using var client = limited.Http();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.GetAsync("/privacy/notices/1?token=guess" + i);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+
+        using var refused = await client.GetAsync("/privacy/notices/1?token=guess3");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
     }
 
     private async Task<List<string>> Kinds()

@@ -16,8 +16,8 @@ internal sealed class RateLimitOptions
 }
 
 // The framework's rate limiter on the endpoints a stranger can hammer: starting checkouts (each one
-// creates an order at the provider), staff sign-in and customers' consent links. Partitioned by the client address, which is
-// held in memory for the window only: never stored, never logged.
+// creates an order at the provider), staff sign-in and the customers' consent links. Partitioned by
+// the client address, which is held in memory for the window only: never stored, never logged.
 internal static class RateLimits
 {
     public const string Checkout = "checkout";

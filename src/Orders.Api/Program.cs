@@ -27,6 +27,7 @@ builder.Services.AddLicensing(builder.Configuration);
 builder.Services.AddMail(builder.Configuration);
 builder.Services.AddSupport(builder.Configuration);
 builder.Services.AddPrivacy();
+builder.Services.AddPrivacyNotices(builder.Configuration);
 
 var app = builder.Build();
 
@@ -47,10 +48,12 @@ app.MapOrders();
 app.MapLicenses();
 app.MapSupport();
 app.MapPrivacy();
+app.MapPrivacyNotices();
 app.MapOperations();
 app.MapPayments();
 
 app.StartRecovery();
+app.StartPrivacyNotices();
 app.Run();
 return 0;
 

@@ -200,6 +200,53 @@ public sealed partial class SupportConsoleTests(Chromium chromium) : IClassFixtu
         await ScreenshotAsync(page, "erased-order");
     }
 
+    [Fact]
+    public async Task AdminWritesAndSendsAPrivacyNoticeAndTheCustomersAnswerShowsOnTheOrder()
+    {
+        var order = await PaidOrderAsync("ada.lovelace@example.com", "Ada Lovelace");
+        await AddStaffAsync("alice", "admin", AdminPassword);
+        var page = await OpenAsync();
+        await SignInAsync(page, "alice", AdminPassword);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Privacy notices" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Write a notice" }).ClickAsync();
+        await page.GetByLabel("Subject of the e-mail").FillAsync("May we ask you once a year?");
+        await page.GetByLabel("Text").FillAsync("We would like to send you one short survey a year about PhotoShrink.\n\nOnly if you agree.");
+        await page.GetByLabel("Effective date").FillAsync(DateTime.UtcNow.Date.AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByLabel("Customers can answer until").FillAsync(DateTime.UtcNow.Date.AddDays(14).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await ScreenshotAsync(page, "write-notice");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save as draft" }).ClickAsync();
+        await Expect(page.GetByTestId("notice")).ToContainTextAsync("Saved as a draft");
+        await Expect(page.GetByTestId("notice-status")).ToHaveTextAsync("draft");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Send to all customers…" }).ClickAsync();
+        await Expect(page.GetByTestId("audience")).ToHaveTextAsync("1");
+        await ScreenshotAsync(page, "send-notice-confirmation");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the notice" }).ClickAsync();
+        await Expect(page.GetByTestId("notice")).ToContainTextAsync("Sending has started");
+
+        // The customer follows the personal link in the e-mail, in a browser of their own.
+        var mail = await WaitForMailAsync(f => f.Contains("-privacy-notice", StringComparison.Ordinal));
+        Assert.Equal("ada.lovelace@example.com", Assert.Single(mail.To.Mailboxes).Address);
+        var link = new Uri(ConsentLink().Match(mail.TextBody ?? "").Value);
+        await using var customer = await chromium.Browser.NewContextAsync(new() { BaseURL = app.ServerAddress.ToString() });
+        var consent = await customer.NewPageAsync();
+        await consent.GotoAsync(link.PathAndQuery);
+        await Expect(consent.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("May we ask you once a year?");
+        await consent.GetByRole(AriaRole.Button, new() { Name = "I agree", Exact = true }).ClickAsync();
+        await Expect(consent.GetByTestId("saved")).ToBeVisibleAsync();
+        await Expect(consent.GetByTestId("current-choice")).ToContainTextAsync("agreed");
+        await ScreenshotAsync(consent, "consent-page");
+
+        await page.GotoAsync($"/support/orders/{order.OrderNumber}");
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Privacy notices" })).ToContainTextAsync("May we ask you once a year?");
+        await Expect(page.GetByTestId("privacy-choice")).ToHaveTextAsync("accepted");
+        await ScreenshotAsync(page, "order-with-consent");
+        await page.GotoAsync("/support/notices");
+        await Expect(page.GetByTestId("notice-row")).ToContainTextAsync("1 accepted");
+        await Expect(page.GetByTestId("notice-progress")).ToContainTextAsync("1 of 1 sent");
+    }
+
     private async Task<IPage> OpenAsync(bool javaScript = true)
     {
         context = await chromium.Browser.NewContextAsync(new()
@@ -335,4 +382,7 @@ public sealed partial class SupportConsoleTests(Chromium chromium) : IClassFixtu
 
     [GeneratedRegex(@"ORD1-[0-9A-Z-]+")]
     private static partial Regex LicenseKey();
+
+    [GeneratedRegex(@"https?://\S+/privacy/notices/\d+\?token=\S+")]
+    private static partial Regex ConsentLink();
 }

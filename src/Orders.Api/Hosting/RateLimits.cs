@@ -11,15 +11,18 @@ internal sealed class RateLimitOptions
     public int CheckoutPerMinute { get; set; } = 30;
 
     public int SignInPerMinute { get; set; } = 10;
+
+    public int ConsentPerMinute { get; set; } = 30;
 }
 
 // The framework's rate limiter on the endpoints a stranger can hammer: starting checkouts (each one
-// creates an order at the provider) and staff sign-in. Partitioned by the client address, which is
-// held in memory for the window only: never stored, never logged.
+// creates an order at the provider), staff sign-in and the customers' consent links. Partitioned by
+// the client address, which is held in memory for the window only: never stored, never logged.
 internal static class RateLimits
 {
     public const string Checkout = "checkout";
     public const string SignIn = "sign-in";
+    public const string Consent = "consent";
 
     public static IServiceCollection AddRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
@@ -28,6 +31,7 @@ internal static class RateLimits
         {
             limiter.AddPolicy(Checkout, context => PerClient(context, options.CheckoutPerMinute));
             limiter.AddPolicy(SignIn, context => PerClient(context, options.SignInPerMinute));
+            limiter.AddPolicy(Consent, context => PerClient(context, options.ConsentPerMinute));
             limiter.OnRejected = async (rejected, ct) =>
             {
                 var response = rejected.HttpContext.Response;

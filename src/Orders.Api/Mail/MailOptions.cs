@@ -38,8 +38,13 @@ internal enum MailMode
     Smtp,
 }
 
+// Everything the service ever e-mails a customer: the license, the license again, and privacy
+// notices (which ask for consent). Nothing else: no marketing.
 internal static class DeliveryKinds
 {
     public const string License = "license";
     public const string Resend = "resend";
+    public const string PrivacyNotice = "privacy-notice";
+
+    public static IReadOnlyList<string> All { get; } = [License, Resend, PrivacyNotice];
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Orders.Api.Data;
 using Orders.Api.Hosting;
 using Orders.Api.Orders;
+using Orders.Api.Privacy;
 
 namespace Orders.Api.Mail;
 
@@ -16,6 +17,7 @@ internal sealed partial class SendDeliveryJob(
     Db db,
     IMailTransport transport,
     LicenseEmail composer,
+    PrivacyNoticeEmail noticeEmail,
     StatusTokens statusTokens,
     PublicAddress publicAddress,
     IBackgroundJobClient jobs,
@@ -75,19 +77,21 @@ internal sealed partial class SendDeliveryJob(
         }
 
         var row = await connection.QuerySingleAsync<DeliveryRow>(new CommandDefinition(LoadSql, new { Id = deliveryId }, cancellationToken: cancellationToken));
-        if (row.LicenseKey is null || row.LicenseStatus != "active")
+        // A privacy notice needs no license; it is canceled if the customer was erased meanwhile.
+        var notice = row.Kind == DeliveryKinds.PrivacyNotice ? await noticeEmail.ComposeAsync(connection, deliveryId, row.ToAddress, cancellationToken) : null;
+        if (notice is null ? row.LicenseKey is null || row.LicenseStatus != "active" : notice.Message is null)
         {
-            await connection.ExecuteAsync(new CommandDefinition(MarkCanceledSql, new { Id = deliveryId, Error = "no active license to send" }, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(MarkCanceledSql, new { Id = deliveryId, Error = notice?.CancelReason ?? "no active license to send" }, cancellationToken: cancellationToken));
             return;
         }
 
         var statusUrl = publicAddress.Resolve(StatusTokens.StatusPath(row.OrderNumber, statusTokens.For(row.OrderNumber)));
-        var message = composer.Compose(new LicenseEmailModel(
-            deliveryId, row.Kind, row.ToAddress, row.OrderNumber, row.ProductName, row.LicenseeName, row.Seats ?? 1, row.LicenseKey, statusUrl));
+        var message = notice?.Message ?? composer.Compose(new LicenseEmailModel(
+            deliveryId, row.Kind, row.ToAddress, row.OrderNumber, row.ProductName, row.LicenseeName, row.Seats ?? 1, row.LicenseKey!, statusUrl));
 
         try
         {
-            await transport.SendAsync(message, $"{deliveryId:D8}-{row.Kind}-{row.OrderNumber}", cancellationToken);
+            await transport.SendAsync(message, notice?.FileStem ?? $"{deliveryId:D8}-{row.Kind}-{row.OrderNumber}", cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {

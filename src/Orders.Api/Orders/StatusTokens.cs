@@ -41,8 +41,12 @@ internal sealed class StatusTokens
 
     public bool UsesGeneratedSecret { get; }
 
-    public string For(string orderNumber) =>
-        Base64Url(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes("order-status:" + orderNumber)));
+    public string For(string orderNumber) => ForPurpose("order-status", orderNumber);
+
+    // Other personal links (privacy-notice consent) use the same secret under their own purpose,
+    // so a token for one purpose never opens another.
+    public string ForPurpose(string purpose, string value) =>
+        Base64Url(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(purpose + ":" + value)));
 
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 

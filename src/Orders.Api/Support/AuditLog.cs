@@ -47,12 +47,15 @@ internal static class AuditActions
     public const string PasswordReset = "password-reset";
     public const string CustomerExported = "customer-exported";
     public const string CustomerErased = "customer-erased";
+    public const string PrivacyNoticeCreated = "privacy-notice-created";
+    public const string PrivacyNoticeSent = "privacy-notice-sent";
 
     public static IReadOnlyList<string> All { get; } =
     [
         Search, ViewOrder, Resend, Revoke, Refund, RefundRefused, RefundFailed,
         SignedIn, SignInFailed, LockedOut, SignedOut, StaffAdded, StaffDisabled, StaffEnabled, PasswordReset,
         CustomerExported, CustomerErased,
+        PrivacyNoticeCreated, PrivacyNoticeSent,
     ];
 
     // What changes an order (shown in its timeline); looking at it is in the audit log only.

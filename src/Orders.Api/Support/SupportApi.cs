@@ -147,7 +147,7 @@ internal static class SupportApi
     private static ProblemHttpResult OrderNotFound(string orderNumber) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Order not found", detail: $"No order has the number '{orderNumber}'.");
 
-    private static async ValueTask<object?> RequireJsonWrites(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> RequireJsonWrites(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var request = context.HttpContext.Request;
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !request.HasJsonContentType())
@@ -160,7 +160,7 @@ internal static class SupportApi
     }
 
     // Support answers carry customers' personal data: no browser or proxy may keep a copy.
-    private static ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         context.HttpContext.Response.Headers.CacheControl = "no-store";
         return next(context);

@@ -107,10 +107,10 @@ internal static class SupportLayout
               .muted { color: var(--muted) }
               .small { font-size: .85rem }
               .badge { display: inline-block; padding: .1rem .6rem; border-radius: 999px; font-size: .8rem; font-weight: 600; background: #eaeef2; color: #424a53; white-space: nowrap; vertical-align: middle }
-              .badge.s-paid, .badge.s-active, .badge.s-sent { background: #dafbe1; color: #116329 }
+              .badge.s-paid, .badge.s-active, .badge.s-sent, .badge.s-accepted { background: #dafbe1; color: #116329 }
               .badge.s-pending, .badge.s-sending { background: #fff8c5; color: #7d4e00 }
               .badge.s-review { background: #ffe7d1; color: #953800 }
-              .badge.s-refunded, .badge.s-reversed, .badge.s-revoked, .badge.s-failed { background: #ffebe9; color: #a40e26 }
+              .badge.s-refunded, .badge.s-reversed, .badge.s-revoked, .badge.s-failed, .badge.s-declined { background: #ffebe9; color: #a40e26 }
               .badge.exact { background: #ddf4ff; color: #0a3069 }
               label { font-weight: 600; display: block; margin: .75rem 0 .3rem }
               input[type=text], input[type=search], input[type=password], textarea, select { font: inherit; width: 100%; padding: .55rem .7rem; border: 1px solid #b9c3cd; border-radius: 6px; background: #fff }

@@ -4,6 +4,7 @@ using Orders.Api.Data;
 using Orders.Api.Mail;
 using Orders.Api.Orders;
 using Orders.Api.Payments;
+using Orders.Api.Privacy;
 using Orders.Api.Processing;
 
 namespace Orders.Api.Support;
@@ -40,7 +41,8 @@ internal sealed record SupportOrderView(
     IReadOnlyList<SupportLicenseView> Licenses,
     IReadOnlyList<SupportDeliveryView> Deliveries,
     IReadOnlyList<TimelineEntry> Timeline,
-    SupportActionsView Actions);
+    SupportActionsView Actions,
+    IReadOnlyList<ConsentRecord> PrivacyNotices);
 
 // Everything support needs to answer a customer about one order, in one read: the order, its
 // licenses, its e-mails, and a timeline of every provider event and staff action.
@@ -138,11 +140,12 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
                 .ToList();
             var events = (await connection.QueryAsync<InboxRow>(new CommandDefinition(EventsSql, new { OrderId = order.Id, order.OrderNumber }, cancellationToken: ct))).ToList();
             var staffActions = await AuditLog.ForOrderAsync(connection, order.Id, ct);
+            var consents = await PrivacyConsents.ForOrderAsync(connection, order.Id, ct);
 
             view = new SupportOrderView(order.OrderNumber, order.Status, order.Sku, order.ProductName, order.Quantity, order.UnitPriceMinor,
                 order.TotalMinor, order.Currency, order.Email, order.LicenseeName, order.Provider, order.ProviderOrderRef, order.ProviderTransactionRef,
                 order.CreatedAt, order.UpdatedAt, order.PaidAt, order.ErasedAt, await RefundedSoFarAsync(connection, null, order.Id, ct), licenses, deliveries,
-                Timeline(order, licenses, deliveries, events, staffActions), ActionsFor(staff, order.Status, order.ErasedAt is not null, licenses));
+                Timeline(order, licenses, deliveries, events, staffActions), ActionsFor(staff, order.Status, order.ErasedAt is not null, licenses), consents);
             await audit.WriteAsync(connection, null, staff, AuditActions.ViewOrder, order.Id, order.OrderNumber, null, ct);
         }
 
@@ -221,7 +224,12 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
 
         foreach (var d in deliveries)
         {
-            var what = d.Kind == DeliveryKinds.Resend ? "Resent license e-mail" : "License e-mail";
+            var what = d.Kind switch
+            {
+                DeliveryKinds.Resend => "Resent license e-mail",
+                DeliveryKinds.PrivacyNotice => "Privacy notice e-mail",
+                _ => "License e-mail",
+            };
             var now = d.Status switch
             {
                 "sent" => null,

@@ -305,7 +305,7 @@ internal static class SupportPages
                 <tbody>{string.Concat(o.Deliveries.Select(d => $"""
                     <tr data-testid="delivery">
                       <td>{d.Id}</td>
-                      <td>{(d.Kind == "resend" ? "resent by staff" : "license")}</td>
+                      <td>{d.Kind switch { "resend" => "resent by staff", "privacy-notice" => "privacy notice", _ => "license" }}</td>
                       <td>{E(d.ToAddress)}</td>
                       <td>{Badge(d.Status)}</td>
                       <td class="num">{d.Attempts}</td>
@@ -361,9 +361,30 @@ internal static class SupportPages
             </div>
             <section class="card" aria-label="Licenses"><h2>Licenses</h2>{licenses}</section>
             <section class="card" aria-label="E-mails"><h2>E-mails</h2>{deliveries}</section>
+            <section class="card" aria-label="Privacy notices"><h2>Privacy notices</h2>{PrivacyNoticeRows(o)}</section>
             <section class="card" aria-label="Timeline"><h2>Timeline <span class="muted small">(UTC)</span></h2><ol class="timeline">{timeline}</ol></section>
             """;
     }
+
+    // The consent record of this order's address: each notice it was sent, and the answer.
+    private static string PrivacyNoticeRows(SupportOrderView o) => o.PrivacyNotices.Count == 0
+        ? """<p class="muted">No privacy notice was sent to this address.</p>"""
+        : $"""
+            <table>
+            <thead><tr><th>#</th><th>Notice</th><th>Effective</th><th>E-mail</th><th>Sent</th><th>Answer</th><th>Answered</th></tr></thead>
+            <tbody>{string.Concat(o.PrivacyNotices.Select(c => $"""
+                <tr data-testid="privacy-notice">
+                  <td>{c.NoticeId}</td>
+                  <td>{E(c.Subject)}</td>
+                  <td class="nowrap">{c.EffectiveOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}</td>
+                  <td>{Badge(c.DeliveryStatus ?? "waiting")}</td>
+                  <td class="nowrap">{Time(c.SentAt)}</td>
+                  <td data-testid="privacy-choice">{(c.Choice is null ? """<span class="muted">no answer</span>""" : Badge(c.Choice))}</td>
+                  <td class="nowrap">{Time(c.ChosenAt)}</td>
+                </tr>
+                """))}</tbody>
+            </table>
+            """;
 
     // "ORD1-0SNK4-C1J6S…CD0RD-TM": enough to compare with what a customer reads out.
     private static string Abbreviate(string key) => key.Length <= 32 ? key : $"{key[..16]}…{key[^8..]}";

@@ -1,0 +1,65 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Orders.Api.Support;
+
+namespace Orders.Api.Privacy;
+
+internal sealed record NoticeListView(IReadOnlyList<NoticeView> Notices);
+
+// Privacy notices in the support API, admins only, with the support API's conventions: JSON
+// writes, problem details, no-store.
+internal static class NoticeApi
+{
+    // A notice's text may be long; everything else in the support API stays at 16 KiB.
+    public const int MaxBodyBytes = 128 * 1024;
+
+    public static IEndpointRouteBuilder MapNoticeApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/support/notices")
+            .WithTags("Support")
+            .RequireAuthorization(SupportPolicies.Admin)
+            .AddEndpointFilter(SupportApi.RequireJsonWrites)
+            .AddEndpointFilter(SupportApi.NoStore)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        api.MapGet("", List).WithName("SupportListPrivacyNotices");
+        api.MapPost("", Create).WithName("SupportCreatePrivacyNotice");
+        api.MapGet("/{id:long}", Get).WithName("SupportGetPrivacyNotice");
+        api.MapPost("/{id:long}/send", Send).WithName("SupportSendPrivacyNotice");
+        return app;
+    }
+
+    internal static async Task<Ok<NoticeListView>> List(PrivacyNotices notices, CancellationToken ct) =>
+        TypedResults.Ok(new NoticeListView(await notices.ListAsync(ct)));
+
+    internal static async Task<Results<Created<NoticeView>, ValidationProblem>> Create(NoticeDraft? body, ClaimsPrincipal user, PrivacyNotices notices, CancellationToken ct)
+    {
+        var outcome = await notices.CreateAsync(StaffMember.From(user), body ?? new NoticeDraft(null, null, null, null), ct);
+        return outcome switch
+        {
+            CreateNoticeOutcome.Created created => TypedResults.Created($"/api/support/notices/{created.Notice.Id}", created.Notice),
+            CreateNoticeOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "The notice is not complete."),
+            _ => throw new InvalidOperationException($"Unhandled outcome {outcome.GetType().Name}."),
+        };
+    }
+
+    internal static async Task<Results<Ok<NoticeView>, ProblemHttpResult>> Get(long id, PrivacyNotices notices, CancellationToken ct) =>
+        await notices.FindAsync(id, ct) is { } notice ? TypedResults.Ok(notice) : NotFound(id);
+
+    internal static async Task<Results<Accepted<NoticeView>, ProblemHttpResult>> Send(long id, ClaimsPrincipal user, PrivacyNotices notices, CancellationToken ct)
+    {
+        var outcome = await notices.StartSendingAsync(StaffMember.From(user), id, ct);
+        return outcome switch
+        {
+            SendNoticeOutcome.Started started => TypedResults.Accepted($"/api/support/notices/{id}", started.Notice),
+            SendNoticeOutcome.Conflict conflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not sent", detail: conflict.Reason),
+            _ => NotFound(id),
+        };
+    }
+
+    private static ProblemHttpResult NotFound(long id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Notice not found", detail: $"No privacy notice has the id {id}.");
+}

@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
+using Orders.Sandbox.Webhooks;
 
 namespace Orders.Sandbox.Avangate;
 
@@ -14,15 +14,10 @@ internal sealed record AvangatePendingDelivery(AvangateDeliveryRecord Record);
 // The queue between "something happened" and the delivery service, plus what tests can inspect.
 internal sealed class AvangateNotificationOutbox(AvangateSandboxKnobs knobs, TimeProvider time, ILogger<AvangateNotificationOutbox> logger)
 {
-    // Bounds memory in long runs; only finished deliveries are forgotten.
-    private const int MaxRecords = 10_000;
-
-    private readonly Channel<AvangatePendingDelivery> queue = Channel.CreateUnbounded<AvangatePendingDelivery>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<long, AvangateDeliveryRecord> deliveries = new();
+    private readonly DeliveryLedger<AvangateDeliveryRecord, AvangatePendingDelivery> ledger = new();
     private long notificationSequence;
-    private long deliverySequence;
 
-    public ChannelReader<AvangatePendingDelivery> Reader => queue.Reader;
+    public ChannelReader<AvangatePendingDelivery> Reader => ledger.Reader;
 
     // The fields must already be signed; they are form-encoded once, here. An LCN names no REFNO, so
     // the order it is about is passed in.
@@ -39,37 +34,25 @@ internal sealed class AvangateNotificationOutbox(AvangateSandboxKnobs knobs, Tim
         var settings = knobs.Current;
         for (var copy = 1; copy <= 1 + settings.DuplicateDeliveries; copy++)
         {
-            var record = new AvangateDeliveryRecord(Interlocked.Increment(ref deliverySequence), notification, copy, time.GetUtcNow());
-            deliveries[record.Sequence] = record;
+            var record = new AvangateDeliveryRecord(ledger.NextSequence(), notification, copy, time.GetUtcNow());
+            ledger.Record(record);
             if (settings.DropNotifications)
             {
                 record.Drop();
                 logger.NotificationDropped(kind, notification.Id, notification.Status ?? "");
                 continue;
             }
-            queue.Writer.TryWrite(new AvangatePendingDelivery(record));
+            ledger.Queue(new AvangatePendingDelivery(record));
         }
-        Trim();
+        ledger.Trim();
         return notification;
     }
 
-    public IReadOnlyList<AvangateDeliveryView> List(string? refno, string? kind, string? messageId) => deliveries.Values
-        .Where(d => (refno is null || d.Notification.Refno == refno)
-            && (kind is null || d.Notification.Kind == kind)
-            && (messageId is null || d.Notification.MessageId == messageId))
-        .OrderBy(d => d.Sequence)
-        .Select(d => d.Snapshot())
-        .ToList();
-
-    private void Trim()
-    {
-        if (deliveries.Count <= MaxRecords)
-        {
-            return;
-        }
-        foreach (var record in deliveries.Values.Where(d => d.IsFinished).OrderBy(d => d.Sequence).Take(deliveries.Count - MaxRecords))
-        {
-            deliveries.TryRemove(record.Sequence, out _);
-        }
-    }
+    public IReadOnlyList<AvangateDeliveryView> List(string? refno, string? kind, string? messageId) =>
+    [
+        .. ledger.List(d => (refno is null || d.Notification.Refno == refno)
+                && (kind is null || d.Notification.Kind == kind)
+                && (messageId is null || d.Notification.MessageId == messageId))
+            .Select(d => d.Snapshot()),
+    ];
 }

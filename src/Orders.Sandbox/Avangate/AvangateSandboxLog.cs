@@ -39,21 +39,9 @@ internal static partial class AvangateSandboxLog
     [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Avangate {Kind} {NotificationId} copy {Copy} attempt {Attempt} answered HTTP 200 but {Problem}")]
     public static partial void DeliveryReceiptRejected(this ILogger logger, string kind, long notificationId, int copy, int attempt, string problem);
 
-    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Avangate {Kind} {NotificationId} attempt {Attempt} failed: {Error}")]
-    public static partial void DeliveryUnreachable(this ILogger logger, string kind, long notificationId, int attempt, string error);
-
     [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "Avangate {Kind} {NotificationId} not sent: no target known (set Sandbox:Avangate:IpnUrl / LcnUrl)")]
     public static partial void DeliveryNoTarget(this ILogger logger, string kind, long notificationId);
 
-    [LoggerMessage(EventId = 115, Level = LogLevel.Information, Message = "Avangate {Kind} {NotificationId} attempt {Attempt} failed; next attempt in {DelaySeconds} s")]
-    public static partial void DeliveryRetryScheduled(this ILogger logger, string kind, long notificationId, int attempt, double delaySeconds);
-
-    [LoggerMessage(EventId = 116, Level = LogLevel.Error, Message = "Avangate {Kind} {NotificationId} given up after {Attempts} attempts")]
-    public static partial void DeliveryGaveUp(this ILogger logger, string kind, long notificationId, int attempts);
-
     [LoggerMessage(EventId = 117, Level = LogLevel.Information, Message = "Avangate {Kind} {NotificationId} ({Status}) dropped (DropNotifications is on)")]
     public static partial void NotificationDropped(this ILogger logger, string kind, long notificationId, string status);
-
-    [LoggerMessage(EventId = 118, Level = LogLevel.Error, Message = "Avangate {Kind} {NotificationId} delivery failed unexpectedly")]
-    public static partial void DeliveryCrashed(this ILogger logger, Exception exception, string kind, long notificationId);
 }

@@ -2,7 +2,7 @@ namespace Orders.Sandbox;
 
 // Bound from "Sandbox:Avangate". DropNotifications and DuplicateDeliveries are only the start-up
 // values: {prefix}/_settings replaces them at runtime.
-public sealed class AvangateSandboxOptions
+public sealed class AvangateSandboxOptions : Webhooks.IDeliveryScheduleOptions
 {
     public string MerchantCode { get; set; } = "SANDBOXMERCHANT";
 

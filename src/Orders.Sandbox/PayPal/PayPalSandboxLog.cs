@@ -28,21 +28,9 @@ internal static partial class PayPalSandboxLog
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Webhook {EventType} {EventId} attempt {Attempt} (transmission {TransmissionId}) answered HTTP {StatusCode}")]
     public static partial void DeliveryRejected(this ILogger logger, string eventType, string eventId, int attempt, string transmissionId, int statusCode);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Webhook {EventType} {EventId} attempt {Attempt} (transmission {TransmissionId}) failed: {Error}")]
-    public static partial void DeliveryUnreachable(this ILogger logger, string eventType, string eventId, int attempt, string transmissionId, string error);
-
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Webhook {EventType} {EventId} not sent: no webhook target known (set Sandbox:PayPal:WebhookUrl)")]
     public static partial void DeliveryNoTarget(this ILogger logger, string eventType, string eventId);
 
-    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Webhook {EventType} {EventId} attempt {Attempt} failed; next attempt in {DelaySeconds} s")]
-    public static partial void DeliveryRetryScheduled(this ILogger logger, string eventType, string eventId, int attempt, double delaySeconds);
-
-    [LoggerMessage(EventId = 15, Level = LogLevel.Error, Message = "Webhook {EventType} {EventId} given up after {Attempts} attempts")]
-    public static partial void DeliveryGaveUp(this ILogger logger, string eventType, string eventId, int attempts);
-
     [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Webhook {EventType} {EventId} dropped (DropWebhooks is on)")]
     public static partial void DeliveryDropped(this ILogger logger, string eventType, string eventId);
-
-    [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "Webhook {EventType} {EventId} delivery failed unexpectedly")]
-    public static partial void DeliveryCrashed(this ILogger logger, Exception exception, string eventType, string eventId);
 }

@@ -1,13 +1,13 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Headers;
-using Microsoft.Extensions.Logging;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Orders.Sandbox.Webhooks;
 
 namespace Orders.Sandbox.PayPal;
 
-// Delivers queued events like PayPal: POST the stored bytes with freshly signed headers; anything
-// but a 2xx (or no answer within the client's 10 s) is retried on the configured schedule.
-// Each delivery runs on its own, so a slow or dead target never holds up other events.
+// Delivers queued events like PayPal: POST the stored bytes with freshly signed headers (a new
+// transmission id each attempt); anything but a 2xx (or no answer within the client's 10 s) is
+// retried on the configured schedule.
 internal sealed class WebhookDelivery(
     WebhookOutbox outbox,
     PayPalWebhookSigner signer,
@@ -16,147 +16,59 @@ internal sealed class WebhookDelivery(
     IOptions<PayPalSandboxOptions> options,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
-    ILogger<WebhookDelivery> logger) : BackgroundService
+    ILogger<WebhookDelivery> logger) : DeliveryService<PendingDelivery>(time, lifetime, logger)
 {
-    private const int MaxConcurrentSends = 16;
+    protected override ChannelReader<PendingDelivery> Queue => outbox.Reader;
 
-    private readonly SemaphoreSlim sendSlots = new(MaxConcurrentSends, MaxConcurrentSends);
-    private readonly ConcurrentDictionary<PendingDelivery, Task> running = new(ReferenceEqualityComparer.Instance);
+    protected override DeliverySchedule Schedule => options.Value.Schedule();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var announce = lifetime.ApplicationStarted.Register(
-            () => logger.SandboxReady(urls.ApiBase, urls.WebhookTarget ?? "(no http address known yet)"));
-        try
-        {
-            await foreach (var pending in outbox.Reader.ReadAllAsync(stoppingToken))
-            {
-                var delivery = DeliverAsync(pending, stoppingToken);
-                running[pending] = delivery;
-                if (delivery.IsCompleted)
-                {
-                    running.TryRemove(pending, out _);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down: the running deliveries observe the same token.
-        }
-        await Task.WhenAll(running.Values);
-    }
+    protected override DeliveryRecord RecordOf(PendingDelivery pending) => pending.Record;
 
-    public override void Dispose()
-    {
-        sendSlots.Dispose();
-        base.Dispose();
-    }
+    protected override int DelayMillisecondsOf(PendingDelivery pending) => pending.DelayMilliseconds;
 
-    private async Task DeliverAsync(PendingDelivery pending, CancellationToken stoppingToken)
+    protected override void AnnounceReady() => logger.SandboxReady(urls.ApiBase, urls.WebhookTarget ?? "(no http address known yet)");
+
+    protected override async Task<bool> AttemptAsync(PendingDelivery pending, CancellationToken stoppingToken)
     {
         var record = pending.Record;
-        var settings = options.Value;
-        try
+        var target = urls.WebhookTarget;
+        if (target is null)
         {
-            // Real time, not the injected TimeProvider: a frozen test clock must not freeze deliveries.
-            if (pending.DelayMilliseconds > 0)
-            {
-                await Task.Delay(pending.DelayMilliseconds, stoppingToken);
-            }
-            for (var attempt = 1; ; attempt++)
-            {
-                if (await SendAsync(pending, stoppingToken))
-                {
-                    return;
-                }
-                if (attempt >= settings.MaxDeliveryAttempts)
-                {
-                    record.GiveUp();
-                    logger.DeliveryGaveUp(record.EventType, record.EventId, attempt);
-                    return;
-                }
-                var delays = settings.RetryDelaysSeconds;
-                var delay = TimeSpan.FromSeconds(delays[Math.Min(attempt - 1, delays.Length - 1)]);
-                record.ScheduleRetry(time.GetUtcNow() + delay);
-                logger.DeliveryRetryScheduled(record.EventType, record.EventId, attempt, delay.TotalSeconds);
-                await Task.Delay(delay, stoppingToken);
-            }
+            record.StartAttempt(null, Time.GetUtcNow());
+            record.Fail(null, "no webhook target: set Sandbox:PayPal:WebhookUrl");
+            logger.DeliveryNoTarget(record.EventType, record.EventId);
+            return false;
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            record.Stop();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // A bug in the sandbox, not the target's fault: make it visible, keep the other deliveries going.
-            record.Fail(null, e.GetType().Name);
-            record.GiveUp();
-            logger.DeliveryCrashed(e, record.EventType, record.EventId);
-        }
-        finally
-        {
-            running.TryRemove(pending, out _);
-        }
-    }
 
-    private async Task<bool> SendAsync(PendingDelivery pending, CancellationToken stoppingToken)
-    {
-        var record = pending.Record;
-        await sendSlots.WaitAsync(stoppingToken);
-        try
-        {
-            var target = urls.WebhookTarget;
-            if (target is null)
-            {
-                record.StartAttempt(null, null, time.GetUtcNow());
-                record.Fail(null, "no webhook target: set Sandbox:PayPal:WebhookUrl");
-                logger.DeliveryNoTarget(record.EventType, record.EventId);
-                return false;
-            }
-            var headers = signer.Sign(pending.Body, options.Value.WebhookId);
-            var transmissionId = headers["PAYPAL-TRANSMISSION-ID"];
-            var attempt = record.StartAttempt(target, transmissionId, time.GetUtcNow());
+        var headers = signer.Sign(pending.Body, options.Value.WebhookId);
+        var transmissionId = headers["PAYPAL-TRANSMISSION-ID"];
+        var attempt = record.StartAttempt(target, Time.GetUtcNow(), transmissionId);
 
-            using var request = new HttpRequestMessage(HttpMethod.Post, target);
-            request.Content = new ByteArrayContent(pending.Body);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            foreach (var (name, value) in headers)
-            {
-                request.Headers.TryAddWithoutValidation(name, value);
-            }
-            request.Headers.UserAgent.ParseAdd("PayPal/Orders.Sandbox");
-
-            try
-            {
-                var client = httpClients.CreateClient(PayPalSandboxExtensions.WebhookHttpClientName);
-                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stoppingToken);
-                var status = (int)response.StatusCode;
-                if (response.IsSuccessStatusCode)
-                {
-                    record.Succeed(status, time.GetUtcNow());
-                    logger.DeliverySucceeded(record.EventType, record.EventId, record.Copy, attempt, transmissionId, status);
-                    return true;
-                }
-                record.Fail(status, null);
-                logger.DeliveryRejected(record.EventType, record.EventId, attempt, transmissionId, status);
-                return false;
-            }
-            catch (HttpRequestException e)
-            {
-                record.Fail(null, $"connection failed ({e.HttpRequestError})");
-                logger.DeliveryUnreachable(record.EventType, record.EventId, attempt, transmissionId, e.HttpRequestError.ToString());
-                return false;
-            }
-            catch (TaskCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                record.Fail(null, "timed out");
-                logger.DeliveryUnreachable(record.EventType, record.EventId, attempt, transmissionId, "timed out");
-                return false;
-            }
-        }
-        finally
+        using var request = new HttpRequestMessage(HttpMethod.Post, target);
+        request.Content = new ByteArrayContent(pending.Body);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        foreach (var (name, value) in headers)
         {
-            sendSlots.Release();
+            request.Headers.TryAddWithoutValidation(name, value);
         }
+        request.Headers.UserAgent.ParseAdd("PayPal/Orders.Sandbox");
+
+        using var response = await PostAsync(httpClients.CreateClient(PayPalSandboxExtensions.WebhookHttpClientName), request, record, attempt, stoppingToken);
+        if (response is null)
+        {
+            return false;
+        }
+
+        var status = (int)response.StatusCode;
+        if (response.IsSuccessStatusCode)
+        {
+            record.Succeed(status, Time.GetUtcNow());
+            logger.DeliverySucceeded(record.EventType, record.EventId, record.Copy, attempt, transmissionId, status);
+            return true;
+        }
+
+        record.Fail(status, null);
+        logger.DeliveryRejected(record.EventType, record.EventId, attempt, transmissionId, status);
+        return false;
     }
 }

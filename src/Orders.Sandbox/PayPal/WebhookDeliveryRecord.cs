@@ -1,3 +1,5 @@
+using Orders.Sandbox.Webhooks;
+
 namespace Orders.Sandbox.PayPal;
 
 internal sealed record WebhookDeliveryView(
@@ -18,108 +20,21 @@ internal sealed record WebhookDeliveryView(
     DateTimeOffset? DeliveredAt,
     DateTimeOffset? NextAttemptAt);
 
-// The history of one copy of one event, for GET {prefix}/_webhooks.
+// The history of one copy of one event, for GET {prefix}/_webhooks. An attempt's mark is its
+// PAYPAL-TRANSMISSION-ID.
 internal sealed class WebhookDeliveryRecord(long sequence, string eventId, string eventType, int copy, DateTimeOffset createdAt)
+    : DeliveryRecord(sequence, copy, createdAt)
 {
-    public const string Queued = "queued";
-    public const string Sending = "sending";
-    public const string RetryScheduled = "retry-scheduled";
-    public const string Delivered = "delivered";
-    public const string Dropped = "dropped";
-    public const string Failed = "failed";
-    public const string Stopped = "stopped";
-
-    private readonly Lock gate = new();
-    private string state = Queued;
-    private int attempts;
-    private int? lastStatusCode;
-    private string? lastError;
-    private string? lastTransmissionId;
-    private string? target;
-    private DateTimeOffset? lastAttemptAt;
-    private DateTimeOffset? deliveredAt;
-    private DateTimeOffset? nextAttemptAt;
-
-    public long Sequence => sequence;
     public string EventId => eventId;
+
     public string EventType => eventType;
-    public int Copy => copy;
 
-    public bool IsFinished
-    {
-        get
-        {
-            lock (gate)
-            {
-                return state is Delivered or Dropped or Failed or Stopped;
-            }
-        }
-    }
-
-    public void Drop() => Set(Dropped);
-
-    public void Stop() => Set(Stopped);
-
-    public void GiveUp() => Set(Failed);
-
-    public int StartAttempt(string? url, string? transmissionId, DateTimeOffset now)
-    {
-        lock (gate)
-        {
-            state = Sending;
-            target = url;
-            lastTransmissionId = transmissionId;
-            lastAttemptAt = now;
-            nextAttemptAt = null;
-            return ++attempts;
-        }
-    }
-
-    public void Succeed(int statusCode, DateTimeOffset now)
-    {
-        lock (gate)
-        {
-            state = Delivered;
-            lastStatusCode = statusCode;
-            lastError = null;
-            deliveredAt = now;
-        }
-    }
-
-    public void Fail(int? statusCode, string? error)
-    {
-        lock (gate)
-        {
-            lastStatusCode = statusCode;
-            lastError = error;
-        }
-    }
-
-    public void ScheduleRetry(DateTimeOffset at)
-    {
-        lock (gate)
-        {
-            state = RetryScheduled;
-            nextAttemptAt = at;
-        }
-    }
+    public override string Describe() => $"PayPal {eventType} {eventId}";
 
     public WebhookDeliveryView Snapshot()
     {
-        lock (gate)
-        {
-            return new WebhookDeliveryView(
-                sequence, eventId, eventType, copy, state, state == Delivered, state == Dropped, attempts,
-                lastStatusCode, lastError, lastTransmissionId, target, createdAt, lastAttemptAt, deliveredAt, nextAttemptAt);
-        }
-    }
-
-    private void Set(string newState)
-    {
-        lock (gate)
-        {
-            state = newState;
-            nextAttemptAt = null;
-        }
+        var p = Progress();
+        return new WebhookDeliveryView(Sequence, eventId, eventType, Copy, p.State, p.Delivered, p.Dropped, p.Attempts,
+            p.LastStatusCode, p.LastError, p.LastAttemptMark, p.Target, p.CreatedAt, p.LastAttemptAt, p.DeliveredAt, p.NextAttemptAt);
     }
 }

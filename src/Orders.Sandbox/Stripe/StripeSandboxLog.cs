@@ -33,21 +33,9 @@ internal static partial class StripeSandboxLog
     [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Stripe webhook {EventType} {EventId} attempt {Attempt} answered HTTP {StatusCode}")]
     public static partial void DeliveryRejected(this ILogger logger, string eventType, string eventId, int attempt, int statusCode);
 
-    [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "Stripe webhook {EventType} {EventId} attempt {Attempt} failed: {Error}")]
-    public static partial void DeliveryUnreachable(this ILogger logger, string eventType, string eventId, int attempt, string error);
-
     [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "Stripe webhook {EventType} {EventId} not sent: no webhook target known (set Sandbox:Stripe:WebhookUrl)")]
     public static partial void DeliveryNoTarget(this ILogger logger, string eventType, string eventId);
 
-    [LoggerMessage(EventId = 214, Level = LogLevel.Information, Message = "Stripe webhook {EventType} {EventId} attempt {Attempt} failed; next attempt in {DelaySeconds} s")]
-    public static partial void DeliveryRetryScheduled(this ILogger logger, string eventType, string eventId, int attempt, double delaySeconds);
-
-    [LoggerMessage(EventId = 215, Level = LogLevel.Error, Message = "Stripe webhook {EventType} {EventId} given up after {Attempts} attempts")]
-    public static partial void DeliveryGaveUp(this ILogger logger, string eventType, string eventId, int attempts);
-
     [LoggerMessage(EventId = 216, Level = LogLevel.Information, Message = "Stripe webhook {EventType} {EventId} dropped (DropWebhooks is on)")]
     public static partial void DeliveryDropped(this ILogger logger, string eventType, string eventId);
-
-    [LoggerMessage(EventId = 217, Level = LogLevel.Error, Message = "Stripe webhook {EventType} {EventId} delivery failed unexpectedly")]
-    public static partial void DeliveryCrashed(this ILogger logger, Exception exception, string eventType, string eventId);
 }

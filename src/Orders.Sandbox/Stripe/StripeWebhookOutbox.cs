@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Orders.Sandbox.Webhooks;
 
 namespace Orders.Sandbox.Stripe;
 
@@ -13,14 +13,9 @@ internal sealed record StripeStoredEvent(string Id, string Type, byte[] Body);
 // An event is serialized exactly once: every copy and every attempt sends the same bytes.
 internal sealed class StripeWebhookOutbox(StripeSandboxKnobs knobs, TimeProvider time, ILogger<StripeWebhookOutbox> logger)
 {
-    // Bounds memory in long runs; only finished deliveries are forgotten.
-    private const int MaxRecords = 10_000;
+    private readonly DeliveryLedger<StripeDeliveryRecord, StripePendingDelivery> ledger = new();
 
-    private readonly Channel<StripePendingDelivery> queue = Channel.CreateUnbounded<StripePendingDelivery>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<long, StripeDeliveryRecord> deliveries = new();
-    private long sequence;
-
-    public ChannelReader<StripePendingDelivery> Reader => queue.Reader;
+    public ChannelReader<StripePendingDelivery> Reader => ledger.Reader;
 
     public string Publish(JsonObject stripeEvent)
     {
@@ -36,34 +31,19 @@ internal sealed class StripeWebhookOutbox(StripeSandboxKnobs knobs, TimeProvider
         var settings = knobs.Current;
         for (var copy = 1; copy <= 1 + settings.DuplicateDeliveries; copy++)
         {
-            var record = new StripeDeliveryRecord(Interlocked.Increment(ref sequence), stored.Id, stored.Type, copy, time.GetUtcNow());
-            deliveries[record.Sequence] = record;
+            var record = new StripeDeliveryRecord(ledger.NextSequence(), stored.Id, stored.Type, copy, time.GetUtcNow());
+            ledger.Record(record);
             if (settings.DropWebhooks)
             {
                 record.Drop();
                 logger.DeliveryDropped(stored.Type, stored.Id);
                 continue;
             }
-            queue.Writer.TryWrite(new StripePendingDelivery(record, stored.Body, settings.DeliveryDelayMilliseconds));
+            ledger.Queue(new StripePendingDelivery(record, stored.Body, settings.DeliveryDelayMilliseconds));
         }
-        Trim();
+        ledger.Trim();
     }
 
-    public IReadOnlyList<StripeDeliveryView> List(string? eventId, string? eventType) => deliveries.Values
-        .Where(d => (eventId is null || d.EventId == eventId) && (eventType is null || d.EventType == eventType))
-        .OrderBy(d => d.Sequence)
-        .Select(d => d.Snapshot())
-        .ToList();
-
-    private void Trim()
-    {
-        if (deliveries.Count <= MaxRecords)
-        {
-            return;
-        }
-        foreach (var record in deliveries.Values.Where(d => d.IsFinished).OrderBy(d => d.Sequence).Take(deliveries.Count - MaxRecords))
-        {
-            deliveries.TryRemove(record.Sequence, out _);
-        }
-    }
+    public IReadOnlyList<StripeDeliveryView> List(string? eventId, string? eventType) =>
+        [.. ledger.List(d => (eventId is null || d.EventId == eventId) && (eventType is null || d.EventType == eventType)).Select(d => d.Snapshot())];
 }

@@ -143,6 +143,39 @@ public sealed class CustomerDataTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheExportCarriesTheAnswerToAPrivacyNoticeAndTheErasureKeepsOnlyTheAnonymousAnswer()
+    {
+        await shop.PaidOrderAsync(app, email: "consent.giver@example.com");
+        using var admin = await SupportSession.AdminAsync(app);
+        var noticeId = await NoticeTestKit.CreateAndSendAsync(admin);
+        var (path, recipientId, token) = NoticeTestKit.ConsentLink(await NoticeTestKit.WaitForNoticeMailAsync(app));
+        using var customer = SupportSession.Anonymous(app);
+        using (var declined = await customer.PostFormAsync(path, $"/privacy/notices/{recipientId}", new() { ["token"] = token, ["choice"] = "declined" }))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, declined.StatusCode);
+        }
+
+        var export = await admin.GetJsonAsync("/api/support/customers/export?email=Consent.Giver%40example.com");
+        var consent = Assert.Single(export.GetProperty("privacyNoticeConsents").EnumerateArray());
+        Assert.Equal(noticeId, consent.GetProperty("noticeId").GetInt64());
+        Assert.Equal("A new use of your e-mail address", consent.GetProperty("subject").GetString());
+        Assert.Equal("declined", consent.GetProperty("choice").GetString());
+        Assert.Equal(JsonValueKind.String, consent.GetProperty("chosenAt").ValueKind);
+
+        using (var erase = await admin.PostJsonAsync("/api/support/customers/erase", new { email = "consent.giver@example.com" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, erase.StatusCode);
+            Assert.Equal(1, (await erase.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("consentRecordsErased").GetInt32());
+        }
+
+        // The answer still counts for the notice; whose answer it was is gone, and so is the link.
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM privacy_notice_recipients WHERE choice = 'declined' AND email_lower LIKE 'erased:%'"));
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM privacy_notice_recipients WHERE email_lower LIKE '%consent.giver%'"));
+        using var gone = await customer.Http.GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
     public async Task AnOrderAwaitingItsPaymentIsNotErasedYet()
     {
         var pending = await shop.CheckoutAsync(email: "later@example.com");

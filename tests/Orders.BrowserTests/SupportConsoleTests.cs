@@ -180,7 +180,7 @@ public sealed partial class SupportConsoleTests(Chromium chromium) : IClassFixtu
         Assert.StartsWith("customer-data-", download.SuggestedFilename, StringComparison.Ordinal);
         var export = JsonDocument.Parse(await File.ReadAllTextAsync((await download.PathAsync())!)).RootElement;
         Assert.Equal(order.OrderNumber, export.GetProperty("orders")[0].GetProperty("orderNumber").GetString());
-        Assert.Equal(order.LicenseKey, export.GetProperty("orders")[0].GetProperty("licenses")[0].GetProperty("licenseKey").GetString());
+        Assert.Equal(order.LicenseKey, export.GetProperty("orders")[0].GetProperty("licenses")[0].GetProperty("key").GetString());
 
         await page.GetByTestId("erase-link").ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Erase this customer's personal data");

@@ -9,10 +9,6 @@ using Orders.Api.Support;
 
 namespace Orders.Api.Privacy;
 
-internal sealed record ExportedLicense(int LineNo, string LicenseId, string LicenseKey, string KeyId, int Seats, string Status, DateTime IssuedAt, DateTime? RevokedAt, string? RevokeReason);
-
-internal sealed record ExportedDelivery(long Id, string Kind, string ToAddress, string Status, int Attempts, DateTime CreatedAt, DateTime? SentAt);
-
 internal sealed record ExportedProviderEvent(string Provider, string EventType, string Kind, long? AmountMinor, string? Currency, DateTime ReceivedAt, DateTime? ProcessedAt, string? Outcome);
 
 internal sealed record ExportedOrder(
@@ -32,8 +28,8 @@ internal sealed record ExportedOrder(
     DateTime CreatedAt,
     DateTime UpdatedAt,
     DateTime? PaidAt,
-    IReadOnlyList<ExportedLicense> Licenses,
-    IReadOnlyList<ExportedDelivery> Deliveries,
+    IReadOnlyList<SupportLicenseView> Licenses,
+    IReadOnlyList<SupportDeliveryView> Deliveries,
     IReadOnlyList<ExportedProviderEvent> ProviderEvents);
 
 internal sealed record ExportedAuditEntry(DateTime At, string Actor, string Action, string? OrderNumber, string? Detail);
@@ -41,7 +37,7 @@ internal sealed record ExportedAuditEntry(DateTime At, string Actor, string Acti
 internal sealed record ExportedConsent(long NoticeId, string Subject, DateTime EffectiveOn, DateTime? NoticeSentAt, string? Choice, DateTime? ChosenAt);
 
 // Everything the service stores about one e-mail address, as one document (the customer's right of
-// access). Field names follow PRIVACY.md.
+// access). Licenses and e-mails have the shape the support console shows them in.
 internal sealed record CustomerExport(
     string Email,
     DateTime ExportedAt,
@@ -101,7 +97,7 @@ internal sealed partial class CustomerData(
         """;
 
     private const string DeliveriesSql = """
-        SELECT id, order_id, kind, to_address, status, attempts, created_at, sent_at
+        SELECT id, order_id, kind, to_address, status, attempts, last_error, created_at, next_attempt_at, sent_at
         FROM deliveries WHERE order_id IN @OrderIds ORDER BY id
         """;
 
@@ -219,8 +215,8 @@ internal sealed partial class CustomerData(
         var exported = orders.Select(o => new ExportedOrder(
             o.OrderNumber, o.Status, o.Sku, o.ProductName, o.Quantity, o.UnitPriceMinor, o.TotalMinor, o.Currency, o.Email, o.LicenseeName,
             o.Provider, o.ProviderOrderRef, o.ProviderTransactionRef, o.CreatedAt, o.UpdatedAt, o.PaidAt,
-            [.. licenses[o.Id].Select(l => new ExportedLicense(l.LineNo, l.LicenseId, l.LicenseKey, l.KeyId, l.Seats, l.Status, l.IssuedAt, l.RevokedAt, l.RevokeReason))],
-            [.. deliveries[o.Id].Select(d => new ExportedDelivery(d.Id, d.Kind, d.ToAddress, d.Status, d.Attempts, d.CreatedAt, d.SentAt))],
+            [.. licenses[o.Id].Select(l => new SupportLicenseView(l.LineNo, l.LicenseId, l.LicenseKey, l.KeyId, l.Seats, l.Status, l.IssuedAt, l.RevokedAt, l.RevokeReason))],
+            [.. deliveries[o.Id].Select(d => new SupportDeliveryView(d.Id, d.Kind, d.ToAddress, d.Status, d.Attempts, d.LastError, d.CreatedAt, d.NextAttemptAt, d.SentAt))],
             [.. events[o.Id].Select(e => new ExportedProviderEvent(e.Provider, e.EventType, e.Kind, e.AmountMinor, e.Currency, e.ReceivedAt, e.ProcessedAt, e.Outcome))]))
             .ToList();
 
@@ -390,7 +386,9 @@ internal sealed partial class CustomerData(
         public string ToAddress { get; init; } = "";
         public string Status { get; init; } = "";
         public int Attempts { get; init; }
+        public string? LastError { get; init; }
         public DateTime CreatedAt { get; init; }
+        public DateTime NextAttemptAt { get; init; }
         public DateTime? SentAt { get; init; }
     }
 

@@ -50,7 +50,7 @@ public sealed class CustomerDataTests : IAsyncLifetime
         var orders = export.GetProperty("orders").EnumerateArray().ToList();
         Assert.Equal([first.OrderNumber, second.OrderNumber], orders.Select(o => o.GetProperty("orderNumber").GetString()));
         Assert.Equal(["grace.hopper@example.com", "Grace.Hopper@Example.com"], orders.Select(o => o.GetProperty("email").GetString()));
-        Assert.Equal([first.LicenseKey, second.LicenseKey], orders.Select(o => o.GetProperty("licenses")[0].GetProperty("licenseKey").GetString()));
+        Assert.Equal([first.LicenseKey, second.LicenseKey], orders.Select(o => o.GetProperty("licenses")[0].GetProperty("key").GetString()));
         Assert.Equal(2, orders[0].GetProperty("deliveries").GetArrayLength()); // the license e-mail and the resend
         Assert.All(orders, o => Assert.True(o.GetProperty("providerEvents").GetArrayLength() > 0));
         Assert.Contains(export.GetProperty("auditEntries").EnumerateArray(), a => a.GetProperty("action").GetString() == AuditActions.Resend);

@@ -99,8 +99,13 @@ internal sealed partial class SendDeliveryJob(
         // Hangfire keeps scheduled times in whole seconds and may start a retry up to a second
         // early; a retry that is almost due counts as due. Rows not claimed are sent already, not
         // due yet, or held by another worker.
-        var claimed = (await connection.QueryAsync<long>(new CommandDefinition(db.Pick(ClaimSql),
-            new { Ids = deliveryIds, Now = now, DueBy = now.AddSeconds(2), ClaimedUntil = now + options.Value.ClaimLength }, cancellationToken: cancellationToken))).ToHashSet();
+        HashSet<long> claimed;
+        using (await db.WriteTurnAsync(WritePriority.Background, cancellationToken))
+        {
+            claimed = (await connection.QueryAsync<long>(new CommandDefinition(db.Pick(ClaimSql),
+                new { Ids = deliveryIds, Now = now, DueBy = now.AddSeconds(2), ClaimedUntil = now + options.Value.ClaimLength }, cancellationToken: cancellationToken))).ToHashSet();
+        }
+
         if (claimed.Count == 0)
         {
             return;
@@ -182,7 +187,11 @@ internal sealed partial class SendDeliveryJob(
         if (sent.Count > 0)
         {
             long[] sentIds = [.. sent.Select(r => r.DeliveryId)];
-            await connection.ExecuteAsync(new CommandDefinition(MarkSentSql, new { Ids = sentIds, Now = time.GetUtcNow().UtcDateTime }, cancellationToken: CancellationToken.None));
+            using (await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None))
+            {
+                await connection.ExecuteAsync(new CommandDefinition(MarkSentSql, new { Ids = sentIds, Now = time.GetUtcNow().UtcDateTime }, cancellationToken: CancellationToken.None));
+            }
+
             foreach (var row in sent)
             {
                 metrics.EmailSent(row.Kind);

@@ -121,6 +121,7 @@ internal sealed partial class PaymentEventApplier(
         var deliveries = new List<long>();
         Applied applied;
         await using (var connection = await db.OpenAsync(ct))
+        using (await db.WriteTurnAsync(WritePriority.Request, ct))
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
             var row = await connection.QuerySingleOrDefaultAsync<InboxRow>(new CommandDefinition(db.Pick(LoadEventSql), new { Id = inboxId }, tx, cancellationToken: ct));
@@ -158,6 +159,7 @@ internal sealed partial class PaymentEventApplier(
         var applied = new List<Applied>(inboxIds.Count);
         var alone = new List<long>();
         await using (var connection = await db.OpenAsync(ct))
+        using (await db.WriteTurnAsync(WritePriority.Background, ct))
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
             foreach (var inboxId in inboxIds)

@@ -19,7 +19,7 @@ internal sealed partial class ProcessInboxBatchJob(
     ILogger<ProcessInboxBatchJob> logger)
 {
     // Bounds how long one transaction holds SQLite's write lock (checkouts wait behind it).
-    internal const int ChunkSize = 64;
+    internal const int ChunkSize = 32;
 
     [AutomaticRetry(Attempts = 0)]
     public async Task RunAsync(long[] inboxIds, CancellationToken cancellationToken)

@@ -96,6 +96,7 @@ internal sealed partial class CheckoutService(
         await using var connection = await db.OpenAsync(ct);
         try
         {
+            using var turn = await db.WriteTurnAsync(WritePriority.Request, ct);
             await connection.ExecuteAsync(new CommandDefinition(InsertOrderSql, new
             {
                 OrderNumber = orderNumber,

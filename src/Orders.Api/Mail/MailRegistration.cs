@@ -10,6 +10,7 @@ internal static class MailRegistration
             .Bind(configuration.GetSection(MailOptions.Section))
             .Validate(o => o.Mode != MailMode.Smtp || !string.IsNullOrWhiteSpace(o.Host), "Mail:Mode is Smtp: set Mail:Host (and Mail:Port, Mail:User, Mail:Password as needed).")
             .Validate(o => MimeKit.MailboxAddress.TryParse(o.From, out _), "Mail:From must be an address like 'Orders <orders@example.com>'.")
+            .Validate(o => o.ClaimLength > TimeSpan.Zero && (o.Mode != MailMode.Smtp || o.ClaimLength > 2 * o.Timeout), "Mail:ClaimLength must be positive and, with Mail:Mode Smtp, longer than twice Mail:Timeout (a claim must outlast an SMTP conversation).")
             .ValidateOnStart();
         services.AddSingleton<PickupMailTransport>();
         services.AddSingleton<SmtpMailTransport>();

@@ -1,8 +1,10 @@
+using System.Data.Common;
 using Dapper;
 using Hangfire;
 using MailKit;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
+using MimeKit;
 using Orders.Api.Data;
 using Orders.Api.Hosting;
 using Orders.Api.Orders;
@@ -10,9 +12,13 @@ using Orders.Api.Privacy;
 
 namespace Orders.Api.Mail;
 
-// Sends one deliveries row. A row is claimed with a conditional update before sending, so two runs
-// of the same job (a retry racing the recovery sweep) cannot both send it. Retries are driven by
-// the row itself (attempts, next_attempt_at): the database, not the job queue, remembers them.
+// Sends deliveries rows: one (RunAsync, used by retries, the recovery sweep and support's resend)
+// or a batch (RunBatchAsync, the e-mails of one processed group of events). Rows are claimed with
+// one conditional update before sending, so two runs of the same job (a retry racing the recovery
+// sweep) cannot both send a row; the claimed rows are loaded, composed by kind, sent one by one,
+// and the sent ones marked in one update: two commits per batch instead of two per e-mail. Retries
+// are driven by the row itself (attempts, next_attempt_at): the database, not the job queue,
+// remembers them.
 internal sealed partial class SendDeliveryJob(
     Db db,
     IMailTransport transport,
@@ -26,15 +32,21 @@ internal sealed partial class SendDeliveryJob(
     TimeProvider time,
     ILogger<SendDeliveryJob> logger)
 {
-    // A claim lasts long enough for one SMTP conversation; a crashed sender's claim runs out.
-    private static readonly TimeSpan ClaimLength = TimeSpan.FromMinutes(5);
+    private static readonly Dialect ClaimSql = new(
+        Sqlite: """
+            UPDATE deliveries SET status = 'sending', claimed_until = @ClaimedUntil, attempts = attempts + 1
+            WHERE id IN @Ids
+              AND ((status = 'pending' AND next_attempt_at <= @DueBy) OR (status = 'sending' AND claimed_until < @Now))
+            RETURNING id
+            """,
+        SqlServer: """
+            UPDATE deliveries SET status = 'sending', claimed_until = @ClaimedUntil, attempts = attempts + 1
+            OUTPUT INSERTED.id
+            WHERE id IN @Ids
+              AND ((status = 'pending' AND next_attempt_at <= @DueBy) OR (status = 'sending' AND claimed_until < @Now))
+            """);
 
-    private const string ClaimSql = """
-        UPDATE deliveries SET status = 'sending', claimed_until = @ClaimedUntil, attempts = attempts + 1
-        WHERE id = @Id
-          AND ((status = 'pending' AND next_attempt_at <= @DueBy) OR (status = 'sending' AND claimed_until < @Now))
-        """;
-
+    // Generic columns of the row and its order; the license columns are NULL for kinds without one.
     private const string LoadSql = """
         SELECT d.id AS DeliveryId, d.kind AS Kind, d.to_address AS ToAddress, d.attempts AS Attempts,
                o.order_number AS OrderNumber, o.product_name AS ProductName, o.licensee_name AS LicenseeName,
@@ -42,12 +54,12 @@ internal sealed partial class SendDeliveryJob(
         FROM deliveries d
         JOIN orders o ON o.id = d.order_id
         LEFT JOIN licenses l ON l.order_id = d.order_id AND l.line_no = 1
-        WHERE d.id = @Id
+        WHERE d.id IN @Ids
         """;
 
     private const string MarkSentSql = """
         UPDATE deliveries SET status = 'sent', sent_at = @Now, claimed_until = NULL, last_error = NULL
-        WHERE id = @Id AND status = 'sending'
+        WHERE id IN @Ids AND status = 'sending'
         """;
 
     private const string MarkCanceledSql = """
@@ -60,54 +72,159 @@ internal sealed partial class SendDeliveryJob(
         WHERE id = @Id AND status = 'sending'
         """;
 
+    // Claimed but not attempted (shutdown, or the claim ran short): back to pending, attempt not counted.
+    private const string ReleaseSql = """
+        UPDATE deliveries SET status = 'pending', claimed_until = NULL, attempts = attempts - 1
+        WHERE id IN @Ids AND status = 'sending'
+        """;
+
+    // One batch never holds more rows than this (a SQL Server command takes at most 2,100 parameters).
+    internal const int MaxBatch = 256;
+
     [AutomaticRetry(Attempts = 0)]
     public Task RunAsync(long deliveryId, CancellationToken cancellationToken) =>
-        metrics.TimeJobAsync("send-delivery", () => SendAsync(deliveryId, cancellationToken));
+        metrics.TimeJobAsync("send-delivery", () => SendAsync([deliveryId], cancellationToken));
 
-    private async Task SendAsync(long deliveryId, CancellationToken cancellationToken)
+    [AutomaticRetry(Attempts = 0)]
+    public async Task RunBatchAsync(long[] deliveryIds, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in deliveryIds.Chunk(MaxBatch))
+        {
+            await metrics.TimeJobAsync("send-deliveries", () => SendAsync(chunk, cancellationToken));
+        }
+    }
+
+    private async Task SendAsync(long[] deliveryIds, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenAsync(cancellationToken);
         // Hangfire keeps scheduled times in whole seconds and may start a retry up to a second
-        // early; a retry that is almost due counts as due.
-        var claimed = await connection.ExecuteAsync(new CommandDefinition(ClaimSql, new { Id = deliveryId, Now = now, DueBy = now.AddSeconds(2), ClaimedUntil = now + ClaimLength }, cancellationToken: cancellationToken));
-        if (claimed == 0)
+        // early; a retry that is almost due counts as due. Rows not claimed are sent already, not
+        // due yet, or held by another worker.
+        HashSet<long> claimed;
+        using (await db.WriteTurnAsync(WritePriority.Background, cancellationToken))
         {
-            return; // sent already, not due yet, or another worker holds it
+            claimed = (await connection.QueryAsync<long>(new CommandDefinition(db.Pick(ClaimSql),
+                new { Ids = deliveryIds, Now = now, DueBy = now.AddSeconds(2), ClaimedUntil = now + options.Value.ClaimLength }, cancellationToken: cancellationToken))).ToHashSet();
         }
 
-        var row = await connection.QuerySingleAsync<DeliveryRow>(new CommandDefinition(LoadSql, new { Id = deliveryId }, cancellationToken: cancellationToken));
-        // A privacy notice needs no license; it is canceled if the customer was erased meanwhile.
-        var notice = row.Kind == DeliveryKinds.PrivacyNotice ? await noticeEmail.ComposeAsync(connection, deliveryId, row.ToAddress, cancellationToken) : null;
-        if (notice is null ? row.LicenseKey is null || row.LicenseStatus != "active" : notice.Message is null)
+        if (claimed.Count == 0)
         {
-            await connection.ExecuteAsync(new CommandDefinition(MarkCanceledSql, new { Id = deliveryId, Error = notice?.CancelReason ?? "no active license to send" }, cancellationToken: cancellationToken));
             return;
         }
 
-        var statusUrl = publicAddress.Resolve(StatusTokens.StatusPath(row.OrderNumber, statusTokens.For(row.OrderNumber)));
-        var message = notice?.Message ?? composer.Compose(new LicenseEmailModel(
-            deliveryId, row.Kind, row.ToAddress, row.OrderNumber, row.ProductName, row.LicenseeName, row.Seats ?? 1, row.LicenseKey!, statusUrl));
-
+        var rows = (await connection.QueryAsync<DeliveryRow>(new CommandDefinition(LoadSql, new { Ids = claimed.ToArray() }, cancellationToken: cancellationToken)))
+            .OrderBy(r => r.DeliveryId)
+            .ToList();
+        var sent = new List<DeliveryRow>(rows.Count);
+        var unfinished = rows.Select(r => r.DeliveryId).ToHashSet();
+        var stopSendingAt = now + options.Value.ClaimLength / 2;
         try
         {
-            await transport.SendAsync(message, notice?.FileStem ?? $"{deliveryId:D8}-{row.Kind}-{row.OrderNumber}", cancellationToken);
+            foreach (var row in rows)
+            {
+                // Never start a message on a claim that may run out mid-conversation (another worker
+                // could then claim the row and send it again): after half the claim the rest goes
+                // back to the queue. Mail:ClaimLength is validated to exceed twice Mail:Timeout.
+                if (cancellationToken.IsCancellationRequested || (sent.Count > 0 && time.GetUtcNow().UtcDateTime >= stopSendingAt))
+                {
+                    break;
+                }
+
+                unfinished.Remove(row.DeliveryId);
+                await SendOneAsync(connection, row, sent, cancellationToken);
+            }
+        }
+        finally
+        {
+            // Also on shutdown: what was sent is recorded, what was not attempted is released.
+            await FinishAsync(connection, sent, unfinished, requeue: !cancellationToken.IsCancellationRequested);
+        }
+    }
+
+    private async Task SendOneAsync(DbConnection connection, DeliveryRow row, List<DeliveryRow> sent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var composed = await ComposeAsync(connection, row, cancellationToken);
+            if (composed.CancelReason is { } reason)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(MarkCanceledSql, new { Id = row.DeliveryId, Error = reason }, cancellationToken: CancellationToken.None));
+                return;
+            }
+
+            await transport.SendAsync(composed.Message!, composed.FileStem ?? $"{row.DeliveryId:D8}-{row.Kind}-{row.OrderNumber}", cancellationToken);
+            sent.Add(row);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            // Whatever went wrong with this attempt (server down, refused, timed out, a full disk),
-            // the row must not stay claimed: record it and try again later.
+            // Whatever went wrong with this attempt (server down, refused, timed out, a full disk,
+            // a kind nobody composes yet), the row must not stay claimed: record it, try again later.
             metrics.EmailFailed(row.Kind);
-            await ScheduleRetryAsync(connection, deliveryId, row.Attempts, e);
-            return;
+            await ScheduleRetryAsync(connection, row.DeliveryId, row.Attempts, e);
         }
-
-        await connection.ExecuteAsync(new CommandDefinition(MarkSentSql, new { Id = deliveryId, Now = time.GetUtcNow().UtcDateTime }, cancellationToken: CancellationToken.None));
-        metrics.EmailSent(row.Kind);
-        LogSent(logger, deliveryId, row.Kind, row.OrderNumber);
     }
 
-    private async Task ScheduleRetryAsync(System.Data.Common.DbConnection connection, long deliveryId, int attempts, Exception e)
+    // Load row → compose by kind → send. A new kind of e-mail gets its composer here.
+    private async Task<Composed> ComposeAsync(DbConnection connection, DeliveryRow row, CancellationToken cancellationToken) => row.Kind switch
+    {
+        DeliveryKinds.License or DeliveryKinds.Resend => ComposeLicense(row),
+        DeliveryKinds.PrivacyNotice => await ComposeNoticeAsync(connection, row, cancellationToken),
+        _ => throw new NotSupportedException($"No composer for delivery kind '{row.Kind}'."),
+    };
+
+    // A privacy notice needs no license; it is canceled if the customer was erased meanwhile or
+    // the notice's answer window has closed.
+    private async Task<Composed> ComposeNoticeAsync(DbConnection connection, DeliveryRow row, CancellationToken cancellationToken)
+    {
+        var notice = await noticeEmail.ComposeAsync(connection, row.DeliveryId, row.ToAddress, cancellationToken);
+        return new Composed(notice.Message, notice.CancelReason, notice.FileStem);
+    }
+
+    private Composed ComposeLicense(DeliveryRow row)
+    {
+        if (row.LicenseKey is null || row.LicenseStatus != "active")
+        {
+            return new Composed(null, "no active license to send", null);
+        }
+
+        var statusUrl = publicAddress.Resolve(StatusTokens.StatusPath(row.OrderNumber, statusTokens.For(row.OrderNumber)));
+        return new Composed(composer.Compose(new LicenseEmailModel(
+            row.DeliveryId, row.Kind, row.ToAddress, row.OrderNumber, row.ProductName, row.LicenseeName, row.Seats ?? 1, row.LicenseKey, statusUrl)), null, null);
+    }
+
+    private async Task FinishAsync(DbConnection connection, List<DeliveryRow> sent, HashSet<long> unfinished, bool requeue)
+    {
+        if (sent.Count > 0)
+        {
+            long[] sentIds = [.. sent.Select(r => r.DeliveryId)];
+            using (await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None))
+            {
+                await connection.ExecuteAsync(new CommandDefinition(MarkSentSql, new { Ids = sentIds, Now = time.GetUtcNow().UtcDateTime }, cancellationToken: CancellationToken.None));
+            }
+
+            foreach (var row in sent)
+            {
+                metrics.EmailSent(row.Kind);
+                LogSent(logger, row.DeliveryId, row.Kind, row.OrderNumber);
+            }
+        }
+
+        if (unfinished.Count > 0)
+        {
+            long[] left = [.. unfinished];
+            await connection.ExecuteAsync(new CommandDefinition(ReleaseSql, new { Ids = left }, cancellationToken: CancellationToken.None));
+            if (requeue)
+            {
+                jobs.Enqueue<SendDeliveryJob>(job => job.RunBatchAsync(left, CancellationToken.None));
+            }
+        }
+    }
+
+    // FileStem: the pickup file's name, when the kind names it itself.
+    private sealed record Composed(MimeMessage? Message, string? CancelReason, string? FileStem);
+
+    private async Task ScheduleRetryAsync(DbConnection connection, long deliveryId, int attempts, Exception e)
     {
         // Only the error's type and SMTP status go anywhere: server messages can quote the address.
         var error = e is SmtpCommandException smtp ? $"{e.GetType().Name} {(int)smtp.StatusCode}" : e.GetType().Name;

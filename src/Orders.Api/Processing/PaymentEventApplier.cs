@@ -119,8 +119,9 @@ internal sealed partial class PaymentEventApplier(
     public async Task<ApplyResult> ApplyAsync(long inboxId, CancellationToken ct)
     {
         var deliveries = new List<long>();
-        ApplyResult result;
+        Applied applied;
         await using (var connection = await db.OpenAsync(ct))
+        using (await db.WriteTurnAsync(WritePriority.Request, ct))
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
             var row = await connection.QuerySingleOrDefaultAsync<InboxRow>(new CommandDefinition(db.Pick(LoadEventSql), new { Id = inboxId }, tx, cancellationToken: ct));
@@ -129,32 +130,90 @@ internal sealed partial class PaymentEventApplier(
                 return new ApplyResult(row?.Outcome ?? "unknown event", row?.OrderId);
             }
 
-            var order = await FindOrderAsync(connection, tx, row, ct);
-            var outcome = order is null ? "no matching order" : await ApplyToOrderAsync(connection, tx, row, order, deliveries, ct);
-            var marked = await connection.ExecuteAsync(new CommandDefinition(MarkProcessedSql, new { row.Id, Now, Outcome = outcome, OrderId = order?.Id }, tx, cancellationToken: ct));
-            if (marked == 0)
+            applied = await ApplyInTransactionAsync(connection, tx, row, deliveries, ct);
+            if (!applied.Marked)
             {
                 // Another run got there first; everything above is undone with this transaction.
                 await tx.RollbackAsync(ct);
-                return new ApplyResult("already processed", order?.Id);
+                return new ApplyResult("already processed", applied.Order?.Id);
             }
 
             await tx.CommitAsync(ct);
-            result = new ApplyResult(outcome, order?.Id);
-            LogApplied(logger, row.Provider, row.EventType, row.Id, order?.OrderNumber, outcome);
-            if (order is null)
-            {
-                LogUnmatched(logger, row.Provider, row.EventType, row.Id);
-            }
         }
 
-        foreach (var deliveryId in deliveries)
-        {
-            EnqueueDelivery(deliveryId);
-        }
-
-        return result;
+        LogAppliedEvent(applied);
+        EnqueueDeliveries(deliveries);
+        return new ApplyResult(applied.Outcome, applied.Order?.Id);
     }
+
+    // Applies a group of stored events in ONE transaction (one commit, one fsync, instead of one per
+    // event), each exactly as ApplyAsync would: the same conditional updates and unique constraints,
+    // in the order given, each event seeing the ones before it. Events that need a call to the
+    // provider first (Approved: capture) are not applied here but returned for the caller to run
+    // alone, outside any transaction. If anything fails, the whole transaction is rolled back and
+    // the exception propagates: nothing of the group is applied, and the caller falls back to one
+    // event at a time (with per-event failure records and retries).
+    public async Task<IReadOnlyList<long>> ApplyBatchAsync(IReadOnlyList<long> inboxIds, CancellationToken ct)
+    {
+        var deliveries = new List<long>();
+        var applied = new List<Applied>(inboxIds.Count);
+        var alone = new List<long>();
+        await using (var connection = await db.OpenAsync(ct))
+        using (await db.WriteTurnAsync(WritePriority.Background, ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            foreach (var inboxId in inboxIds)
+            {
+                var row = await connection.QuerySingleOrDefaultAsync<InboxRow>(new CommandDefinition(db.Pick(LoadEventSql), new { Id = inboxId }, tx, cancellationToken: ct));
+                if (row is null || row.ProcessedAt is not null)
+                {
+                    continue; // done before, or earlier in this group (the same id twice)
+                }
+
+                if (row.EventKind == PaymentEventKind.Approved)
+                {
+                    alone.Add(inboxId);
+                    continue;
+                }
+
+                // The row was read unprocessed inside this write transaction, so the conditional
+                // "mark processed" cannot miss; if it does, the per-event fallback sorts it out.
+                var one = await ApplyInTransactionAsync(connection, tx, row, deliveries, ct);
+                applied.Add(one.Marked ? one : throw new InvalidOperationException($"Inbox {inboxId} was processed concurrently."));
+            }
+
+            await tx.CommitAsync(ct);
+        }
+
+        foreach (var a in applied)
+        {
+            LogAppliedEvent(a);
+        }
+
+        EnqueueDeliveries(deliveries);
+        return alone;
+    }
+
+    // The state machine step for one unprocessed event, inside the caller's transaction. Not Marked
+    // when the conditional "mark processed" found the row already processed: the caller rolls back.
+    private async Task<Applied> ApplyInTransactionAsync(DbConnection connection, DbTransaction tx, InboxRow row, List<long> deliveries, CancellationToken ct)
+    {
+        var order = await FindOrderAsync(connection, tx, row, ct);
+        var outcome = order is null ? "no matching order" : await ApplyToOrderAsync(connection, tx, row, order, deliveries, ct);
+        var marked = await connection.ExecuteAsync(new CommandDefinition(MarkProcessedSql, new { row.Id, Now, Outcome = outcome, OrderId = order?.Id }, tx, cancellationToken: ct));
+        return new Applied(row, order, outcome, Marked: marked == 1);
+    }
+
+    private void LogAppliedEvent(Applied a)
+    {
+        LogApplied(logger, a.Row.Provider, a.Row.EventType, a.Row.Id, a.Order?.OrderNumber, a.Outcome);
+        if (a.Order is null)
+        {
+            LogUnmatched(logger, a.Row.Provider, a.Row.EventType, a.Row.Id);
+        }
+    }
+
+    private sealed record Applied(InboxRow Row, OrderRow? Order, string Outcome, bool Marked);
 
     public async Task<OrderRow?> FindOrderForEventAsync(long inboxId, CancellationToken ct)
     {
@@ -335,15 +394,30 @@ internal sealed partial class PaymentEventApplier(
             : await connection.QueryFirstOrDefaultAsync<OrderRow>(new CommandDefinition(db.Pick(FindByTransactionRefSql), new { e.Provider, Ref = e.ProviderTransactionRef }, tx, cancellationToken: ct));
     }
 
-    private void EnqueueDelivery(long deliveryId)
+    // The e-mails of one transaction go out as one job (claimed, sent and marked in batches); a lost
+    // or failed enqueue loses nothing, the recovery sweep finds every due delivery.
+    private void EnqueueDeliveries(List<long> deliveryIds)
     {
+        if (deliveryIds.Count == 0)
+        {
+            return;
+        }
+
+        long[] ids = [.. deliveryIds];
         try
         {
-            jobs.Enqueue<SendDeliveryJob>(job => job.RunAsync(deliveryId, CancellationToken.None));
+            if (ids.Length == 1)
+            {
+                jobs.Enqueue<SendDeliveryJob>(job => job.RunAsync(ids[0], CancellationToken.None));
+            }
+            else
+            {
+                jobs.Enqueue<SendDeliveryJob>(job => job.RunBatchAsync(ids, CancellationToken.None));
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogEnqueueFailed(logger, deliveryId, e.GetType().Name);
+            LogEnqueueFailed(logger, ids.Length, e.GetType().Name);
         }
     }
 
@@ -358,6 +432,6 @@ internal sealed partial class PaymentEventApplier(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderNumber}: paid amount in inbox {InboxId} does not match the order; sent to review")]
     private static partial void LogAmountMismatch(ILogger logger, string orderNumber, long inboxId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} stored but not enqueued ({ErrorType}); the recovery sweep will pick it up")]
-    private static partial void LogEnqueueFailed(ILogger logger, long deliveryId, string errorType);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} delivery(ies) stored but not enqueued ({ErrorType}); the recovery sweep will pick them up")]
+    private static partial void LogEnqueueFailed(ILogger logger, int count, string errorType);
 }

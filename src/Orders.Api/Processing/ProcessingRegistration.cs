@@ -50,10 +50,13 @@ internal static class ProcessingRegistration
         return services;
     }
 
-    // After start-up: the sweep runs once at once (whatever the queue lost while we were down) and
+    // After start-up: on SQLite (one instance runs the jobs) e-mail claims left by a killed process
+    // are released; the sweep runs once at once (whatever the queue lost while we were down) and
     // then every minute.
     public static WebApplication StartRecovery(this WebApplication app)
     {
+        // Before the server starts: every e-mail claim older than this is a previous process's.
+        var startedAt = app.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
@@ -61,7 +64,14 @@ internal static class ProcessingRegistration
             recurring.AddOrUpdate<ReconciliationJob>(ReconciliationJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), "*/5 * * * *");
             recurring.AddOrUpdate<ExpiryAndRetentionJob>(ExpiryAndRetentionJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), Cron.Hourly());
             using var scope = app.Services.CreateScope();
-            scope.ServiceProvider.GetRequiredService<RecoverySweepJob>().SweepAsync(TimeSpan.Zero, app.Lifetime.ApplicationStopping).GetAwaiter().GetResult();
+            var sweep = scope.ServiceProvider.GetRequiredService<RecoverySweepJob>();
+            var mail = app.Services.GetRequiredService<IOptions<Mail.MailOptions>>().Value;
+            if (app.Services.GetRequiredService<Db>().Provider == DatabaseProvider.Sqlite && app.Configuration.GetValue("Jobs:RunServer", true) && mail.ReleaseClaimsAtStartup)
+            {
+                sweep.ReleaseClaimsOfAPreviousRunAsync(startedAt, mail.ClaimLength, app.Lifetime.ApplicationStopping).GetAwaiter().GetResult();
+            }
+
+            sweep.SweepAsync(TimeSpan.Zero, app.Lifetime.ApplicationStopping).GetAwaiter().GetResult();
         });
         return app;
     }

@@ -3,6 +3,7 @@ using Hangfire;
 using Orders.Api.Data;
 using Orders.Api.Hosting;
 using Orders.Api.Mail;
+using Orders.Api.Webhooks;
 
 namespace Orders.Api.Processing;
 
@@ -41,6 +42,29 @@ internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs,
 
     private const string BacklogSql = "SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL";
 
+    // Only at start-up and only on SQLite, where one instance runs the jobs: a claim made before this
+    // process started (claimed_until earlier than start + claim length) belongs to a process that is
+    // gone (SIGKILL, power cut), so its row need not wait for the claim to run out. Claims this
+    // process may already have made (a webhook served before start-up finished) are later and stay.
+    // The attempt stays counted: the message may have gone out before the crash.
+    private const string ReleaseClaimsOfTheDeadSql = """
+        UPDATE deliveries SET status = 'pending', claimed_until = NULL, next_attempt_at = @Now
+        WHERE status = 'sending' AND claimed_until < @ClaimedBefore
+        """;
+
+    public async Task<int> ReleaseClaimsOfAPreviousRunAsync(DateTime startedAt, TimeSpan claimLength, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var released = await connection.ExecuteAsync(new CommandDefinition(ReleaseClaimsOfTheDeadSql,
+            new { Now = time.GetUtcNow().UtcDateTime, ClaimedBefore = startedAt + claimLength }, cancellationToken: ct));
+        if (released > 0)
+        {
+            LogReleased(logger, released);
+        }
+
+        return released;
+    }
+
     [AutomaticRetry(Attempts = 0)]
     [DisableConcurrentExecution(60)]
     public Task RunAsync(CancellationToken cancellationToken) => SweepAsync(Grace, cancellationToken);
@@ -57,14 +81,15 @@ internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs,
             metrics.InboxBacklog(await connection.ExecuteScalarAsync<long>(new CommandDefinition(BacklogSql, cancellationToken: ct)));
         }
 
-        foreach (var id in events)
+        // In groups, like fresh work: one transaction per group of events, one claim per group of e-mails.
+        foreach (var group in events.Chunk(ProcessInboxBatchJob.ChunkSize))
         {
-            jobs.Enqueue<ProcessInboxEventJob>(job => job.RunAsync(id, CancellationToken.None));
+            jobs.Enqueue<ProcessInboxBatchJob>(job => job.RunAsync(group, CancellationToken.None));
         }
 
-        foreach (var id in deliveries)
+        foreach (var group in deliveries.Chunk(ProcessInboxBatchJob.ChunkSize))
         {
-            jobs.Enqueue<SendDeliveryJob>(job => job.RunAsync(id, CancellationToken.None));
+            jobs.Enqueue<SendDeliveryJob>(job => job.RunBatchAsync(group, CancellationToken.None));
         }
 
         if (events.Count + deliveries.Count > 0)
@@ -74,6 +99,9 @@ internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs,
 
         return (events.Count, deliveries.Count);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Released {Count} e-mail claim(s) left by a previous run of the service; they are sent again")]
+    private static partial void LogReleased(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recovery sweep re-enqueued {Events} inbox event(s) and {Deliveries} delivery(ies)")]
     private static partial void LogRecovered(ILogger logger, int events, int deliveries);

@@ -77,9 +77,10 @@ internal sealed record AuditQuery(string? OrderNumber, string? Actor, string? Ac
 // Who looked at or changed which order, and when (ARCHITECTURE: support_users, audit_log). An
 // entry about a change is written in the same transaction as the change. Entries never carry
 // personal data: no e-mail addresses, no license keys, no search terms.
-internal sealed class AuditLog(Db db, TimeProvider time)
+internal sealed class AuditLog(Db db, TimeProvider time, LookupAuditWriter lookups)
 {
     public const string CommandLineActor = "command line";
+
     public const int MaxDetailLength = 400;
     public const int MaxPageSize = 200;
 
@@ -115,7 +116,15 @@ internal sealed class AuditLog(Db db, TimeProvider time)
     public Task WriteAsync(DbConnection connection, DbTransaction? tx, StaffMember staff, string action, long? orderId, string? orderNumber, string? detail, CancellationToken ct) =>
         WriteAsync(connection, tx, staff.Id, staff.Username, action, orderId, orderNumber, detail, ct);
 
-    public async Task WriteAsync(DbConnection connection, DbTransaction? tx, long? staffUserId, string actor, string action, long? orderId, string? orderNumber, string? detail, CancellationToken ct)
+    public Task WriteAsync(DbConnection connection, DbTransaction? tx, long? staffUserId, string actor, string action, long? orderId, string? orderNumber, string? detail, CancellationToken ct) =>
+        InsertAsync(connection, tx, NewEntry(staffUserId, actor, action, orderId, orderNumber, detail), ct);
+
+    // A lookup (search, opening an order) changes nothing: its entry is group-committed by
+    // LookupAuditWriter after the answer (see there for what a crash can lose).
+    public Task RecordLookupAsync(StaffMember staff, string action, long? orderId, string? orderNumber, string? detail, CancellationToken ct) =>
+        lookups.RecordAsync(NewEntry(staff.Id, staff.Username, action, orderId, orderNumber, detail), ct);
+
+    internal Entry NewEntry(long? staffUserId, string actor, string action, long? orderId, string? orderNumber, string? detail)
     {
         if (detail is { Length: > MaxDetailLength })
         {
@@ -123,20 +132,17 @@ internal sealed class AuditLog(Db db, TimeProvider time)
         }
 
         CardNumberGuard.EnsureNoCardNumbers(detail);
-        await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
-        {
-            At = time.GetUtcNow().UtcDateTime,
-            StaffUserId = staffUserId,
-            Actor = actor,
-            Action = action,
-            OrderId = orderId,
-            OrderNumber = orderNumber,
-            Detail = detail,
-        }, tx, cancellationToken: ct));
+        return new Entry(time.GetUtcNow().UtcDateTime, staffUserId, actor, action, orderId, orderNumber, detail);
     }
+
+    internal static async Task InsertAsync(DbConnection connection, DbTransaction? tx, Entry entry, CancellationToken ct) =>
+        await connection.ExecuteAsync(new CommandDefinition(InsertSql, entry, tx, cancellationToken: ct));
+
+    internal sealed record Entry(DateTime At, long? StaffUserId, string Actor, string Action, long? OrderId, string? OrderNumber, string? Detail);
 
     public async Task<IReadOnlyList<AuditEntry>> ReadAsync(AuditQuery query, CancellationToken ct)
     {
+        await lookups.FlushAsync(ct);
         await using var connection = await db.OpenAsync(ct);
         long? orderId = null;
         if (query.OrderNumber is not null)

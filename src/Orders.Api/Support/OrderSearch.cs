@@ -182,7 +182,7 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
         }
 
         var single = shown.Count == 1 ? orders[0] : null;
-        await audit.WriteAsync(staff, AuditActions.Search, single?.Id, single?.OrderNumber,
+        await audit.RecordLookupAsync(staff, AuditActions.Search, single?.Id, single?.OrderNumber,
             $"by {shape}: {shown.Count}{(truncated ? "+" : "")} result(s)", ct);
         LogSearched(logger, staff.Id, shape, shown.Count);
         return new OrderSearchResult(shown, truncated, hint);

@@ -146,7 +146,7 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
                 order.TotalMinor, order.Currency, order.Email, order.LicenseeName, order.Provider, order.ProviderOrderRef, order.ProviderTransactionRef,
                 order.CreatedAt, order.UpdatedAt, order.PaidAt, order.ErasedAt, await RefundedSoFarAsync(connection, null, order.Id, ct), licenses, deliveries,
                 Timeline(order, licenses, deliveries, events, staffActions), ActionsFor(staff, order.Status, order.ErasedAt is not null, licenses), consents);
-            await audit.WriteAsync(connection, null, staff, AuditActions.ViewOrder, order.Id, order.OrderNumber, null, ct);
+            await audit.RecordLookupAsync(staff, AuditActions.ViewOrder, order.Id, order.OrderNumber, null, ct);
         }
 
         return view;

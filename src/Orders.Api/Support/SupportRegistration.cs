@@ -12,6 +12,8 @@ internal static class SupportRegistration
             .Validate(o => o.MaxFailedSignIns > 0 && o.LockoutDuration > TimeSpan.Zero, "Support:MaxFailedSignIns and Support:LockoutDuration must be positive.")
             .ValidateOnStart();
         services.AddSupportAuthentication();
+        services.AddSingleton<LookupAuditWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<LookupAuditWriter>());
         services.AddSingleton<AuditLog>();
         services.AddSingleton<StaffAccounts>();
         services.AddSingleton<StaffSignIn>();

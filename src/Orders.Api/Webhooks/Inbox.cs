@@ -103,6 +103,7 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
         {
             var results = new StoredEvent[batch.Count];
             await using (var connection = await db.OpenAsync(CancellationToken.None))
+            using (await db.WriteTurnAsync(WritePriority.Request, CancellationToken.None))
             await using (var tx = await connection.BeginTransactionAsync())
             {
                 var receivedAt = time.GetUtcNow().UtcDateTime;

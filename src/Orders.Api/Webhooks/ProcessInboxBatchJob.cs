@@ -1,31 +1,65 @@
 using Hangfire;
+using Orders.Api.Hosting;
 using Orders.Api.Processing;
 
 namespace Orders.Api.Webhooks;
 
-// Processes the events one group commit stored, one after the other (SQLite runs one write
-// transaction at a time anyway). Carries ids only. An event that fails here is handed to its own
-// ProcessInboxEventJob with the usual retries; if this job is lost, the recovery sweep finds the
+// Processes the events one group commit stored. Carries ids only. The events are applied in groups
+// of up to ChunkSize per database transaction (one commit for the group instead of one per event:
+// on SQLite every commit is an fsync and there is one writer at a time, so the commits were the
+// limit). If a group fails, nothing of it was applied (its transaction rolled back) and its events
+// are run one at a time, as before: each failure is recorded on its inbox row and the event gets its
+// own ProcessInboxEventJob with the usual retries. If this job is lost, the recovery sweep finds the
 // unprocessed rows.
-internal sealed partial class ProcessInboxBatchJob(ProcessInboxEventJob events, IBackgroundJobClient jobs, ILogger<ProcessInboxBatchJob> logger)
+internal sealed partial class ProcessInboxBatchJob(
+    PaymentEventApplier applier,
+    ProcessInboxEventJob events,
+    IBackgroundJobClient jobs,
+    OrdersMetrics metrics,
+    ILogger<ProcessInboxBatchJob> logger)
 {
+    // Bounds how long one transaction holds SQLite's write lock (checkouts wait behind it).
+    internal const int ChunkSize = 32;
+
     [AutomaticRetry(Attempts = 0)]
     public async Task RunAsync(long[] inboxIds, CancellationToken cancellationToken)
     {
-        foreach (var inboxId in inboxIds)
+        foreach (var chunk in inboxIds.Chunk(ChunkSize))
         {
+            IReadOnlyList<long> alone = [];
             try
             {
-                // Records the failure on the inbox row before it throws.
-                await events.RunAsync(inboxId, cancellationToken);
+                await metrics.TimeJobAsync("process-inbox-batch", async () => alone = await applier.ApplyBatchAsync(chunk, cancellationToken));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogRetryingAlone(logger, inboxId, e.GetType().Name);
-                jobs.Enqueue<ProcessInboxEventJob>(job => job.RunAsync(inboxId, CancellationToken.None));
+                LogGroupFailed(logger, chunk.Length, e.GetType().Name);
+                alone = chunk;
+            }
+
+            foreach (var inboxId in alone)
+            {
+                await RunAloneAsync(inboxId, cancellationToken);
             }
         }
     }
+
+    private async Task RunAloneAsync(long inboxId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Records the failure on the inbox row before it throws.
+            await events.RunAsync(inboxId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogRetryingAlone(logger, inboxId, e.GetType().Name);
+            jobs.Enqueue<ProcessInboxEventJob>(job => job.RunAsync(inboxId, CancellationToken.None));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A group of {Count} inbox event(s) failed ({ErrorType}) and was rolled back; applying them one at a time")]
+    private static partial void LogGroupFailed(ILogger logger, int count, string errorType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox {InboxId} failed in a batch ({ErrorType}); retrying it on its own")]
     private static partial void LogRetryingAlone(ILogger logger, long inboxId, string errorType);

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Options;
+using Orders.Api.Data;
+
+namespace Orders.Tests.Processing;
+
+// SQLite writers of one process take turns in order instead of racing in SQLite's busy handler;
+// a request waits behind at most one background (job) transaction.
+public sealed class SqliteWriteTurnTests
+{
+    [Fact]
+    public async Task ARequestsWriteGoesBeforeQueuedJobWritesButAfterTheOneRunning()
+    {
+        var db = new Db(Options.Create(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = "Data Source=unused.db" }));
+
+        var running = await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None);
+        var nextJob = db.WriteTurnAsync(WritePriority.Background, CancellationToken.None).AsTask();
+        var request = db.WriteTurnAsync(WritePriority.Request, CancellationToken.None).AsTask();
+        Assert.False(request.IsCompleted);
+        Assert.False(nextJob.IsCompleted);
+
+        running.Dispose();
+        var requestTurn = await request;
+        Assert.False(nextJob.IsCompleted);
+        requestTurn.Dispose();
+        (await nextJob).Dispose();
+
+        // Requests among themselves: first come, first served.
+        var first = await db.WriteTurnAsync(WritePriority.Request, CancellationToken.None);
+        var second = db.WriteTurnAsync(WritePriority.Request, CancellationToken.None).AsTask();
+        var third = db.WriteTurnAsync(WritePriority.Request, CancellationToken.None).AsTask();
+        Assert.False(second.IsCompleted);
+        first.Dispose();
+        (await second).Dispose();
+        (await third).Dispose();
+    }
+
+    [Fact]
+    public async Task AWaiterThatGivesUpDoesNotBlockTheOthers()
+    {
+        var db = new Db(Options.Create(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = "Data Source=unused.db" }));
+        var running = await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None);
+        using var giveUp = new CancellationTokenSource();
+        var canceled = db.WriteTurnAsync(WritePriority.Background, giveUp.Token).AsTask();
+        var request = db.WriteTurnAsync(WritePriority.Request, CancellationToken.None).AsTask();
+
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled);
+        running.Dispose();
+        (await request).Dispose();
+        (await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None)).Dispose();
+    }
+
+    [Fact]
+    public async Task SqlServerHasNoGate()
+    {
+        var db = new Db(Options.Create(new DatabaseOptions { Provider = DatabaseProvider.SqlServer, ConnectionString = "Server=unused" }));
+        using var one = await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None);
+        using var two = await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None);
+    }
+}

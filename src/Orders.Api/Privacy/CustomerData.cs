@@ -126,6 +126,8 @@ internal sealed partial class CustomerData(
         WHERE id IN @OrderIds AND erased_at IS NULL AND status <> 'pending'
         """;
 
+    private const string DeliveryIdsSql = "SELECT id FROM deliveries WHERE order_id IN @OrderIds";
+
     private const string EraseLicenseKeysSql = "UPDATE licenses SET license_key = @Tombstone WHERE order_id IN @OrderIds";
 
     // An e-mail not sent yet is never sent now; one being sent when this commits finishes, but its
@@ -232,6 +234,7 @@ internal sealed partial class CustomerData(
         var keys = AddressKeys(email);
         var now = time.GetUtcNow().UtcDateTime;
         ErasureSummary summary;
+        List<long> deliveryIds;
         await using (var connection = await db.OpenAsync(ct))
         {
             var orders = (await connection.QueryAsync<OrderData>(new CommandDefinition(OrdersSql, new { Keys = keys }, cancellationToken: ct))).ToList();
@@ -257,6 +260,7 @@ internal sealed partial class CustomerData(
                 return new ErasureOutcome.Conflict();
             }
 
+            deliveryIds = [.. await connection.QueryAsync<long>(new CommandDefinition(DeliveryIdsSql, args, tx, cancellationToken: ct))];
             var erasedKeys = await connection.ExecuteAsync(new CommandDefinition(EraseLicenseKeysSql, args, tx, cancellationToken: ct));
             var erasedEmails = await connection.ExecuteAsync(new CommandDefinition(EraseDeliveriesSql, args, tx, cancellationToken: ct));
             var erasedConsents = await connection.ExecuteAsync(new CommandDefinition(db.Pick(EraseConsentsSql), args, tx, cancellationToken: ct));
@@ -268,7 +272,7 @@ internal sealed partial class CustomerData(
         }
 
         await CheckpointAsync(ct);
-        DeleteMailCopies(summary.OrderNumbers);
+        DeleteMailCopies(deliveryIds);
         LogErased(logger, staff.Id, summary.OrdersErased);
         return new ErasureOutcome.Erased(summary);
     }
@@ -326,17 +330,19 @@ internal sealed partial class CustomerData(
     }
 
     // In the zero-config pickup mode the "sent" e-mails are files in the data directory: copies of
-    // the address and the key that must go too. (With SMTP they left this service when sent.)
-    private void DeleteMailCopies(IReadOnlyList<string> orderNumbers)
+    // the address and the key that must go too. Every pickup file is named after its delivery row
+    // ("00000042-license-ORD-….eml", "00000043-privacy-notice.eml"). With SMTP they left this
+    // service when sent.
+    private void DeleteMailCopies(IEnumerable<long> deliveryIds)
     {
         if (mail.Value.Mode != MailMode.Pickup || !Directory.Exists(pickup.Directory))
         {
             return;
         }
 
-        foreach (var orderNumber in orderNumbers)
+        foreach (var deliveryId in deliveryIds)
         {
-            foreach (var file in Directory.EnumerateFiles(pickup.Directory, "*-" + orderNumber + ".eml"))
+            foreach (var file in Directory.EnumerateFiles(pickup.Directory, string.Create(CultureInfo.InvariantCulture, $"{deliveryId:D8}-*.eml")))
             {
                 File.Delete(file);
             }

@@ -168,6 +168,9 @@ public sealed class CustomerDataTests : IAsyncLifetime
             Assert.Equal(1, (await erase.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("consentRecordsErased").GetInt32());
         }
 
+        // The copy of the notice e-mail in the pickup directory went with the rest.
+        Assert.Empty(NoticeTestKit.NoticeMails(app));
+
         // The answer still counts for the notice; whose answer it was is gone, and so is the link.
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM privacy_notice_recipients WHERE choice = 'declined' AND email_lower LIKE 'erased:%'"));
         Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM privacy_notice_recipients WHERE email_lower LIKE '%consent.giver%'"));

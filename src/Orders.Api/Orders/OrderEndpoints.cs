@@ -1,10 +1,14 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orders.Api.Data;
+using Orders.Api.Privacy;
 
 namespace Orders.Api.Orders;
 
 internal sealed record LicenseView(string Key, int Seats, string Status);
+
+// A privacy notice this order's address was sent, and the customer's answer (null: none yet).
+internal sealed record NoticeAnswerView(string Subject, DateOnly EffectiveOn, string? Choice, DateTime? ChosenAt);
 
 internal sealed record OrderView(
     string OrderNumber,
@@ -17,7 +21,8 @@ internal sealed record OrderView(
     DateTime CreatedAt,
     DateTime? PaidAt,
     IReadOnlyList<LicenseView> Licenses,
-    DateTime? PersonalDataErasedAt);
+    DateTime? PersonalDataErasedAt,
+    IReadOnlyList<NoticeAnswerView> PrivacyNotices);
 
 // The customer's view of an order: only with the status token from the checkout / e-mail link.
 // A wrong or missing token is indistinguishable from an unknown order.
@@ -68,6 +73,7 @@ internal static class OrderEndpoints
             .Select(l => new LicenseView(l.LicenseKey, l.Seats, l.Status))
             .ToList();
         return new OrderView(order.OrderNumber, order.Status, order.Sku, order.ProductName, order.Quantity, order.TotalMinor, order.Currency,
-            order.CreatedAt, order.PaidAt, licenses, order.ErasedAt);
+            order.CreatedAt, order.PaidAt, licenses, order.ErasedAt,
+            [.. (await PrivacyConsents.ForOrderAsync(connection, order.Id, ct)).Select(c => new NoticeAnswerView(c.Subject, c.EffectiveOn, c.Choice, c.ChosenAt))]);
     }
 }

@@ -100,6 +100,15 @@ internal static class StorefrontPages
             OrderStatus.Expired => "This order expired before it was paid.",
             _ => "",
         };
+        // What the customer answered to privacy notices about this address (the e-mail has the
+        // link that changes an answer).
+        var notices = order.PrivacyNotices.Count == 0 ? "" : $"""
+            <h2>Privacy notices</h2>
+            <ul>{string.Concat(order.PrivacyNotices.Select(n => $"""
+                <li data-testid="privacy-notice">{E(n.Subject)} (from {n.EffectiveOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}):
+                {(n.Choice is null ? "not answered yet" : $"you {(n.Choice == "accepted" ? "agreed" : "did not agree")} on {n.ChosenAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC")}</li>
+                """))}</ul>
+            """;
         var refresh = order.Status == OrderStatus.Pending ? """<meta http-equiv="refresh" content="3">""" : null;
         return Page($"Order {order.OrderNumber}", $"""
             <h1>Order {E(order.OrderNumber)}</h1>
@@ -112,6 +121,7 @@ internal static class StorefrontPages
             <tr><th>Ordered</th><td>{order.CreatedAt.ToString("u", CultureInfo.InvariantCulture)}</td></tr>
             </table>
             {licenses}
+            {notices}
             """, head: refresh);
     }
 

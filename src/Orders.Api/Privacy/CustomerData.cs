@@ -34,8 +34,6 @@ internal sealed record ExportedOrder(
 
 internal sealed record ExportedAuditEntry(DateTime At, string Actor, string Action, string? OrderNumber, string? Detail);
 
-internal sealed record ExportedConsent(long NoticeId, string Subject, DateTime EffectiveOn, DateTime? NoticeSentAt, string? Choice, DateTime? ChosenAt);
-
 // Everything the service stores about one e-mail address, as one document (the customer's right of
 // access). Licenses and e-mails have the shape the support console shows them in.
 internal sealed record CustomerExport(
@@ -43,7 +41,7 @@ internal sealed record CustomerExport(
     DateTime ExportedAt,
     string ExportedBy,
     IReadOnlyList<ExportedOrder> Orders,
-    IReadOnlyList<ExportedConsent> PrivacyNoticeConsents,
+    IReadOnlyList<ConsentRecord> PrivacyNoticeConsents,
     IReadOnlyList<ExportedAuditEntry> AuditEntries);
 
 internal sealed record ErasureSummary(int OrdersErased, int LicenseKeysErased, int EmailsErased, int ConsentRecordsErased, DateTime ErasedAt, IReadOnlyList<string> OrderNumbers);
@@ -108,15 +106,6 @@ internal sealed partial class CustomerData(
 
     private const string AuditSql = """
         SELECT id, at, actor, action, order_number, detail FROM audit_log WHERE order_id IN @OrderIds ORDER BY id
-        """;
-
-    private const string ConsentsSql = """
-        SELECT n.id AS NoticeId, n.subject AS Subject, n.effective_on AS EffectiveOn, d.sent_at AS NoticeSentAt, r.choice AS Choice, r.chosen_at AS ChosenAt
-        FROM privacy_notice_recipients r
-        JOIN privacy_notices n ON n.id = r.notice_id
-        LEFT JOIN deliveries d ON d.id = r.delivery_id
-        WHERE r.email_lower IN @Keys
-        ORDER BY n.id
         """;
 
     // The first write of the erasure transaction, so it takes the write lock before anything else
@@ -188,7 +177,7 @@ internal sealed partial class CustomerData(
         var keys = AddressKeys(email);
         await using var connection = await db.OpenAsync(ct);
         var orders = (await connection.QueryAsync<OrderData>(new CommandDefinition(OrdersSql, new { Keys = keys }, cancellationToken: ct))).ToList();
-        var consents = (await connection.QueryAsync<ConsentData>(new CommandDefinition(ConsentsSql, new { Keys = keys }, cancellationToken: ct))).Count();
+        var consents = (await ConsentsAsync(connection, keys, ct)).Count;
         await audit.WriteAsync(connection, null, staff, AuditActions.Search, null, null, $"customer data lookup: {orders.Count} order(s)", ct);
         return new CustomerPreview([.. orders.Select(o => new PreviewOrder(o.OrderNumber, o.CreatedAt, o.Status, o.ProductName))], consents);
     }
@@ -198,9 +187,7 @@ internal sealed partial class CustomerData(
         var keys = AddressKeys(email);
         await using var connection = await db.OpenAsync(ct);
         var orders = (await connection.QueryAsync<OrderData>(new CommandDefinition(OrdersSql, new { Keys = keys }, cancellationToken: ct))).ToList();
-        var consents = (await connection.QueryAsync<ConsentData>(new CommandDefinition(ConsentsSql, new { Keys = keys }, cancellationToken: ct)))
-            .Select(c => new ExportedConsent(c.NoticeId, c.Subject, c.EffectiveOn, c.NoticeSentAt, c.Choice, c.ChosenAt))
-            .ToList();
+        var consents = await ConsentsAsync(connection, keys, ct);
         if (orders.Count == 0 && consents.Count == 0)
         {
             return null;
@@ -238,7 +225,7 @@ internal sealed partial class CustomerData(
         await using (var connection = await db.OpenAsync(ct))
         {
             var orders = (await connection.QueryAsync<OrderData>(new CommandDefinition(OrdersSql, new { Keys = keys }, cancellationToken: ct))).ToList();
-            var consentCount = (await connection.QueryAsync<ConsentData>(new CommandDefinition(ConsentsSql, new { Keys = keys }, cancellationToken: ct))).Count();
+            var consentCount = (await ConsentsAsync(connection, keys, ct)).Count;
             if (orders.Count == 0 && consentCount == 0)
             {
                 return new ErasureOutcome.NothingStored();
@@ -275,6 +262,17 @@ internal sealed partial class CustomerData(
         DeleteMailCopies(deliveryIds);
         LogErased(logger, staff.Id, summary.OrdersErased);
         return new ErasureOutcome.Erased(summary);
+    }
+
+    private static async Task<List<ConsentRecord>> ConsentsAsync(DbConnection connection, IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        var records = new List<ConsentRecord>();
+        foreach (var key in keys)
+        {
+            records.AddRange(await PrivacyConsents.ForAddressAsync(connection, key, ct));
+        }
+
+        return [.. records.DistinctBy(r => r.NoticeId).OrderBy(r => r.NoticeId)];
     }
 
     private static async Task ScrubFreeTextAsync(DbConnection connection, DbTransaction tx, List<long> orderIds, IEnumerable<string> personal, CancellationToken ct)
@@ -409,16 +407,6 @@ internal sealed partial class CustomerData(
         public DateTime ReceivedAt { get; init; }
         public DateTime? ProcessedAt { get; init; }
         public string? Outcome { get; init; }
-    }
-
-    private sealed class ConsentData
-    {
-        public long NoticeId { get; init; }
-        public string Subject { get; init; } = "";
-        public DateTime EffectiveOn { get; init; }
-        public DateTime? NoticeSentAt { get; init; }
-        public string? Choice { get; init; }
-        public DateTime? ChosenAt { get; init; }
     }
 
     private sealed class FreeText

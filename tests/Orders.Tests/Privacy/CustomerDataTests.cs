@@ -145,7 +145,7 @@ public sealed class CustomerDataTests : IAsyncLifetime
     [Fact]
     public async Task TheExportCarriesTheAnswerToAPrivacyNoticeAndTheErasureKeepsOnlyTheAnonymousAnswer()
     {
-        await shop.PaidOrderAsync(app, email: "consent.giver@example.com");
+        var order = await shop.PaidOrderAsync(app, email: "consent.giver@example.com");
         using var admin = await SupportSession.AdminAsync(app);
         var noticeId = await NoticeTestKit.CreateAndSendAsync(admin);
         var (path, recipientId, token) = NoticeTestKit.ConsentLink(await NoticeTestKit.WaitForNoticeMailAsync(app));
@@ -154,6 +154,11 @@ public sealed class CustomerDataTests : IAsyncLifetime
         {
             Assert.Equal(HttpStatusCode.SeeOther, declined.StatusCode);
         }
+
+        // The customer sees the answer on their own order page too.
+        var statusPage = await shop.Http.GetStringAsync(order.Checkout.StatusUrl);
+        Assert.Contains("A new use of your e-mail address", statusPage, StringComparison.Ordinal);
+        Assert.Contains("you did not agree on", statusPage, StringComparison.Ordinal);
 
         var export = await admin.GetJsonAsync("/api/support/customers/export?email=Consent.Giver%40example.com");
         var consent = Assert.Single(export.GetProperty("privacyNoticeConsents").EnumerateArray());

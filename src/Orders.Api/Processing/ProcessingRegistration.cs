@@ -71,7 +71,7 @@ internal static class ProcessingRegistration
                 sweep.ReleaseClaimsOfAPreviousRunAsync(startedAt, mail.ClaimLength, app.Lifetime.ApplicationStopping).GetAwaiter().GetResult();
             }
 
-            sweep.SweepAsync(TimeSpan.Zero, app.Lifetime.ApplicationStopping).GetAwaiter().GetResult();
+            sweep.SweepAsync(TimeSpan.Zero, app.Lifetime.ApplicationStopping, allPages: true).GetAwaiter().GetResult();
         });
         return app;
     }

@@ -18,25 +18,28 @@ internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs,
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
     private const int BatchSize = 500;
 
+    // Keyset pages (id > @After) so the start-up sweep can walk a backlog of any size.
     private static readonly Dialect UnprocessedInboxSql = new(
         Sqlite: """
-            SELECT id FROM webhook_inbox WHERE processed_at IS NULL AND received_at <= @Before ORDER BY id LIMIT @Limit
+            SELECT id FROM webhook_inbox WHERE processed_at IS NULL AND received_at <= @Before AND id > @After ORDER BY id LIMIT @Limit
             """,
         SqlServer: """
-            SELECT TOP (@Limit) id FROM webhook_inbox WHERE processed_at IS NULL AND received_at <= @Before ORDER BY id
+            SELECT TOP (@Limit) id FROM webhook_inbox WHERE processed_at IS NULL AND received_at <= @Before AND id > @After ORDER BY id
             """);
 
     private static readonly Dialect DueDeliveriesSql = new(
         Sqlite: """
             SELECT id FROM deliveries
-            WHERE (status = 'pending' AND next_attempt_at <= @Now AND created_at <= @Before)
-               OR (status = 'sending' AND claimed_until < @Now)
+            WHERE id > @After
+              AND ((status = 'pending' AND next_attempt_at <= @Now AND created_at <= @Before)
+                OR (status = 'sending' AND claimed_until < @Now))
             ORDER BY id LIMIT @Limit
             """,
         SqlServer: """
             SELECT TOP (@Limit) id FROM deliveries
-            WHERE (status = 'pending' AND next_attempt_at <= @Now AND created_at <= @Before)
-               OR (status = 'sending' AND claimed_until < @Now)
+            WHERE id > @After
+              AND ((status = 'pending' AND next_attempt_at <= @Now AND created_at <= @Before)
+                OR (status = 'sending' AND claimed_until < @Now))
             ORDER BY id
             """);
 
@@ -69,35 +72,51 @@ internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs,
     [DisableConcurrentExecution(60)]
     public Task RunAsync(CancellationToken cancellationToken) => SweepAsync(Grace, cancellationToken);
 
-    public async Task<(int Events, int Deliveries)> SweepAsync(TimeSpan grace, CancellationToken ct)
+    // The recurring sweep takes up to BatchSize of each per run (most unfinished work is still in
+    // the queue). At start-up (allPages) nothing of it is in an in-memory queue any more, so the
+    // sweep walks all of it: a crash during a 100,000-event backlog used to leave all but 500 of
+    // the events for the minutely sweep, 500 a minute.
+    public async Task<(int Events, int Deliveries)> SweepAsync(TimeSpan grace, CancellationToken ct, bool allPages = false)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var args = new { Now = now, Before = now - grace, Limit = BatchSize };
-        IReadOnlyList<long> events, deliveries;
-        await using (var connection = await db.OpenAsync(ct))
+        var (events, deliveries) = (0, 0);
+        long afterEvent = 0, afterDelivery = 0;
+        await using var connection = await db.OpenAsync(ct);
+        while (true)
         {
-            events = [.. await connection.QueryAsync<long>(new CommandDefinition(db.Pick(UnprocessedInboxSql), args, cancellationToken: ct))];
-            deliveries = [.. await connection.QueryAsync<long>(new CommandDefinition(db.Pick(DueDeliveriesSql), args, cancellationToken: ct))];
-            metrics.InboxBacklog(await connection.ExecuteScalarAsync<long>(new CommandDefinition(BacklogSql, cancellationToken: ct)));
+            IReadOnlyList<long> eventPage = [.. await connection.QueryAsync<long>(new CommandDefinition(db.Pick(UnprocessedInboxSql),
+                new { Before = now - grace, After = afterEvent, Limit = BatchSize }, cancellationToken: ct))];
+            IReadOnlyList<long> deliveryPage = [.. await connection.QueryAsync<long>(new CommandDefinition(db.Pick(DueDeliveriesSql),
+                new { Now = now, Before = now - grace, After = afterDelivery, Limit = BatchSize }, cancellationToken: ct))];
+
+            // In groups, like fresh work: one transaction per group of events, one claim per group of e-mails.
+            foreach (var group in eventPage.Chunk(ProcessInboxBatchJob.ChunkSize))
+            {
+                jobs.Enqueue<ProcessInboxBatchJob>(job => job.RunAsync(group, CancellationToken.None));
+            }
+
+            foreach (var group in deliveryPage.Chunk(ProcessInboxBatchJob.ChunkSize))
+            {
+                jobs.Enqueue<SendDeliveryJob>(job => job.RunBatchAsync(group, CancellationToken.None));
+            }
+
+            events += eventPage.Count;
+            deliveries += deliveryPage.Count;
+            afterEvent = eventPage.Count > 0 ? eventPage[^1] : long.MaxValue;
+            afterDelivery = deliveryPage.Count > 0 ? deliveryPage[^1] : long.MaxValue;
+            if (!allPages || (eventPage.Count < BatchSize && deliveryPage.Count < BatchSize))
+            {
+                break;
+            }
         }
 
-        // In groups, like fresh work: one transaction per group of events, one claim per group of e-mails.
-        foreach (var group in events.Chunk(ProcessInboxBatchJob.ChunkSize))
+        metrics.InboxBacklog(await connection.ExecuteScalarAsync<long>(new CommandDefinition(BacklogSql, cancellationToken: ct)));
+        if (events + deliveries > 0)
         {
-            jobs.Enqueue<ProcessInboxBatchJob>(job => job.RunAsync(group, CancellationToken.None));
+            LogRecovered(logger, events, deliveries);
         }
 
-        foreach (var group in deliveries.Chunk(ProcessInboxBatchJob.ChunkSize))
-        {
-            jobs.Enqueue<SendDeliveryJob>(job => job.RunBatchAsync(group, CancellationToken.None));
-        }
-
-        if (events.Count + deliveries.Count > 0)
-        {
-            LogRecovered(logger, events.Count, deliveries.Count);
-        }
-
-        return (events.Count, deliveries.Count);
+        return (events, deliveries);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Released {Count} e-mail claim(s) left by a previous run of the service; they are sent again")]

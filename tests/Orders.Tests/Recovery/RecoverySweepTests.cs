@@ -1,3 +1,4 @@
+using Dapper;
 using System.Net;
 using Orders.Tests.Infrastructure;
 
@@ -44,5 +45,32 @@ public sealed class RecoverySweepTests
         Assert.Single(await again.WaitForMailsAsync(returned.OrderNumber));
         Assert.Equal(2, await again.CountAsync("SELECT COUNT(*) FROM licenses"));
         await Eventually.GetAsync(() => again.CountAsync("SELECT COUNT(*) FROM deliveries WHERE status = 'sent'"), n => n == 2);
+    }
+
+    [Fact]
+    public async Task ABacklogLargerThanOneSweepPageIsAllPickedUpAtStartUp()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "orders-tests", Guid.NewGuid().ToString("N"));
+        await using (var first = new OrdersApp(dataDirectory, new() { ["Jobs:RunServer"] = "false" }))
+        {
+            // 1,200 stored events whose jobs died with the process (more than two sweep pages of 500).
+            await using var connection = await first.Db.OpenAsync(CancellationToken.None);
+            await using var tx = await connection.BeginTransactionAsync();
+            for (var i = 0; i < 1200; i++)
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO webhook_inbox (provider, provider_event_id, event_type, kind, order_number, received_at) VALUES ('paypal', @Id, 'PAYMENT.CAPTURE.COMPLETED', 'Paid', @Number, @Now)",
+                    new { Id = $"WH-LOST-{i}", Number = $"ORD-NOSUCHORDER{i}", Now = DateTime.UtcNow }, tx);
+            }
+
+            await tx.CommitAsync();
+        }
+
+        // The minutely sweep would take two more minutes for what one start-up page leaves.
+        await using var second = new OrdersApp(dataDirectory);
+        var shop = new Shop(second);
+        await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"), n => n == 0,
+            TimeSpan.FromSeconds(45), "every stored event processed after the restart");
+        Assert.Equal(1200, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE outcome = 'no matching order'"));
     }
 }

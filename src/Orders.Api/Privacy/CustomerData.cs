@@ -89,16 +89,6 @@ internal sealed partial class CustomerData(
         FROM orders WHERE email_lower IN @Keys AND erased_at IS NULL ORDER BY id
         """;
 
-    private const string LicensesSql = """
-        SELECT order_id, line_no, license_id, license_key, key_id, seats, status, issued_at, revoked_at, revoke_reason
-        FROM licenses WHERE order_id IN @OrderIds ORDER BY order_id, line_no
-        """;
-
-    private const string DeliveriesSql = """
-        SELECT id, order_id, kind, to_address, status, attempts, last_error, created_at, next_attempt_at, sent_at
-        FROM deliveries WHERE order_id IN @OrderIds ORDER BY id
-        """;
-
     private const string EventsSql = """
         SELECT order_id, provider, event_type, kind, amount_minor, currency, received_at, processed_at, outcome
         FROM webhook_inbox WHERE order_id IN @OrderIds ORDER BY id
@@ -194,8 +184,8 @@ internal sealed partial class CustomerData(
         }
 
         var ids = orders.Select(o => o.Id).ToList();
-        var licenses = (await connection.QueryAsync<LicenseData>(new CommandDefinition(LicensesSql, new { OrderIds = ids }, cancellationToken: ct))).ToLookup(l => l.OrderId);
-        var deliveries = (await connection.QueryAsync<DeliveryData>(new CommandDefinition(DeliveriesSql, new { OrderIds = ids }, cancellationToken: ct))).ToLookup(d => d.OrderId);
+        var licenses = await SupportOrders.LicensesAsync(connection, ids, ct);
+        var deliveries = await SupportOrders.DeliveriesAsync(connection, ids, ct);
         var events = (await connection.QueryAsync<EventData>(new CommandDefinition(EventsSql, new { OrderIds = ids }, cancellationToken: ct))).ToLookup(e => e.OrderId);
         var auditEntries = (await connection.QueryAsync<AuditEntry>(new CommandDefinition(AuditSql, new { OrderIds = ids }, cancellationToken: ct)))
             .Select(a => new ExportedAuditEntry(a.At, a.Actor, a.Action, a.OrderNumber, a.Detail))
@@ -204,8 +194,8 @@ internal sealed partial class CustomerData(
         var exported = orders.Select(o => new ExportedOrder(
             o.OrderNumber, o.Status, o.Sku, o.ProductName, o.Quantity, o.UnitPriceMinor, o.TotalMinor, o.Currency, o.Email, o.LicenseeName,
             o.Provider, o.ProviderOrderRef, o.ProviderTransactionRef, o.CreatedAt, o.UpdatedAt, o.PaidAt,
-            [.. licenses[o.Id].Select(l => new SupportLicenseView(l.LineNo, l.LicenseId, l.LicenseKey, l.KeyId, l.Seats, l.Status, l.IssuedAt, l.RevokedAt, l.RevokeReason))],
-            [.. deliveries[o.Id].Select(d => new SupportDeliveryView(d.Id, d.Kind, d.ToAddress, d.Status, d.Attempts, d.LastError, d.CreatedAt, d.NextAttemptAt, d.SentAt))],
+            [.. licenses[o.Id]],
+            [.. deliveries[o.Id]],
             [.. events[o.Id].Select(e => new ExportedProviderEvent(e.Provider, e.EventType, e.Kind, e.AmountMinor, e.Currency, e.ReceivedAt, e.ProcessedAt, e.Outcome))]))
             .ToList();
 
@@ -366,34 +356,6 @@ internal sealed partial class CustomerData(
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
         public DateTime? PaidAt { get; init; }
-    }
-
-    private sealed class LicenseData
-    {
-        public long OrderId { get; init; }
-        public int LineNo { get; init; }
-        public string LicenseId { get; init; } = "";
-        public string LicenseKey { get; init; } = "";
-        public string KeyId { get; init; } = "";
-        public int Seats { get; init; }
-        public string Status { get; init; } = "";
-        public DateTime IssuedAt { get; init; }
-        public DateTime? RevokedAt { get; init; }
-        public string? RevokeReason { get; init; }
-    }
-
-    private sealed class DeliveryData
-    {
-        public long Id { get; init; }
-        public long OrderId { get; init; }
-        public string Kind { get; init; } = "";
-        public string ToAddress { get; init; } = "";
-        public string Status { get; init; } = "";
-        public int Attempts { get; init; }
-        public string? LastError { get; init; }
-        public DateTime CreatedAt { get; init; }
-        public DateTime NextAttemptAt { get; init; }
-        public DateTime? SentAt { get; init; }
     }
 
     private sealed class EventData

@@ -53,13 +53,13 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
     private const string OrderSql = $"SELECT {OrderRow.Columns} FROM orders WHERE order_number = @OrderNumber";
 
     private const string LicensesSql = """
-        SELECT line_no, license_id, license_key, key_id, seats, status, issued_at, revoked_at, revoke_reason
-        FROM licenses WHERE order_id = @OrderId ORDER BY line_no
+        SELECT order_id, line_no, license_id, license_key, key_id, seats, status, issued_at, revoked_at, revoke_reason
+        FROM licenses WHERE order_id IN @OrderIds ORDER BY order_id, line_no
         """;
 
     private const string DeliveriesSql = """
-        SELECT id, kind, to_address, status, attempts, last_error, created_at, next_attempt_at, sent_at
-        FROM deliveries WHERE order_id = @OrderId ORDER BY id
+        SELECT order_id, id, kind, to_address, status, attempts, last_error, created_at, next_attempt_at, sent_at
+        FROM deliveries WHERE order_id IN @OrderIds ORDER BY id
         """;
 
     // Processed events carry the order id; one still waiting (or failing) in the inbox is found by
@@ -72,6 +72,7 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
 
     private sealed class LicenseRow
     {
+        public long OrderId { get; init; }
         public int LineNo { get; init; }
         public string LicenseId { get; init; } = "";
         public string LicenseKey { get; init; } = "";
@@ -85,6 +86,7 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
 
     private sealed class DeliveryRow
     {
+        public long OrderId { get; init; }
         public long Id { get; init; }
         public string Kind { get; init; } = "";
         public string ToAddress { get; init; } = "";
@@ -95,6 +97,16 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
         public DateTime NextAttemptAt { get; init; }
         public DateTime? SentAt { get; init; }
     }
+
+    // The licenses and e-mails of one order (the console) or of all of one customer's (the export),
+    // by order id.
+    public static async Task<ILookup<long, SupportLicenseView>> LicensesAsync(DbConnection connection, IReadOnlyCollection<long> orderIds, CancellationToken ct) =>
+        (await connection.QueryAsync<LicenseRow>(new CommandDefinition(LicensesSql, new { OrderIds = orderIds }, cancellationToken: ct)))
+            .ToLookup(l => l.OrderId, l => new SupportLicenseView(l.LineNo, l.LicenseId, l.LicenseKey, l.KeyId, l.Seats, l.Status, l.IssuedAt, l.RevokedAt, l.RevokeReason));
+
+    public static async Task<ILookup<long, SupportDeliveryView>> DeliveriesAsync(DbConnection connection, IReadOnlyCollection<long> orderIds, CancellationToken ct) =>
+        (await connection.QueryAsync<DeliveryRow>(new CommandDefinition(DeliveriesSql, new { OrderIds = orderIds }, cancellationToken: ct)))
+            .ToLookup(d => d.OrderId, d => new SupportDeliveryView(d.Id, d.Kind, d.ToAddress, d.Status, d.Attempts, d.LastError, d.CreatedAt, d.NextAttemptAt, d.SentAt));
 
     // Refunds the provider confirmed, each counted once (a refund's webhook and the console's own
     // record of it carry the same refund id).
@@ -132,12 +144,8 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
                 return null;
             }
 
-            var licenses = (await connection.QueryAsync<LicenseRow>(new CommandDefinition(LicensesSql, new { OrderId = order.Id }, cancellationToken: ct)))
-                .Select(l => new SupportLicenseView(l.LineNo, l.LicenseId, l.LicenseKey, l.KeyId, l.Seats, l.Status, l.IssuedAt, l.RevokedAt, l.RevokeReason))
-                .ToList();
-            var deliveries = (await connection.QueryAsync<DeliveryRow>(new CommandDefinition(DeliveriesSql, new { OrderId = order.Id }, cancellationToken: ct)))
-                .Select(d => new SupportDeliveryView(d.Id, d.Kind, d.ToAddress, d.Status, d.Attempts, d.LastError, d.CreatedAt, d.NextAttemptAt, d.SentAt))
-                .ToList();
+            var licenses = (await LicensesAsync(connection, [order.Id], ct))[order.Id].ToList();
+            var deliveries = (await DeliveriesAsync(connection, [order.Id], ct))[order.Id].ToList();
             var events = (await connection.QueryAsync<InboxRow>(new CommandDefinition(EventsSql, new { OrderId = order.Id, order.OrderNumber }, cancellationToken: ct))).ToList();
             var staffActions = await AuditLog.ForOrderAsync(connection, order.Id, ct);
             var consents = await PrivacyConsents.ForOrderAsync(connection, order.Id, ct);

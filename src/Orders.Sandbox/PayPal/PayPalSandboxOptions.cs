@@ -2,7 +2,7 @@ namespace Orders.Sandbox;
 
 // Bound from "Sandbox:PayPal". The four knobs (DropWebhooks … FailApiCalls) are only the start-up
 // values: {prefix}/_settings replaces them at runtime.
-public sealed class PayPalSandboxOptions : Webhooks.IDeliveryScheduleOptions
+public sealed class PayPalSandboxOptions : Webhooks.IDeliveryScheduleOptions, Webhooks.IWebhookKnobOptions
 {
     public string ClientId { get; set; } = "sandbox-client-id";
     public string ClientSecret { get; set; } = "sandbox-client-secret";

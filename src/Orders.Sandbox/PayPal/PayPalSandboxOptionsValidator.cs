@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 
+using Orders.Sandbox.Webhooks;
+
 namespace Orders.Sandbox.PayPal;
 
 internal sealed class PayPalSandboxOptionsValidator(string section) : IValidateOptions<PayPalSandboxOptions>

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
+using Orders.Sandbox.Webhooks;
+
 namespace Orders.Sandbox.PayPal;
 
 internal sealed record ApprovalResponse(string Id, string Status, string? ReturnUrl);

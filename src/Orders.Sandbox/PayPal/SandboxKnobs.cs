@@ -1,41 +1,6 @@
 using Microsoft.Extensions.Options;
+using Orders.Sandbox.Webhooks;
 
 namespace Orders.Sandbox.PayPal;
 
-// The chaos knobs as one immutable value, so a reader never sees half of a replacement.
-internal sealed record SandboxKnobs(
-    bool DropWebhooks = false,
-    int DuplicateDeliveries = 0,
-    int DeliveryDelayMilliseconds = 0,
-    bool FailApiCalls = false)
-{
-    public const int MaxDuplicates = 10;
-    public const int MaxDelayMilliseconds = 600_000;
-
-    public Dictionary<string, string[]> Problems()
-    {
-        Dictionary<string, string[]> problems = [];
-        if (DuplicateDeliveries is < 0 or > MaxDuplicates)
-        {
-            problems["duplicateDeliveries"] = [$"Must be between 0 and {MaxDuplicates}."];
-        }
-        if (DeliveryDelayMilliseconds is < 0 or > MaxDelayMilliseconds)
-        {
-            problems["deliveryDelayMilliseconds"] = [$"Must be between 0 and {MaxDelayMilliseconds}."];
-        }
-        return problems;
-    }
-}
-
-internal sealed class PayPalSandboxKnobs(IOptions<PayPalSandboxOptions> options)
-{
-    private volatile SandboxKnobs? current;
-
-    public SandboxKnobs Current => current ??= new SandboxKnobs(
-        options.Value.DropWebhooks,
-        options.Value.DuplicateDeliveries,
-        options.Value.DeliveryDelayMilliseconds,
-        options.Value.FailApiCalls);
-
-    public void Replace(SandboxKnobs knobs) => current = knobs;
-}
+internal sealed class PayPalSandboxKnobs(IOptions<PayPalSandboxOptions> options) : WebhookKnobs<PayPalSandboxOptions>(options);

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
+using Orders.Sandbox.Webhooks;
+
 namespace Orders.Sandbox.Stripe;
 
 internal sealed record StripeQueuedEvent(string Id);
@@ -134,13 +136,13 @@ internal static class StripeControlEndpoints
         TypedResults.Json(outbox.List(eventId, eventType), StripeJson.Control);
 
     // Replaces all four knobs; a field left out goes back to off / 0.
-    private static async Task<Results<JsonHttpResult<StripeKnobs>, ValidationProblem>> ReplaceSettings(
+    private static async Task<Results<JsonHttpResult<SandboxKnobs>, ValidationProblem>> ReplaceSettings(
         HttpRequest request, StripeSandboxKnobs knobs, CancellationToken cancellationToken)
     {
-        StripeKnobs? replacement;
+        SandboxKnobs? replacement;
         try
         {
-            replacement = await JsonSerializer.DeserializeAsync<StripeKnobs>(request.Body, StripeJson.Control, cancellationToken);
+            replacement = await JsonSerializer.DeserializeAsync<SandboxKnobs>(request.Body, StripeJson.Control, cancellationToken);
         }
         catch (JsonException e)
         {

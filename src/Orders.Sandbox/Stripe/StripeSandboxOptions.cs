@@ -2,7 +2,7 @@ namespace Orders.Sandbox;
 
 // Bound from "Sandbox:Stripe". The four knobs (DropWebhooks … FailApiCalls) are only the start-up
 // values: {prefix}/_settings replaces them at runtime.
-public sealed class StripeSandboxOptions : Webhooks.IDeliveryScheduleOptions
+public sealed class StripeSandboxOptions : Webhooks.IDeliveryScheduleOptions, Webhooks.IWebhookKnobOptions
 {
     // The API version of Stripe.net 53.1.0 (StripeConfiguration.ApiVersion). The service mounting the
     // sandbox in-process sets ApiVersion from its own Stripe.net, so this only matters on its own.

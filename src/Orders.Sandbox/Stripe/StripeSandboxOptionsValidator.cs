@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
+using Orders.Sandbox.Webhooks;
+
 namespace Orders.Sandbox.Stripe;
 
 internal sealed partial class StripeSandboxOptionsValidator(string section) : IValidateOptions<StripeSandboxOptions>
@@ -30,7 +32,7 @@ internal sealed partial class StripeSandboxOptionsValidator(string section) : IV
         {
             failures.Add($"Set {section}:MaxDeliveryAttempts to 1 or more.");
         }
-        var knobs = new StripeKnobs(options.DropWebhooks, options.DuplicateDeliveries, options.DeliveryDelayMilliseconds, options.FailApiCalls);
+        var knobs = new SandboxKnobs(options.DropWebhooks, options.DuplicateDeliveries, options.DeliveryDelayMilliseconds, options.FailApiCalls);
         failures.AddRange(knobs.Problems().Select(p => $"{section}:{char.ToUpperInvariant(p.Key[0])}{p.Key[1..]}: {string.Join(" ", p.Value)}"));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,14 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
     // plus the requests ahead of it. SQL Server has its own lock manager: no gate there.
     private readonly SemaphoreSlim writeTurn = new(1, 1);
     private readonly SemaphoreSlim backgroundWriteTurn = new(1, 1);
+
+    // The PRAGMAs below are settings of the SQLite connection itself, and Microsoft.Data.Sqlite pools
+    // connections (the native handle lives on between opens), so they are run once per native
+    // connection rather than on every open: parsing and running four PRAGMAs was a measurable part
+    // of a status lookup. Keyed weakly by the native handle, so a closed-for-good connection's entry
+    // goes with it.
+    private static readonly object Configured = new();
+    private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> configured = new();
 
     public DatabaseProvider Provider { get; } = options.Value.Provider;
 
@@ -51,6 +60,12 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
         try
         {
             await connection.OpenAsync(cancellationToken);
+            if (connection.Handle is { } handle && configured.TryGetValue(handle, out _))
+            {
+                // A pooled connection that was set up when it was first opened (see below).
+                return connection;
+            }
+
             await using var pragma = connection.CreateCommand();
             // busy_timeout: a writer that finds the database locked by another writer (the inbox's
             // group commit, a job, another instance) waits inside SQLite, which retries within a
@@ -64,6 +79,11 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
             pragma.CommandText = string.Create(CultureInfo.InvariantCulture,
                 $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA busy_timeout = {(long)connection.DefaultTimeout * 1000};");
             await pragma.ExecuteNonQueryAsync(cancellationToken);
+            if (connection.Handle is { } opened)
+            {
+                configured.AddOrUpdate(opened, Configured);
+            }
+
             return connection;
         }
         catch

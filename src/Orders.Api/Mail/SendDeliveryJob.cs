@@ -203,10 +203,24 @@ internal sealed partial class SendDeliveryJob(
                 await connection.ExecuteAsync(new CommandDefinition(MarkSentSql, new { Ids = sentIds, Now = time.GetUtcNow().UtcDateTime }, cancellationToken: CancellationToken.None));
             }
 
+            // A batch gets one Information line and each e-mail a Debug one (as the groups of events
+            // that created them: a line per e-mail was a large share of the CPU under a backlog).
             foreach (var row in sent)
             {
                 metrics.EmailSent(row.Kind);
-                LogSent(logger, row.DeliveryId, row.Kind, row.OrderNumber);
+                if (sent.Count == 1)
+                {
+                    LogSent(logger, row.DeliveryId, row.Kind, row.OrderNumber);
+                }
+                else
+                {
+                    LogSentInBatch(logger, row.DeliveryId, row.Kind, row.OrderNumber);
+                }
+            }
+
+            if (sent.Count > 1)
+            {
+                LogSentBatch(logger, sent.Count, string.Join(", ", sent.CountBy(r => r.Kind).Select(k => $"{k.Key} {k.Value}")));
             }
         }
 
@@ -265,6 +279,12 @@ internal sealed partial class SendDeliveryJob(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent delivery {DeliveryId} ({Kind}) for order {OrderNumber}")]
     private static partial void LogSent(ILogger logger, long deliveryId, string kind, string orderNumber);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sent delivery {DeliveryId} ({Kind}) for order {OrderNumber}")]
+    private static partial void LogSentInBatch(ILogger logger, long deliveryId, string kind, string orderNumber);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sent a batch of {Count} e-mail(s): {Kinds}")]
+    private static partial void LogSentBatch(ILogger logger, int count, string kinds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} attempt {Attempt} failed ({Error}); retrying in {Delay}")]
     private static partial void LogRetrying(ILogger logger, long deliveryId, int attempt, string error, TimeSpan delay);

@@ -141,7 +141,7 @@ internal sealed partial class PaymentEventApplier(
             await tx.CommitAsync(ct);
         }
 
-        LogAppliedEvent(applied);
+        LogAppliedEvent(applied, inGroup: false);
         EnqueueDeliveries(deliveries);
         return new ApplyResult(applied.Outcome, applied.Order?.Id);
     }
@@ -185,9 +185,17 @@ internal sealed partial class PaymentEventApplier(
             await tx.CommitAsync(ct);
         }
 
+        // One Information line per group, each event at Debug: under a backlog a line per event was
+        // a thousand JSON lines a second of what the inbox rows and the order timelines already
+        // record. Events that match no order are still warned about one by one.
         foreach (var a in applied)
         {
-            LogAppliedEvent(a);
+            LogAppliedEvent(a, inGroup: true);
+        }
+
+        if (applied.Count > 0)
+        {
+            LogAppliedGroup(logger, applied.Count, string.Join(", ", applied.CountBy(a => a.Outcome).Select(o => $"{o.Key} {o.Value}")));
         }
 
         EnqueueDeliveries(deliveries);
@@ -204,9 +212,17 @@ internal sealed partial class PaymentEventApplier(
         return new Applied(row, order, outcome, Marked: marked == 1);
     }
 
-    private void LogAppliedEvent(Applied a)
+    private void LogAppliedEvent(Applied a, bool inGroup)
     {
-        LogApplied(logger, a.Row.Provider, a.Row.EventType, a.Row.Id, a.Order?.OrderNumber, a.Outcome);
+        if (inGroup)
+        {
+            LogAppliedInGroup(logger, a.Row.Provider, a.Row.EventType, a.Row.Id, a.Order?.OrderNumber, a.Outcome);
+        }
+        else
+        {
+            LogApplied(logger, a.Row.Provider, a.Row.EventType, a.Row.Id, a.Order?.OrderNumber, a.Outcome);
+        }
+
         if (a.Order is null)
         {
             LogUnmatched(logger, a.Row.Provider, a.Row.EventType, a.Row.Id);
@@ -425,6 +441,12 @@ internal sealed partial class PaymentEventApplier(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied {Provider} {EventType} (inbox {InboxId}) to order {OrderNumber}: {Outcome}")]
     private static partial void LogApplied(ILogger logger, string provider, string eventType, long inboxId, string? orderNumber, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Applied {Provider} {EventType} (inbox {InboxId}) to order {OrderNumber}: {Outcome}")]
+    private static partial void LogAppliedInGroup(ILogger logger, string provider, string eventType, long inboxId, string? orderNumber, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied a group of {Count} event(s) in one transaction: {Outcomes}")]
+    private static partial void LogAppliedGroup(ILogger logger, int count, string outcomes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Provider} {EventType} (inbox {InboxId}) matches no order")]
     private static partial void LogUnmatched(ILogger logger, string provider, string eventType, long inboxId);

@@ -48,42 +48,13 @@ public static class LicenseVerifier
     /// <summary>Verifies against the public key registered under the key id the license names.</summary>
     public static LicenseVerification Verify(string licenseKey, IReadOnlyDictionary<string, string> publicKeyPemsByKeyId)
     {
-        ArgumentNullException.ThrowIfNull(publicKeyPemsByKeyId);
-
         // Every entry is checked on every call, so a broken configuration fails at once rather than
         // only when a customer's key happens to name the broken entry.
-        foreach ((string keyId, string pem) in publicKeyPemsByKeyId)
-        {
-            if (!LicenseRules.IsValidKeyId(keyId))
-            {
-                throw new ArgumentException(
-                    $"Key id \"{keyId}\" is not valid: it {LicenseRules.KeyIdRule}.", nameof(publicKeyPemsByKeyId));
-            }
-
-            using ECDsa unused = P256Keys.ImportPublicKeyPem(pem, nameof(publicKeyPemsByKeyId));
-        }
-
-        if (!LicenseKeyFormat.TryDecode(licenseKey, out DecodedKey? key, out Problem problem))
-        {
-            return Invalid(problem.Reason, problem.Message, keyId: null);
-        }
-
-        if (!publicKeyPemsByKeyId.TryGetValue(key.KeyId, out string? publicKeyPem))
-        {
-            string known = publicKeyPemsByKeyId.Count == 0
-                ? "none"
-                : string.Join(", ", publicKeyPemsByKeyId.Keys.Order(StringComparer.Ordinal));
-            return Invalid(LicenseInvalidReason.UnknownKeyId,
-                $"The key was signed with vendor key \"{key.KeyId}\", which this program does not know "
-                + $"(it knows: {known}). The key is not from this vendor, or the program needs an update.",
-                key.KeyId);
-        }
-
-        using ECDsa publicKey = P256Keys.ImportPublicKeyPem(publicKeyPem, nameof(publicKeyPemsByKeyId));
-        return Check(key, publicKey);
+        using var ring = new LicenseKeyRing(publicKeyPemsByKeyId);
+        return ring.Verify(licenseKey);
     }
 
-    private static LicenseVerification Check(DecodedKey key, ECDsa publicKey)
+    internal static LicenseVerification Check(DecodedKey key, ECDsa publicKey)
     {
         if (!P256Keys.HasLowS(key.Signature)
             || !publicKey.VerifyData(key.SignedMessage, key.Signature, P256Keys.Hash, P256Keys.SignatureFormat))
@@ -100,6 +71,6 @@ public static class LicenseVerifier
         return new LicenseVerification(true, license, key.KeyId, LicenseInvalidReason.None, "The license key is valid.");
     }
 
-    private static LicenseVerification Invalid(LicenseInvalidReason reason, string message, string? keyId) =>
+    internal static LicenseVerification Invalid(LicenseInvalidReason reason, string message, string? keyId) =>
         new(false, null, keyId, reason, message);
 }

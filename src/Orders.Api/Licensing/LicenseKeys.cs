@@ -56,8 +56,8 @@ internal sealed partial class LicenseKeys : IDisposable
         Signer = LicenseSigner.FromPem(pem, options.Value.KeyId);
         PublicKeyPem = Signer.ExportPublicKeyPem();
         var all = new Dictionary<string, string>(options.Value.RetiredPublicKeys, StringComparer.Ordinal) { [Signer.KeyId] = PublicKeyPem };
-        // Fails start-up on a malformed retired key instead of at a customer's verification.
-        LicenseVerifier.Verify("", all);
+        // Read once (fails start-up on a malformed retired key instead of at a customer's verification).
+        KeyRing = new LicenseKeyRing(all);
         AllPublicKeys = all;
     }
 
@@ -66,11 +66,18 @@ internal sealed partial class LicenseKeys : IDisposable
 
     public LicenseSigner Signer { get; }
 
+    // The same keys, imported once: support's search checks every key-shaped term against them.
+    public LicenseKeyRing KeyRing { get; }
+
     public string PublicKeyPem { get; }
 
     public bool UsesGeneratedKey { get; }
 
-    public void Dispose() => Signer.Dispose();
+    public void Dispose()
+    {
+        Signer.Dispose();
+        KeyRing.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No Licensing:SigningKeyPem configured: generated a new license signing key at {Path}. Keep this file (or configure a key) — licenses are verified against it.")]
     private static partial void LogGenerated(ILogger logger, string path);

@@ -112,7 +112,7 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
             switch (shape)
             {
                 case "license key":
-                    var verification = LicenseVerifier.Verify(term, licenseKeys.AllPublicKeys);
+                    var verification = licenseKeys.KeyRing.Verify(term);
                     if (verification.IsValid)
                     {
                         hits.AddRange(await QueryAsync(connection, ByLicenseIdSql, new { verification.License!.LicenseId }, ct));

@@ -400,9 +400,10 @@ namespace Orders.Bench
             foreach (var (name, build) in kinds)
             {
                 var requests = Enumerable.Range(0, size.LookupRequests).Select(i => build(sample[i % sample.Count])).ToArray();
-                // Warm-up: the same requests once through (a fifth of them was too little: the runtime
-                // was still compiling the search path during the measured run, ≈ 1 ms of CPU a search).
-                await HttpLoad.RunAsync(service.Endpoint, requests, 4, size.Warmup * 3);
+                // Warm-up: the same requests over and over for 9 s (3 s quick). 800 requests were too
+                // few: perf showed the handlers still running as quick-JIT (tier 0) code during the
+                // measured run, at ≈ 1 ms of CPU a search.
+                await HttpLoad.RunAsync(service.Endpoint, new Repeat(requests, 10_000_000), 4, size.Warmup * 3);
                 using var trace = Profiler.Attach(service, work, $"lookups-{Array.FindIndex(kinds, k => k.Name == name) + 1}");
                 var run = await MeasureAsync(service, requests, 4, TimeSpan.FromSeconds(60), keepBodies: true);
                 var found = Enumerable.Range(0, run.Sent).Count(i => run.Status[i] == 200 && run.Bodies[i] is { } b

@@ -182,6 +182,13 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
             {
                 parameters[i] = command.CreateParameter();
                 parameters[i].ParameterName = "@" + Names[i];
+                if (connection is Microsoft.Data.SqlClient.SqlConnection)
+                {
+                    // One declared size for every value, as Dapper does: SqlClient otherwise declares
+                    // nvarchar(<length of this value>) and SQL Server caches a plan per length.
+                    parameters[i].Size = 4000;
+                }
+
                 command.Parameters.Add(parameters[i]);
             }
         }

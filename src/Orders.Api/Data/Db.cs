@@ -29,9 +29,9 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
 
     // The PRAGMAs below are settings of the SQLite connection itself, and Microsoft.Data.Sqlite pools
     // connections (the native handle lives on between opens), so they are run once per native
-    // connection rather than on every open: parsing and running four PRAGMAs was a measurable part
-    // of a status lookup. Keyed weakly by the native handle, so a closed-for-good connection's entry
-    // goes with it.
+    // connection rather than parsed and run again on every open (every request, job and group
+    // commit opens one). Keyed weakly by the native handle, so a closed-for-good connection's entry
+    // goes with it. ConnectionSettingsTests checks new and pooled connections alike.
     private static readonly object Configured = new();
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> configured = new();
 

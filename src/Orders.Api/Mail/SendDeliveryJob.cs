@@ -203,8 +203,8 @@ internal sealed partial class SendDeliveryJob(
                 await connection.ExecuteAsync(new CommandDefinition(MarkSentSql, new { Ids = sentIds, Now = time.GetUtcNow().UtcDateTime }, cancellationToken: CancellationToken.None));
             }
 
-            // A batch gets one Information line and each e-mail a Debug one (as the groups of events
-            // that created them: a line per e-mail was a large share of the CPU under a backlog).
+            // A batch gets one Information line and each e-mail a Debug one, like the groups of events
+            // that created them (under a backlog, a JSON line and a write per e-mail).
             foreach (var row in sent)
             {
                 metrics.EmailSent(row.Kind);

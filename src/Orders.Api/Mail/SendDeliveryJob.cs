@@ -220,7 +220,7 @@ internal sealed partial class SendDeliveryJob(
 
             if (sent.Count > 1)
             {
-                LogSentBatch(logger, sent.Count, string.Join(", ", sent.CountBy(r => r.Kind).Select(k => $"{k.Key} {k.Value}")));
+                LogSentBatch(logger, sent.Count, string.Join("; ", sent.CountBy(r => r.Kind).Select(k => $"{k.Value}× {k.Key}")));
             }
         }
 

@@ -185,17 +185,18 @@ internal sealed partial class PaymentEventApplier(
             await tx.CommitAsync(ct);
         }
 
-        // One Information line per group, each event at Debug: under a backlog a line per event was
-        // a thousand JSON lines a second of what the inbox rows and the order timelines already
-        // record. Events that match no order are still warned about one by one.
+        // One Information line per group, each event at Debug (a group of one gets the event's own
+        // line): under a backlog a line per event was a thousand JSON lines a second of what the
+        // inbox rows and the order timelines already record. Events that match no order are still
+        // warned about one by one.
         foreach (var a in applied)
         {
-            LogAppliedEvent(a, inGroup: true);
+            LogAppliedEvent(a, inGroup: applied.Count > 1);
         }
 
-        if (applied.Count > 0)
+        if (applied.Count > 1)
         {
-            LogAppliedGroup(logger, applied.Count, string.Join(", ", applied.CountBy(a => a.Outcome).Select(o => $"{o.Key} {o.Value}")));
+            LogAppliedGroup(logger, applied.Count, string.Join("; ", applied.CountBy(a => a.Outcome).Select(o => $"{o.Value}× {o.Key}")));
         }
 
         EnqueueDeliveries(deliveries);

@@ -37,6 +37,7 @@ internal static class HostingRegistration
         services.AddHealth();
         services.AddRateLimits(configuration);
         services.AddTelemetry(configuration);
+        services.AddRequestLog(configuration);
         services.AddOpenApi(options => options.ShouldInclude = description =>
             description.RelativePath?.StartsWith("sandbox", StringComparison.Ordinal) != true);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);

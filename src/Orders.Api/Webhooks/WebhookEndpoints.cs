@@ -160,10 +160,9 @@ internal static partial class WebhookEndpoints
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Provider} webhook: {Verdict} ({Reason})")]
     private static partial void LogRejected(ILogger logger, string provider, string verdict, string reason);
 
-    // Debug, not Information: under a webhook backlog this line per event doubled the logging (a
-    // second JSON line and write per webhook next to the request log's). The request log keeps its
-    // line per webhook, the inbox row is the durable record of each event, and the metrics count
-    // stored and duplicate events.
+    // Debug, not Information: under a webhook backlog a line per event was a JSON line and a write
+    // per webhook. The inbox row is the durable record of each event, the request log counts the
+    // webhooks answered, and the metrics count stored and duplicate events.
     [LoggerMessage(Level = LogLevel.Debug, Message = "Stored {Provider} event {EventType} {EventId} as inbox {InboxId}")]
     private static partial void LogStored(ILogger logger, string provider, string eventType, string eventId, long inboxId);
 

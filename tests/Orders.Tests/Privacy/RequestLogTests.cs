@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 using Orders.Api.Hosting;
 using Orders.Tests.Infrastructure;
 using Orders.Tests.Support;
@@ -47,6 +48,7 @@ public sealed class RequestLogTests : IAsyncLifetime
         await admin.SearchAsync("trend.watcher@example.com");
         await admin.OrderAsync(order.OrderNumber);
 
+        app.Service<RequestLog>().Flush();
         var requestLines = app.Logs.Lines.Where(l => l.Contains(RequestLog.Category, StringComparison.Ordinal)).ToList();
         Assert.Contains(requestLines, l => l.Contains("GET /orders/{orderNumber} answered 200", StringComparison.Ordinal) && l.Contains("203.0.113.0/24", StringComparison.Ordinal));
         Assert.Contains(requestLines, l => l.Contains("POST /api/checkout answered 201", StringComparison.Ordinal));
@@ -85,7 +87,49 @@ public sealed class RequestLogTests : IAsyncLifetime
         await using var quiet = new OrdersApp(settings: new() { ["RequestLog:Enabled"] = "false" });
         using var http = quiet.Http();
         (await http.GetAsync("/api/products")).Dispose();
+        quiet.Service<RequestLog>().Flush();
 
         Assert.DoesNotContain(quiet.Logs.Lines, l => l.Contains(RequestLog.Category, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RequestsAreCountedPerRouteStatusAndNetworkAndEachIntervalIsWrittenOnce()
+    {
+        using var http = app.Http();
+        http.DefaultRequestHeaders.Add("X-Forwarded-For", ClientV4);
+        for (var i = 0; i < 3; i++)
+        {
+            (await http.GetAsync("/api/products")).Dispose();
+        }
+
+        (await http.GetAsync("/api/orders/ORD-NOPE?token=guess")).Dispose();
+        var requestLog = app.Service<RequestLog>();
+        requestLog.Flush();
+        requestLog.Flush(); // an interval without requests writes nothing
+
+        var lines = app.Logs.Lines.Where(l => l.Contains(RequestLog.Category, StringComparison.Ordinal)).ToList();
+        Assert.Single(lines, l => l.Contains("GET /api/products answered 200 ×3 in", StringComparison.Ordinal) && l.Contains("to 203.0.113.0/24", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("GET /api/orders/{orderNumber} answered 404 ×1 in", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("ORD-NOPE", StringComparison.Ordinal) || l.Contains(ClientV4, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AFloodFromManyNetworksIsCountedTogetherBeyondTheLimit()
+    {
+        var requestLog = app.Service<RequestLog>();
+        var extra = 5;
+        for (var i = 0; i < RequestLog.MaxTalliesPerInterval + extra; i++)
+        {
+            var context = new DefaultHttpContext();
+            context.Request.Method = "POST";
+            context.Response.StatusCode = 429;
+            context.Connection.RemoteIpAddress = new IPAddress([10, (byte)(i >> 8), (byte)i, 1]);
+            requestLog.Count(context, elapsedTicks: 1);
+        }
+
+        requestLog.Flush();
+        var lines = app.Logs.Lines.Where(l => l.Contains("POST (no route) answered 429", StringComparison.Ordinal)).ToList();
+        Assert.Equal(RequestLog.MaxTalliesPerInterval + 1, lines.Count); // every network up to the limit, then one for the rest
+        Assert.Single(lines, l => l.Contains($"×{extra} in", StringComparison.Ordinal) && l.Contains("to other networks", StringComparison.Ordinal));
     }
 }

@@ -123,7 +123,7 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
                 await using var insert = new InsertCommand(connection, tx, db.Pick(InsertSql));
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    results[i] = await InsertAsync(connection, tx, insert, batch[i].Event, receivedAt);
+                    results[i] = await InsertAsync(insert, batch[i].Event, receivedAt);
                 }
 
                 await tx.CommitAsync();
@@ -152,36 +152,44 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
         }
     }
 
-    private static async Task<StoredEvent> InsertAsync(DbConnection connection, DbTransaction tx, InsertCommand insert, PaymentEvent e, DateTime receivedAt)
+    private static async Task<StoredEvent> InsertAsync(InsertCommand insert, PaymentEvent e, DateTime receivedAt)
     {
         if (await insert.ExecuteAsync(e, receivedAt) is { } inserted)
         {
             return new StoredEvent(inserted, Duplicate: false);
         }
 
-        var existing = await connection.ExecuteScalarAsync<long>(new CommandDefinition(FindSql, new { e.Provider, e.EventId }, tx));
-        return new StoredEvent(existing, Duplicate: true);
+        return new StoredEvent(await insert.FindExistingAsync(e), Duplicate: true);
     }
 
-    // The batch's INSERT as one command whose parameters are rebound per event, instead of a new
-    // Dapper command per event: Microsoft.Data.Sqlite compiles a command's SQL when it first runs
-    // and re-runs the compiled statement after that, so a batch pays for parsing once, not per
-    // event (SQL Server caches the plan either way). Parameters only, as everywhere.
+    // The batch's INSERT (and the look-up of a duplicate's row) as one command each whose
+    // parameters are rebound per event, instead of a new Dapper command per event:
+    // Microsoft.Data.Sqlite compiles a command's SQL when it first runs and re-runs the compiled
+    // statement after that, so a batch pays for parsing once, not per event (SQL Server caches the
+    // plan either way). Parameters only, as everywhere.
     private sealed class InsertCommand : IAsyncDisposable
     {
         private readonly DbCommand command;
         private readonly DbParameter[] parameters;
+        private readonly DbCommand find;
+        private readonly DbParameter[] findParameters;
 
         public InsertCommand(DbConnection connection, DbTransaction tx, string sql)
         {
-            command = connection.CreateCommand();
+            (command, parameters) = Create(connection, tx, sql, Names);
+            (find, findParameters) = Create(connection, tx, FindSql, ["Provider", "EventId"]);
+        }
+
+        private static (DbCommand Command, DbParameter[] Parameters) Create(DbConnection connection, DbTransaction tx, string sql, string[] names)
+        {
+            var command = connection.CreateCommand();
             command.Transaction = tx;
             command.CommandText = sql;
-            parameters = new DbParameter[Names.Length];
-            for (var i = 0; i < Names.Length; i++)
+            var parameters = new DbParameter[names.Length];
+            for (var i = 0; i < names.Length; i++)
             {
                 parameters[i] = command.CreateParameter();
-                parameters[i].ParameterName = "@" + Names[i];
+                parameters[i].ParameterName = "@" + names[i];
                 if (connection is Microsoft.Data.SqlClient.SqlConnection)
                 {
                     // One declared size for every value, as Dapper does: SqlClient otherwise declares
@@ -191,6 +199,8 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
 
                 command.Parameters.Add(parameters[i]);
             }
+
+            return (command, parameters);
         }
 
         private static readonly string[] Names =
@@ -210,7 +220,19 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
             return await command.ExecuteScalarAsync() is { } id and not DBNull ? Convert.ToInt64(id, System.Globalization.CultureInfo.InvariantCulture) : null;
         }
 
-        public ValueTask DisposeAsync() => command.DisposeAsync();
+        // The row a repeated delivery found (same provider and event id), in the same transaction.
+        public async Task<long> FindExistingAsync(PaymentEvent e)
+        {
+            findParameters[0].Value = e.Provider;
+            findParameters[1].Value = e.EventId;
+            return Convert.ToInt64(await find.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await command.DisposeAsync();
+            await find.DisposeAsync();
+        }
     }
 
     private void EnqueueProcessing()

@@ -86,30 +86,25 @@ internal sealed class PayPalWebhookVerifier(PayPalSettings settings, PayPalCerti
     }
 }
 
-// Signing certificates by URL, fetched once and kept while valid, with their public keys: decoding
-// the key from the certificate for every webhook cost more than verifying the signature.
+// Signing certificates by URL, fetched once and kept while valid, with their public keys and
+// validity: decoding the key from the certificate for every webhook cost more than verifying the
+// signature, and reading the certificate's dates (or hashing it as a dictionary key) on every
+// webhook went back into the native certificate each time.
 internal sealed class PayPalCertificates(IHttpClientFactory httpClientFactory, PayPalSettings settings, TimeProvider time)
 {
     public const string HttpClientName = "paypal-certificates";
     private const int MaxCertificateBytes = 64 * 1024;
-    private readonly ConcurrentDictionary<string, X509Certificate2> cache = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<X509Certificate2, RSA?> publicKeys = new();
+    private readonly ConcurrentDictionary<string, SigningCertificate> cache = new(StringComparer.Ordinal);
 
     // The RSA public key of the certificate at this URL (null if it has none); the same instance
     // for every webhook signed with that certificate (verification does not change it).
-    public async Task<RSA?> GetPublicKeyAsync(Uri url, CancellationToken ct)
-    {
-        var certificate = await GetAsync(url, ct);
-        return publicKeys.GetOrAdd(certificate, static c => c.GetRSAPublicKey());
-    }
+    public ValueTask<RSA?> GetPublicKeyAsync(Uri url, CancellationToken ct) =>
+        cache.TryGetValue(url.AbsoluteUri, out var cached) && IsCurrent(cached.ValidFromUtc, cached.ValidUntilUtc)
+            ? ValueTask.FromResult(cached.PublicKey)
+            : FetchAsync(url, ct);
 
-    public async Task<X509Certificate2> GetAsync(Uri url, CancellationToken ct)
+    private async ValueTask<RSA?> FetchAsync(Uri url, CancellationToken ct)
     {
-        if (cache.TryGetValue(url.AbsoluteUri, out var cached) && IsCurrent(cached))
-        {
-            return cached;
-        }
-
         var http = httpClientFactory.CreateClient(HttpClientName);
         using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
         if (!response.IsSuccessStatusCode)
@@ -141,7 +136,8 @@ internal sealed class PayPalCertificates(IHttpClientFactory httpClientFactory, P
         }
 
         var leaf = chain[0];
-        if (!IsCurrent(leaf))
+        var signing = new SigningCertificate(leaf.GetRSAPublicKey(), leaf.NotBefore.ToUniversalTime(), leaf.NotAfter.ToUniversalTime());
+        if (!IsCurrent(signing.ValidFromUtc, signing.ValidUntilUtc))
         {
             throw new CertificateRejectedException("The signing certificate has expired or is not yet valid.");
         }
@@ -152,15 +148,17 @@ internal sealed class PayPalCertificates(IHttpClientFactory httpClientFactory, P
             EnsureIssuedToPayPal(leaf, chain);
         }
 
-        cache[url.AbsoluteUri] = leaf;
-        return leaf;
+        cache[url.AbsoluteUri] = signing;
+        return signing.PublicKey;
     }
 
-    private bool IsCurrent(X509Certificate2 certificate)
+    private bool IsCurrent(DateTime validFromUtc, DateTime validUntilUtc)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        return certificate.NotBefore.ToUniversalTime() <= now && now <= certificate.NotAfter.ToUniversalTime();
+        return validFromUtc <= now && now <= validUntilUtc;
     }
+
+    private sealed record SigningCertificate(RSA? PublicKey, DateTime ValidFromUtc, DateTime ValidUntilUtc);
 
     private static void EnsureIssuedToPayPal(X509Certificate2 leaf, X509Certificate2Collection chain)
     {

@@ -136,8 +136,9 @@ internal sealed class PayPalCertificates(IHttpClientFactory httpClientFactory, P
         }
 
         var leaf = chain[0];
-        var signing = new SigningCertificate(leaf.GetRSAPublicKey(), leaf.NotBefore.ToUniversalTime(), leaf.NotAfter.ToUniversalTime());
-        if (!IsCurrent(signing.ValidFromUtc, signing.ValidUntilUtc))
+        var validFrom = leaf.NotBefore.ToUniversalTime();
+        var validUntil = leaf.NotAfter.ToUniversalTime();
+        if (!IsCurrent(validFrom, validUntil))
         {
             throw new CertificateRejectedException("The signing certificate has expired or is not yet valid.");
         }
@@ -148,6 +149,7 @@ internal sealed class PayPalCertificates(IHttpClientFactory httpClientFactory, P
             EnsureIssuedToPayPal(leaf, chain);
         }
 
+        var signing = new SigningCertificate(leaf.GetRSAPublicKey(), validFrom, validUntil);
         cache[url.AbsoluteUri] = signing;
         return signing.PublicKey;
     }

@@ -36,7 +36,8 @@ internal sealed partial class RequestLog(ILoggerFactory loggerFactory, TimeProvi
     public const string Category = "Orders.Requests";
 
     // Beyond this many distinct lines in one interval (a flood from many networks), further
-    // networks are counted together as "other networks", so memory stays bounded.
+    // networks are counted together as "other networks" (and unknown methods as OTHER), so memory
+    // stays bounded.
     public const int MaxTalliesPerInterval = 10_000;
 
     private readonly ILogger logger = loggerFactory.CreateLogger(Category);
@@ -54,7 +55,8 @@ internal sealed partial class RequestLog(ILoggerFactory loggerFactory, TimeProvi
         {
             if (tallies.Count >= MaxTalliesPerInterval && !tallies.ContainsKey(key))
             {
-                key = key with { Network = Network.Other };
+                // Routes and status codes are few; methods are whatever the client sends.
+                key = key with { Method = IsStandardMethod(key.Method) ? key.Method : "OTHER", Network = Network.Other };
             }
 
             ref var tally = ref CollectionsMarshal.GetValueRefOrAddDefault(tallies, key, out _);
@@ -63,6 +65,11 @@ internal sealed partial class RequestLog(ILoggerFactory loggerFactory, TimeProvi
             tally.MaxTicks = Math.Max(tally.MaxTicks, elapsedTicks);
         }
     }
+
+    private static bool IsStandardMethod(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsPost(method) || HttpMethods.IsHead(method) || HttpMethods.IsPut(method)
+        || HttpMethods.IsDelete(method) || HttpMethods.IsPatch(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method)
+        || HttpMethods.IsConnect(method);
 
     // Writes one line per tally of the interval that just ended and starts the next.
     public void Flush()

@@ -127,7 +127,17 @@ public sealed class RequestLogTests : IAsyncLifetime
             requestLog.Count(context, elapsedTicks: 1);
         }
 
+        foreach (var method in new[] { "X-1", "X-2", "X-3" })
+        {
+            var context = new DefaultHttpContext();
+            context.Request.Method = method;
+            context.Response.StatusCode = 405;
+            context.Connection.RemoteIpAddress = IPAddress.Parse("10.255.255.1");
+            requestLog.Count(context, elapsedTicks: 1);
+        }
+
         requestLog.Flush();
+        Assert.Single(app.Logs.Lines, l => l.Contains("OTHER (no route) answered 405 ×3 in", StringComparison.Ordinal) && l.Contains("to other networks", StringComparison.Ordinal));
         var lines = app.Logs.Lines.Where(l => l.Contains("POST (no route) answered 429", StringComparison.Ordinal)).ToList();
         Assert.Equal(RequestLog.MaxTalliesPerInterval + 1, lines.Count); // every network up to the limit, then one for the rest
         Assert.Single(lines, l => l.Contains($"×{extra} in", StringComparison.Ordinal) && l.Contains("to other networks", StringComparison.Ordinal));

@@ -26,8 +26,8 @@ internal sealed record StoredEvent(long InboxId, bool Duplicate);
 // filters and state machine and waits on the storage for each job); a job per small commit was
 // still ≈ 5 % of the CPU, and a job per chunk of 32 ≈ 6–9 % (with the in-memory storage's
 // dispatcher thread spinning for each). A backlog still makes far more jobs than there are
-// workers, so processing stays parallel. Ids are only ever queued after their commit. A lost or failed
-// enqueue loses nothing, nor does a crash with a group still pending: the recovery sweep
+// workers, so processing stays parallel. Ids are only ever queued after their commit. A lost or
+// failed enqueue loses nothing, nor does a crash with a group still pending: the recovery sweep
 // re-enqueues every unprocessed inbox row (at start-up, all of them).
 internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvider time, ILogger<Inbox> logger) : BackgroundService
 {
@@ -124,10 +124,10 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
             await using (var tx = await connection.BeginTransactionAsync())
             {
                 var receivedAt = time.GetUtcNow().UtcDateTime;
-                await using var insert = new InsertCommand(connection, tx, db.Pick(InsertSql));
+                await using var statements = new InboxStatements(connection, tx, db.Pick(InsertSql));
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    results[i] = await InsertAsync(insert, batch[i].Event, receivedAt);
+                    results[i] = await InsertAsync(statements, batch[i].Event, receivedAt);
                 }
 
                 await tx.CommitAsync();
@@ -156,14 +156,14 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
         }
     }
 
-    private static async Task<StoredEvent> InsertAsync(InsertCommand insert, PaymentEvent e, DateTime receivedAt)
+    private static async Task<StoredEvent> InsertAsync(InboxStatements statements, PaymentEvent e, DateTime receivedAt)
     {
-        if (await insert.ExecuteAsync(e, receivedAt) is { } inserted)
+        if (await statements.InsertAsync(e, receivedAt) is { } inserted)
         {
             return new StoredEvent(inserted, Duplicate: false);
         }
 
-        return new StoredEvent(await insert.FindExistingAsync(e), Duplicate: true);
+        return new StoredEvent(await statements.FindExistingAsync(e), Duplicate: true);
     }
 
     // The batch's INSERT (and the look-up of a duplicate's row) as one command each whose
@@ -171,14 +171,14 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
     // Microsoft.Data.Sqlite compiles a command's SQL when it first runs and re-runs the compiled
     // statement after that, so a batch pays for parsing once, not per event (SQL Server caches the
     // plan either way). Parameters only, as everywhere.
-    private sealed class InsertCommand : IAsyncDisposable
+    private sealed class InboxStatements : IAsyncDisposable
     {
         private readonly DbCommand command;
         private readonly DbParameter[] parameters;
         private readonly DbCommand find;
         private readonly DbParameter[] findParameters;
 
-        public InsertCommand(DbConnection connection, DbTransaction tx, string sql)
+        public InboxStatements(DbConnection connection, DbTransaction tx, string sql)
         {
             (command, parameters) = Create(connection, tx, sql, Names);
             (find, findParameters) = Create(connection, tx, FindSql, ["Provider", "EventId"]);
@@ -210,7 +210,8 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
         private static readonly string[] Names =
             ["Provider", "EventId", "EventType", "Kind", "OrderNumber", "ProviderOrderRef", "TransactionRef", "RefundRef", "AmountMinor", "Currency", "Sku", "ReceivedAt"];
 
-        public async Task<long?> ExecuteAsync(PaymentEvent e, DateTime receivedAt)
+        // The new row's id, or null if the event is already in the inbox.
+        public async Task<long?> InsertAsync(PaymentEvent e, DateTime receivedAt)
         {
             object?[] values =
                 [e.Provider, e.EventId, e.EventType, e.Kind.ToString(), e.OrderNumber, e.ProviderOrderRef, e.TransactionRef, e.RefundRef, e.AmountMinor, e.Currency, e.Sku];

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,13 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
     // plus the requests ahead of it. SQL Server has its own lock manager: no gate there.
     private readonly SemaphoreSlim writeTurn = new(1, 1);
     private readonly SemaphoreSlim backgroundWriteTurn = new(1, 1);
+
+    // Holds one item once a write turn has ended since the WAL checkpointer last looked
+    // (WalCheckpointer): it copies the WAL into the database file in the background.
+    private readonly Channel<bool> wrote = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+    internal ChannelReader<bool> Writes => wrote.Reader;
 
     // The PRAGMAs below are settings of the SQLite connection itself, and Microsoft.Data.Sqlite pools
     // connections (the native handle lives on between opens), so they are run once per native
@@ -76,8 +84,10 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
             // secure_delete: content SQLite frees (an updated row's old cell, a deleted row, a freed
             // page) is overwritten with zeros, so an erased e-mail address or name does not linger
             // in the file's free space (PRIVACY.md, erasure).
+            // wal_autocheckpoint: checkpoints run in the background (WalCheckpointer); a commit
+            // copies the WAL itself only if that has fallen far behind.
             pragma.CommandText = string.Create(CultureInfo.InvariantCulture,
-                $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA busy_timeout = {(long)connection.DefaultTimeout * 1000};");
+                $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA busy_timeout = {(long)connection.DefaultTimeout * 1000}; PRAGMA wal_autocheckpoint = {WalCheckpointer.CommitPathCheckpointPages};");
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             if (connection.Handle is { } opened)
             {
@@ -95,7 +105,12 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
 
     // Hold the result (using) around one write transaction or write statement, never around a call
     // to anything slow or to code that writes itself (the turn is not re-entrant).
-    public async ValueTask<WriteTurn> WriteTurnAsync(WritePriority priority, CancellationToken ct)
+    public ValueTask<WriteTurn> WriteTurnAsync(WritePriority priority, CancellationToken ct) => TakeTurnAsync(priority, wakesCheckpointer: true, ct);
+
+    // The checkpointer's own turn (it writes nothing, so it does not wake itself).
+    internal ValueTask<WriteTurn> CheckpointTurnAsync(CancellationToken ct) => TakeTurnAsync(WritePriority.Request, wakesCheckpointer: false, ct);
+
+    private async ValueTask<WriteTurn> TakeTurnAsync(WritePriority priority, bool wakesCheckpointer, CancellationToken ct)
     {
         if (Provider != DatabaseProvider.Sqlite)
         {
@@ -122,10 +137,10 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
             throw;
         }
 
-        return new WriteTurn(this, background);
+        return new WriteTurn(this, background, wakesCheckpointer);
     }
 
-    internal readonly struct WriteTurn(Db? db, bool background) : IDisposable
+    internal readonly struct WriteTurn(Db? db, bool background, bool wakesCheckpointer) : IDisposable
     {
         public void Dispose()
         {
@@ -138,6 +153,11 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
             if (background)
             {
                 db.backgroundWriteTurn.Release();
+            }
+
+            if (wakesCheckpointer)
+            {
+                db.wrote.Writer.TryWrite(true);
             }
         }
     }

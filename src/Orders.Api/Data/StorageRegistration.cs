@@ -21,6 +21,8 @@ internal static class StorageRegistration
             })
             .ValidateOnStart();
         services.AddSingleton<Db>();
+        services.AddSingleton<WalCheckpointer>();
+        services.AddHostedService(sp => sp.GetRequiredService<WalCheckpointer>());
         services.AddSingleton<Migrations>();
         return services;
     }

@@ -7,7 +7,8 @@ namespace Orders.Tests.Data;
 
 // Db sets its SQLite PRAGMAs once per native connection and relies on the pool to keep them:
 // every connection it hands out, new or reused, must have them, or an acknowledged webhook is not
-// durable (synchronous), erased data lingers (secure_delete) or writers spin (busy_timeout).
+// durable (synchronous), erased data lingers (secure_delete), writers spin (busy_timeout) or a
+// commit copies the log into the file itself (wal_autocheckpoint, see WalCheckpointer).
 public sealed class ConnectionSettingsTests : IAsyncDisposable
 {
     private readonly OrdersApp app = new();
@@ -31,6 +32,7 @@ public sealed class ConnectionSettingsTests : IAsyncDisposable
                 Assert.Equal(1L, await PragmaAsync(connection, "foreign_keys"));
                 Assert.Equal(1L, await PragmaAsync(connection, "secure_delete"));
                 Assert.True(await PragmaAsync(connection, "busy_timeout") > 0);
+                Assert.Equal(WalCheckpointer.CommitPathCheckpointPages, await PragmaAsync(connection, "wal_autocheckpoint"));
                 await connection.DisposeAsync();
             }
         }
@@ -44,6 +46,7 @@ public sealed class ConnectionSettingsTests : IAsyncDisposable
             "synchronous" => "PRAGMA synchronous",
             "foreign_keys" => "PRAGMA foreign_keys",
             "secure_delete" => "PRAGMA secure_delete",
+            "wal_autocheckpoint" => "PRAGMA wal_autocheckpoint",
             _ => "PRAGMA busy_timeout",
         };
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);

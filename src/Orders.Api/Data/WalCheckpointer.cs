@@ -53,7 +53,7 @@ internal sealed partial class WalCheckpointer(Db db, ILogger<WalCheckpointer> lo
         }
     }
 
-    internal async Task CheckpointAsync(CancellationToken ct)
+    private async Task CheckpointAsync(CancellationToken ct)
     {
         try
         {

@@ -128,12 +128,22 @@ internal sealed partial class RequestLog(ILoggerFactory loggerFactory, TimeProvi
         public long MaxTicks;
     }
 
+    private enum NetworkKind : byte
+    {
+        NoAddress,
+        IPv4,
+        IPv6,
+
+        // The tallies were full: every further network counts here.
+        OtherNetworks,
+    }
+
     // The client's network as a value (no string per request): the address with its host part
     // zeroed, kept as 16 bytes.
-    private readonly record struct Network(AddressFamily Family, UInt128 Prefix)
+    private readonly record struct Network(NetworkKind Kind, UInt128 Prefix)
     {
-        public static readonly Network Unknown = new(AddressFamily.Unspecified, 0);
-        public static readonly Network Other = new(AddressFamily.Unknown, 0);
+        public static readonly Network Unknown = new(NetworkKind.NoAddress, 0);
+        public static readonly Network Other = new(NetworkKind.OtherNetworks, 0);
 
         public static Network Of(IPAddress? address)
         {
@@ -159,26 +169,21 @@ internal sealed partial class RequestLog(ILoggerFactory loggerFactory, TimeProvi
                 bytes[6..written].Clear();
             }
 
-            return new Network(address.AddressFamily, System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes));
+            var kind = address.AddressFamily == AddressFamily.InterNetwork ? NetworkKind.IPv4 : NetworkKind.IPv6;
+            return new Network(kind, System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes));
         }
 
         public override string ToString()
         {
-            if (Family == AddressFamily.Unspecified)
-            {
-                return "unknown";
-            }
-
-            if (Family == AddressFamily.Unknown)
-            {
-                return "other networks";
-            }
-
             Span<byte> bytes = stackalloc byte[16];
             System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(bytes, Prefix);
-            return Family == AddressFamily.InterNetwork
-                ? $"{new IPAddress(bytes[..4])}/24"
-                : $"{new IPAddress(bytes)}/48";
+            return Kind switch
+            {
+                NetworkKind.IPv4 => $"{new IPAddress(bytes[..4])}/24",
+                NetworkKind.IPv6 => $"{new IPAddress(bytes)}/48",
+                NetworkKind.OtherNetworks => "other networks",
+                _ => "unknown",
+            };
         }
     }
 

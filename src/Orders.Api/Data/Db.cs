@@ -13,9 +13,12 @@ namespace Orders.Api.Data;
 // SQLite connections are set up for durability: an acknowledged webhook must survive a power cut,
 // so the file runs in WAL mode with synchronous=FULL.
 [SuppressMessage("Reliability", "CA1001", Justification = "The write-turn semaphores never create a wait handle; there is nothing to dispose, and a turn released during shutdown must not throw.")]
-internal sealed class Db(IOptions<DatabaseOptions> options)
+internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
 {
     private readonly string connectionString = options.Value.ConnectionString;
+
+    // Open SQLite connections with their compiled statements (SqliteSessions.cs).
+    private readonly SqliteSessions sessions = new(options.Value.ConnectionString);
 
     // SQLite runs one writer at a time, and a writer that finds the file locked waits in SQLite's
     // busy handler: it sleeps and polls (1, 2, 5 … 100 ms) with no queue, so while job transactions
@@ -64,37 +67,21 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
             }
         }
 
+        if (sessions.TryRent() is { } lease)
+        {
+            return lease;
+        }
+
         var connection = new SqliteConnection(connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);
-            if (connection.Handle is { } handle && configured.TryGetValue(handle, out _))
+            if (connection.Handle is not { } handle || !configured.TryGetValue(handle, out _))
             {
-                // A pooled connection that was set up when it was first opened (see below).
-                return connection;
+                await ConfigureAsync(connection, cancellationToken);
             }
 
-            await using var pragma = connection.CreateCommand();
-            // busy_timeout: a writer that finds the database locked by another writer (the inbox's
-            // group commit, a job, another instance) waits inside SQLite, which retries within a
-            // millisecond or two. Without it Microsoft.Data.Sqlite retries by itself after a blocking
-            // Thread.Sleep(150): every lock conflict cost a thread-pool thread 150 ms, which under a
-            // webhook backlog meant 100 orders/s and seconds of p99 for everyone. The wait is bounded
-            // by the connection's Default Timeout, as before.
-            // secure_delete: content SQLite frees (an updated row's old cell, a deleted row, a freed
-            // page) is overwritten with zeros, so an erased e-mail address or name does not linger
-            // in the file's free space (PRIVACY.md, erasure).
-            // wal_autocheckpoint: checkpoints run in the background (WalCheckpointer); a commit
-            // copies the WAL itself only if that has fallen far behind.
-            pragma.CommandText = string.Create(CultureInfo.InvariantCulture,
-                $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA busy_timeout = {(long)connection.DefaultTimeout * 1000}; PRAGMA wal_autocheckpoint = {WalCheckpointer.CommitPathCheckpointPages};");
-            await pragma.ExecuteNonQueryAsync(cancellationToken);
-            if (connection.Handle is { } opened)
-            {
-                configured.AddOrUpdate(opened, Configured);
-            }
-
-            return connection;
+            return sessions.Wrap(connection);
         }
         catch
         {
@@ -102,6 +89,46 @@ internal sealed class Db(IOptions<DatabaseOptions> options)
             throw;
         }
     }
+
+    // Whether the database can be opened and queried now: a new connection, not a pooled one that
+    // may still hold a file that has since gone (the readiness probe).
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = Provider == DatabaseProvider.SqlServer
+            ? await OpenAsync(cancellationToken)
+            : sessions.OpenUnpooled();
+        await using var probe = connection.CreateCommand();
+        probe.CommandText = ProbeSql;
+        await probe.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private const string ProbeSql = "SELECT 1";
+
+    // Once per native connection (see `configured`).
+    private async Task ConfigureAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var pragma = connection.CreateCommand();
+        // busy_timeout: a writer that finds the database locked by another writer (the inbox's
+        // group commit, a job, another instance) waits inside SQLite, which retries within a
+        // millisecond or two. Without it Microsoft.Data.Sqlite retries by itself after a blocking
+        // Thread.Sleep(150): every lock conflict cost a thread-pool thread 150 ms, which under a
+        // webhook backlog meant 100 orders/s and seconds of p99 for everyone. The wait is bounded
+        // by the connection's Default Timeout, as before.
+        // secure_delete: content SQLite frees (an updated row's old cell, a deleted row, a freed
+        // page) is overwritten with zeros, so an erased e-mail address or name does not linger
+        // in the file's free space (PRIVACY.md, erasure).
+        // wal_autocheckpoint: checkpoints run in the background (WalCheckpointer); a commit
+        // copies the WAL itself only if that has fallen far behind.
+        pragma.CommandText = string.Create(CultureInfo.InvariantCulture,
+            $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA busy_timeout = {(long)connection.DefaultTimeout * 1000}; PRAGMA wal_autocheckpoint = {WalCheckpointer.CommitPathCheckpointPages};");
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        if (connection.Handle is { } opened)
+        {
+            configured.AddOrUpdate(opened, Configured);
+        }
+    }
+
+    public void Dispose() => sessions.Dispose();
 
     // Hold the result (using) around one write transaction or write statement, never around a call
     // to anything slow or to code that writes itself (the turn is not re-entrant).

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Dapper;
 using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -42,14 +41,11 @@ internal static class Health
 
     private sealed class DatabaseHealthCheck(Db db) : IHealthCheck
     {
-        private const string ProbeSql = "SELECT 1";
-
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                await using var connection = await db.OpenAsync(cancellationToken);
-                await connection.ExecuteScalarAsync<int>(new CommandDefinition(ProbeSql, cancellationToken: cancellationToken));
+                await db.ProbeAsync(cancellationToken);
                 return HealthCheckResult.Healthy();
             }
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)

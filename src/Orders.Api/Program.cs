@@ -12,6 +12,7 @@ using Orders.Api.Processing;
 using Orders.Api.Support;
 using Orders.Api.Webhooks;
 
+NativeHeap.UseFewArenas();
 var builder = WebApplication.CreateBuilder(args);
 builder.RefuseUnsafeProductionSettings();
 

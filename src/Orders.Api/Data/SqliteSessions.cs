@@ -17,7 +17,8 @@ namespace Orders.Api.Data;
 // run on the session's cached command for their text (with this call's parameters and
 // transaction) and whose Dispose gives the session back. Everything else stays as it was: Dapper,
 // parameters only, one connection per unit of work. SQL Server caches plans on the server and is
-// not involved.
+// not involved. (Statements that live this long scatter SQLite's memory over glibc's per-thread
+// arenas: see Hosting/NativeHeap.cs.)
 internal sealed class SqliteSessions(string connectionString) : IDisposable
 {
     // Idle sessions kept open; more than this at once (a burst) are closed when given back, and
@@ -51,7 +52,7 @@ internal sealed class SqliteSessions(string connectionString) : IDisposable
 
     internal void Return(SqliteSession session, bool reusable)
     {
-        // Last-in first-out: the most recently used sessions keep their statements and pages warm.
+        // Last-in first-out: the sessions in use most have compiled most.
         if (reusable && !disposed && idle.Count < MaxIdle)
         {
             idle.Push(session);

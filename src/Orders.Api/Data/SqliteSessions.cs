@@ -138,9 +138,6 @@ internal sealed class SqliteLease(SqliteSession session, SqliteSessions pool) : 
 
     internal SqliteSession Session => returned ? throw new ObjectDisposedException(nameof(SqliteLease)) : session;
 
-    // The native connection, e.g. for settings that belong to it (Db sets its PRAGMAs once per handle).
-    public SqliteConnection Inner => Session.Connection;
-
     [AllowNull]
     public override string ConnectionString
     {

@@ -40,9 +40,10 @@ internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
 
     // The PRAGMAs below are settings of the SQLite connection itself, and Microsoft.Data.Sqlite pools
     // connections (the native handle lives on between opens), so they are run once per native
-    // connection rather than parsed and run again on every open (every request, job and group
-    // commit opens one). Keyed weakly by the native handle, so a closed-for-good connection's entry
-    // goes with it. ConnectionSettingsTests checks new and pooled connections alike.
+    // connection rather than again whenever a connection is opened (a session beyond
+    // SqliteSessions.MaxIdle is closed and a later burst reopens it from that pool). Keyed weakly by
+    // the native handle, so a closed-for-good connection's entry goes with it.
+    // ConnectionSettingsTests checks new and pooled connections alike.
     private static readonly object Configured = new();
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> configured = new();
 

@@ -47,26 +47,27 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
 
     // The other shapes find the matching order ids first, every lookup in one statement, and then
     // load those orders in one more: two statements to compile per search instead of four or five
-    // that each repeat the full column list (SQLite compiles every statement anew, and compiling
-    // was the largest part of a search's CPU). Prefixes are ranges (>= prefix, < the next prefix):
-    // an index seek in both databases, and no LIKE wildcards to escape. An empty range (From = To)
-    // switches a prefix lookup off.
+    // that each repeat the full column list (one statement joining the orders in was slower to run:
+    // SQLite materialises the union first). The search term is two scalar parameters, not a list:
+    // Dapper expands a list parameter by rewriting the SQL text with a regular expression on every
+    // call. Prefixes are ranges (>= prefix, < the next prefix): an index seek in both databases, and
+    // no LIKE wildcards to escape. An empty range (From = To) switches a prefix lookup off.
     private static readonly Dialect ByReferenceSql = new(
         Sqlite: """
-            SELECT id AS Id, 'order-number' AS MatchedBy FROM orders WHERE order_number IN @Terms
-            UNION ALL SELECT id, 'order-ref' FROM orders WHERE provider_order_ref IN @Terms
-            UNION ALL SELECT id, 'transaction-ref' FROM orders WHERE provider_transaction_ref IN @Terms
-            UNION ALL SELECT order_id, 'refund-ref' FROM webhook_inbox WHERE provider_refund_ref IN @Terms AND order_id IS NOT NULL
+            SELECT id AS Id, 'order-number' AS MatchedBy FROM orders WHERE order_number IN (@Term, @TermUpper)
+            UNION ALL SELECT id, 'order-ref' FROM orders WHERE provider_order_ref IN (@Term, @TermUpper)
+            UNION ALL SELECT id, 'transaction-ref' FROM orders WHERE provider_transaction_ref IN (@Term, @TermUpper)
+            UNION ALL SELECT order_id, 'refund-ref' FROM webhook_inbox WHERE provider_refund_ref IN (@Term, @TermUpper) AND order_id IS NOT NULL
             UNION ALL SELECT * FROM (SELECT id, 'order-number-prefix' FROM orders
                                      WHERE order_number >= @From AND order_number < @To ORDER BY order_number LIMIT @Limit)
             UNION ALL SELECT * FROM (SELECT id, 'email-prefix' FROM orders
                                      WHERE email_lower >= @EmailFrom AND email_lower < @EmailTo ORDER BY email_lower, created_at DESC LIMIT @Limit)
             """,
         SqlServer: """
-            SELECT id AS Id, 'order-number' AS MatchedBy FROM orders WHERE order_number IN @Terms
-            UNION ALL SELECT id, 'order-ref' FROM orders WHERE provider_order_ref IN @Terms
-            UNION ALL SELECT id, 'transaction-ref' FROM orders WHERE provider_transaction_ref IN @Terms
-            UNION ALL SELECT order_id, 'refund-ref' FROM webhook_inbox WHERE provider_refund_ref IN @Terms AND order_id IS NOT NULL
+            SELECT id AS Id, 'order-number' AS MatchedBy FROM orders WHERE order_number IN (@Term, @TermUpper)
+            UNION ALL SELECT id, 'order-ref' FROM orders WHERE provider_order_ref IN (@Term, @TermUpper)
+            UNION ALL SELECT id, 'transaction-ref' FROM orders WHERE provider_transaction_ref IN (@Term, @TermUpper)
+            UNION ALL SELECT order_id, 'refund-ref' FROM webhook_inbox WHERE provider_refund_ref IN (@Term, @TermUpper) AND order_id IS NOT NULL
             UNION ALL SELECT Id, MatchedBy FROM (SELECT TOP (@Limit) id AS Id, 'order-number-prefix' AS MatchedBy FROM orders
                                                  WHERE order_number >= @From AND order_number < @To ORDER BY order_number) AS by_number
             UNION ALL SELECT Id, MatchedBy FROM (SELECT TOP (@Limit) id AS Id, 'email-prefix' AS MatchedBy FROM orders
@@ -86,6 +87,9 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
             """);
 
     private const string OrdersByIdSql = $"SELECT {HitColumns}, '' AS MatchedBy FROM orders o WHERE o.id IN @Ids";
+
+    // Most searches find one order: no list to expand for it.
+    private const string OrderByIdSql = $"SELECT {HitColumns}, '' AS MatchedBy FROM orders o WHERE o.id = @Id";
 
     // Properties, not a positional record: Dapper maps a record through its constructor, which must
     // match the columns' types exactly, and SQLite reports no usable types for an empty result.
@@ -150,13 +154,13 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
 
                 case "order number or reference":
                 case "text":
-                    string[] terms = [.. new[] { term, term.ToUpperInvariant() }.Distinct(StringComparer.Ordinal)];
                     var prefixes = term.Length >= MinPrefixLength;
                     var number = term.ToUpperInvariant();
                     var lower = LowerLikeTheDatabase(term);
                     hits.AddRange(await FindAsync(connection, db.Pick(ByReferenceSql), new
                     {
-                        Terms = terms,
+                        Term = term,
+                        TermUpper = number,
                         From = number,
                         To = prefixes ? NextPrefix(number) : number,
                         EmailFrom = lower,
@@ -242,7 +246,10 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
         }
 
         long[] ids = [.. matches.Select(m => m.Id).Distinct()];
-        var orders = (await QueryAsync(connection, OrdersByIdSql, new { Ids = ids }, ct)).ToDictionary(o => o.Id);
+        var rows = ids.Length == 1
+            ? await QueryAsync(connection, OrderByIdSql, new { Id = ids[0] }, ct)
+            : await QueryAsync(connection, OrdersByIdSql, new { Ids = ids }, ct);
+        var orders = rows.ToDictionary(o => o.Id);
         return [.. matches.Where(m => orders.ContainsKey(m.Id)).Select(m => orders[m.Id] with { MatchedBy = m.MatchedBy })];
     }
 
@@ -277,7 +284,10 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
         _ => matchedBy,
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Staff user {StaffUserId} searched orders by {Shape}: {Count} result(s)")]
+    // Debug, not Information: the audit log already records every search (who, what shape, how many
+    // results), durably and queryable, and a JSON console line per search was a measurable part of
+    // a search's CPU (bench/README.md, round 7).
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Staff user {StaffUserId} searched orders by {Shape}: {Count} result(s)")]
     private static partial void LogSearched(ILogger logger, long staffUserId, string shape, int count);
 }
 

@@ -10,14 +10,20 @@ namespace Orders.Api.Support;
 // changes are still written in the change's own transaction (AuditLog.WriteAsync with a
 // connection).
 //
+// The writer lets entries gather for GatherFor before each commit (unless a reader is waiting).
+// Committing whatever was queued at once made a commit (an fsync, and a rewrite of the same
+// audit_log pages) per four or five searches under load; now it is one per 20 ms at most.
+//
 // What can be lost: nothing on a clean shutdown (stopping drains the queue, and an entry that
 // arrives after that is written directly). On a crash (SIGKILL, power cut) the entries of the last
-// moments that were not yet committed are lost: normally the searches of the last few milliseconds,
-// at most what queued up while the database was unavailable. A database error does not drop entries:
-// the batch is retried every second until it is written or the service stops.
+// moments that were not yet committed are lost: normally the lookups of the last GatherFor plus a
+// commit, at most what queued up while the database was unavailable. A database error does not drop
+// entries: the batch is retried every second until it is written or the service stops.
 internal sealed partial class LookupAuditWriter(Db db, ILogger<LookupAuditWriter> logger) : BackgroundService
 {
-    private const int MaxBatch = 256;
+    private const int MaxBatch = 1024;
+
+    private static readonly TimeSpan GatherFor = TimeSpan.FromMilliseconds(20);
 
     private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(10_000)
     {
@@ -27,6 +33,9 @@ internal sealed partial class LookupAuditWriter(Db db, ILogger<LookupAuditWriter
 
     // Entries taken by the writer and not yet committed.
     private long queued;
+
+    // Readers waiting for every earlier entry to be committed (they should not wait for GatherFor).
+    private int flushesWaiting;
 
     public async Task RecordAsync(AuditLog.Entry entry, CancellationToken ct)
     {
@@ -58,7 +67,14 @@ internal sealed partial class LookupAuditWriter(Db db, ILogger<LookupAuditWriter
         }
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return queue.Writer.TryWrite(new Pending(null, done)) ? done.Task.WaitAsync(ct) : Task.CompletedTask;
+        Interlocked.Increment(ref flushesWaiting);
+        if (!queue.Writer.TryWrite(new Pending(null, done)))
+        {
+            Interlocked.Decrement(ref flushesWaiting);
+            return Task.CompletedTask;
+        }
+
+        return done.Task.WaitAsync(ct);
     }
 
     public override Task StopAsync(CancellationToken cancellationToken)
@@ -74,6 +90,11 @@ internal sealed partial class LookupAuditWriter(Db db, ILogger<LookupAuditWriter
         // Reads until the queue is closed and empty (StopAsync), so a clean shutdown writes everything.
         while (await queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
+            if (Volatile.Read(ref flushesWaiting) == 0 && queue.Reader.Count < MaxBatch && !stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(GatherFor, CancellationToken.None);
+            }
+
             while (batch.Count < MaxBatch && queue.Reader.TryRead(out var pending))
             {
                 if (pending.Entry is { } entry)
@@ -91,6 +112,7 @@ internal sealed partial class LookupAuditWriter(Db db, ILogger<LookupAuditWriter
             batch.Clear();
             foreach (var flushed in flushes)
             {
+                Interlocked.Decrement(ref flushesWaiting);
                 flushed.TrySetResult();
             }
 

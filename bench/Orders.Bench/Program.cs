@@ -209,6 +209,7 @@ namespace Orders.Bench
             var order = Enumerable.Range(0, signed.Length).ToArray();
             Random.Shared.Shuffle(order);
             var shuffled = order.Select(i => signed[i]).ToArray();
+            using var duplicatesTrace = Profiler.Attach(service, work, "duplicates");
             var dup = await MeasureAsync(service, shuffled, Connections, size.IngestDuration, keepBodies: true);
             stored = StoredEventIds(data);
             var duplicateAcks = Enumerable.Range(0, dup.Sent).Count(i => dup.Bodies[i]?.Contains("\"duplicate\":true", StringComparison.Ordinal) == true);

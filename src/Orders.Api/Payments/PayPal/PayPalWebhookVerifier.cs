@@ -60,23 +60,27 @@ internal sealed class PayPalWebhookVerifier(PayPalSettings settings, PayPalCerti
             return new(WebhookVerdict.Malformed, "PAYPAL-TRANSMISSION-SIG is not base64.");
         }
 
-        if (!Uri.TryCreate(certUrl, UriKind.Absolute, out var certUri) || !settings.IsTrustedCertUrl(certUri))
+        // A URL seen before was checked then, and its certificate is kept (until it expires) under
+        // the header's exact text: no URL parsing per webhook.
+        if (!certificates.TryGetCurrent(certUrl, out var publicKey))
         {
-            return new(WebhookVerdict.Forged, "PAYPAL-CERT-URL does not point at PayPal.");
-        }
+            if (!Uri.TryCreate(certUrl, UriKind.Absolute, out var certUri) || !settings.IsTrustedCertUrl(certUri))
+            {
+                return new(WebhookVerdict.Forged, "PAYPAL-CERT-URL does not point at PayPal.");
+            }
 
-        RSA? publicKey;
-        try
-        {
-            publicKey = await certificates.GetPublicKeyAsync(certUri, ct);
-        }
-        catch (CertificateRejectedException e)
-        {
-            return new(WebhookVerdict.Forged, e.Message);
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
-        {
-            return new(WebhookVerdict.Unavailable, "PayPal's signing certificate could not be fetched.");
+            try
+            {
+                publicKey = await certificates.FetchAsync(certUrl, certUri, ct);
+            }
+            catch (CertificateRejectedException e)
+            {
+                return new(WebhookVerdict.Forged, e.Message);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
+            {
+                return new(WebhookVerdict.Unavailable, "PayPal's signing certificate could not be fetched.");
+            }
         }
 
         var crc = Crc32.HashToUInt32(body).ToString(CultureInfo.InvariantCulture);
@@ -96,14 +100,24 @@ internal sealed class PayPalCertificates(IHttpClientFactory httpClientFactory, P
     private const int MaxCertificateBytes = 64 * 1024;
     private readonly ConcurrentDictionary<string, SigningCertificate> cache = new(StringComparer.Ordinal);
 
-    // The RSA public key of the certificate at this URL (null if it has none); the same instance
-    // for every webhook signed with that certificate (verification does not change it).
-    public ValueTask<RSA?> GetPublicKeyAsync(Uri url, CancellationToken ct) =>
-        cache.TryGetValue(url.AbsoluteUri, out var cached) && IsCurrent(cached.ValidFromUtc, cached.ValidUntilUtc)
-            ? ValueTask.FromResult(cached.PublicKey)
-            : FetchAsync(url, ct);
+    // The RSA public key of the certificate fetched earlier from this URL (exactly as the webhook
+    // named it; null if the certificate has no RSA key), while the certificate is valid. The same
+    // instance for every webhook signed with that certificate (verification does not change it).
+    public bool TryGetCurrent(string certUrl, out RSA? publicKey)
+    {
+        if (cache.TryGetValue(certUrl, out var cached) && IsCurrent(cached.ValidFromUtc, cached.ValidUntilUtc))
+        {
+            publicKey = cached.PublicKey;
+            return true;
+        }
 
-    private async ValueTask<RSA?> FetchAsync(Uri url, CancellationToken ct)
+        publicKey = null;
+        return false;
+    }
+
+    // Fetches and checks the certificate at a URL the caller has already found trustworthy, and
+    // keeps it under the URL's text as the webhook gave it.
+    public async Task<RSA?> FetchAsync(string certUrl, Uri url, CancellationToken ct)
     {
         var http = httpClientFactory.CreateClient(HttpClientName);
         using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
@@ -150,7 +164,7 @@ internal sealed class PayPalCertificates(IHttpClientFactory httpClientFactory, P
         }
 
         var signing = new SigningCertificate(leaf.GetRSAPublicKey(), validFrom, validUntil);
-        cache[url.AbsoluteUri] = signing;
+        cache[certUrl] = signing;
         return signing.PublicKey;
     }
 

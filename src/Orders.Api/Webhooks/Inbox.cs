@@ -12,6 +12,9 @@ internal sealed record StoredEvent(long InboxId, bool Duplicate);
 // The inbox is where a verified provider event becomes durable. Exactly-once per provider event id
 // is the unique index (provider, provider_event_id): a repeat delivery finds the first row.
 //
+// A repeat of an event that this instance committed recently is answered from memory
+// (RecentlyStoredEvents); every other event, repeat or not, goes through the writer below.
+//
 // Group commit: every caller waits for its event to be committed, but concurrent callers share one
 // transaction (one fsync) instead of paying one each. A writer loop takes whatever is queued (up to
 // a batch), writes it in one transaction, and only after the commit completes each caller's task;
@@ -57,7 +60,12 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
         SELECT id FROM webhook_inbox WHERE provider = @Provider AND provider_event_id = @EventId
         """;
 
+    // About 5 MB at most; under a backlog, the repeats of the last ≈ 30,000 events.
+    internal const int RecentCapacity = 32_768;
+
     private readonly List<long> pendingProcessing = new(JobSize * 2);
+
+    private readonly RecentlyStoredEvents recent = new(RecentCapacity);
 
     private readonly Channel<PendingWrite> queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -70,6 +78,11 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
     private Task<StoredEvent> EnqueueWrite(PaymentEvent e, bool process, CancellationToken ct)
     {
         CardNumberGuard.EnsureNoCardNumbers(e.EventId, e.EventType, e.OrderNumber, e.ProviderOrderRef, e.TransactionRef, e.RefundRef, e.Currency, e.Sku);
+        if (recent.TryGet(e.Provider, e.EventId, out var storedId))
+        {
+            return Task.FromResult(new StoredEvent(storedId, Duplicate: true));
+        }
+
         var write = new PendingWrite(e, process, new TaskCompletionSource<StoredEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!queue.Writer.TryWrite(write))
         {
@@ -139,6 +152,8 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
                 {
                     pendingProcessing.Add(results[i].InboxId);
                 }
+
+                recent.Add(batch[i].Event.Provider, batch[i].Event.EventId, results[i].InboxId);
             }
 
             for (var i = 0; i < batch.Count; i++)

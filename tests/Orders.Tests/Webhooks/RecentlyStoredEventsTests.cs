@@ -1,0 +1,39 @@
+using Orders.Api.Webhooks;
+
+namespace Orders.Tests.Webhooks;
+
+// The inbox's memory of recently stored events is bounded and forgets the oldest first; a repeat
+// it has forgotten goes to the database as before (PayPalWebhookTests cover the repeats end to end).
+public sealed class RecentlyStoredEventsTests
+{
+    [Fact]
+    public void KeepsTheNewestEventsUpToItsCapacity()
+    {
+        var recent = new RecentlyStoredEvents(capacity: 2);
+        recent.Add("paypal", "WH-1", 11);
+        recent.Add("paypal", "WH-2", 12);
+        recent.Add("paypal", "WH-3", 13);
+
+        Assert.Equal(2, recent.Count);
+        Assert.False(recent.TryGet("paypal", "WH-1", out _));
+        Assert.True(recent.TryGet("paypal", "WH-2", out var second));
+        Assert.Equal(12, second);
+        Assert.True(recent.TryGet("paypal", "WH-3", out var third));
+        Assert.Equal(13, third);
+    }
+
+    [Fact]
+    public void AnEventAddedTwiceKeepsItsFirstInboxIdAndTakesOneSlot()
+    {
+        var recent = new RecentlyStoredEvents(capacity: 2);
+        recent.Add("paypal", "WH-1", 11);
+        recent.Add("paypal", "WH-1", 99);
+        recent.Add("stripe", "WH-1", 21);
+
+        Assert.Equal(2, recent.Count);
+        Assert.True(recent.TryGet("paypal", "WH-1", out var paypal));
+        Assert.Equal(11, paypal);
+        Assert.True(recent.TryGet("stripe", "WH-1", out var stripe));
+        Assert.Equal(21, stripe);
+    }
+}

@@ -46,9 +46,8 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
         """;
 
     // The other shapes find the matching order ids first, every lookup in one statement, and then
-    // load those orders in one more: two statements to compile per search instead of four or five
-    // that each repeat the full column list (one statement joining the orders in was slower to run:
-    // SQLite materialises the union first). The search term is two scalar parameters, not a list:
+    // load those orders in one more (one statement joining the orders in was slower to run: SQLite
+    // materialises the union first, bench/README.md round 7). The search term is two scalar parameters, not a list:
     // Dapper expands a list parameter by rewriting the SQL text with a regular expression on every
     // call. Prefixes are ranges (>= prefix, < the next prefix): an index seek in both databases, and
     // no LIKE wildcards to escape. An empty range (From = To) switches a prefix lookup off.

@@ -61,7 +61,7 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
         """;
 
     // About 5 MB at most; under a backlog, the repeats of the last ≈ 30,000 events.
-    internal const int RecentCapacity = 32_768;
+    private const int RecentCapacity = 32_768;
 
     private readonly List<long> pendingProcessing = new(JobSize * 2);
 

@@ -35,6 +35,9 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
     public const int MaxQueryLength = 4096;
     public const int MinPrefixLength = 3;
 
+    // MaxResults + 1 as SQLite text (see ByReferenceSql); SupportLookupTests checks that the two agree.
+    public const string SqliteLimit = "51";
+
     private const string HitColumns = """
         o.id AS Id, o.order_number AS OrderNumber, o.created_at AS CreatedAt, o.status AS Status, o.product_name AS ProductName,
         o.quantity AS Quantity, o.total_minor AS TotalMinor, o.currency AS Currency, o.email AS Email, o.licensee_name AS LicenseeName,
@@ -51,16 +54,21 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
     // Dapper expands a list parameter by rewriting the SQL text with a regular expression on every
     // call. Prefixes are ranges (>= prefix, < the next prefix): an index seek in both databases, and
     // no LIKE wildcards to escape. An empty range (From = To) switches a prefix lookup off.
+    // SQLite's limit is a literal (SqliteLimit), not a parameter: SQLite 3.49 plans a LIMIT by its
+    // bound value, so it compiles a statement with `LIMIT @Limit` again every time the value is
+    // bound, even the same value, and the statement cache kept none of that work. That recompiling
+    // was a fifth of a search's CPU (perf, bench/README.md round 8). SQL Server's plan cache has no
+    // such problem with TOP (@Limit).
     private static readonly Dialect ByReferenceSql = new(
-        Sqlite: """
+        Sqlite: $"""
             SELECT id AS Id, 'order-number' AS MatchedBy FROM orders WHERE order_number IN (@Term, @TermUpper)
             UNION ALL SELECT id, 'order-ref' FROM orders WHERE provider_order_ref IN (@Term, @TermUpper)
             UNION ALL SELECT id, 'transaction-ref' FROM orders WHERE provider_transaction_ref IN (@Term, @TermUpper)
             UNION ALL SELECT order_id, 'refund-ref' FROM webhook_inbox WHERE provider_refund_ref IN (@Term, @TermUpper) AND order_id IS NOT NULL
             UNION ALL SELECT * FROM (SELECT id, 'order-number-prefix' FROM orders
-                                     WHERE order_number >= @From AND order_number < @To ORDER BY order_number LIMIT @Limit)
+                                     WHERE order_number >= @From AND order_number < @To ORDER BY order_number LIMIT {SqliteLimit})
             UNION ALL SELECT * FROM (SELECT id, 'email-prefix' FROM orders
-                                     WHERE email_lower >= @EmailFrom AND email_lower < @EmailTo ORDER BY email_lower, created_at DESC LIMIT @Limit)
+                                     WHERE email_lower >= @EmailFrom AND email_lower < @EmailTo ORDER BY email_lower, created_at DESC LIMIT {SqliteLimit})
             """,
         SqlServer: """
             SELECT id AS Id, 'order-number' AS MatchedBy FROM orders WHERE order_number IN (@Term, @TermUpper)
@@ -74,10 +82,10 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
             """);
 
     private static readonly Dialect ByEmailSql = new(
-        Sqlite: """
-            SELECT * FROM (SELECT id AS Id, 'email' AS MatchedBy FROM orders WHERE email_lower = @Email ORDER BY created_at DESC LIMIT @Limit)
+        Sqlite: $"""
+            SELECT * FROM (SELECT id AS Id, 'email' AS MatchedBy FROM orders WHERE email_lower = @Email ORDER BY created_at DESC LIMIT {SqliteLimit})
             UNION ALL SELECT * FROM (SELECT id, 'email-prefix' FROM orders
-                                     WHERE email_lower >= @EmailFrom AND email_lower < @EmailTo ORDER BY email_lower, created_at DESC LIMIT @Limit)
+                                     WHERE email_lower >= @EmailFrom AND email_lower < @EmailTo ORDER BY email_lower, created_at DESC LIMIT {SqliteLimit})
             """,
         SqlServer: """
             SELECT Id, MatchedBy FROM (SELECT TOP (@Limit) id AS Id, 'email' AS MatchedBy FROM orders WHERE email_lower = @Email ORDER BY created_at DESC) AS exact

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Dapper;
 using Orders.Api.Support;
 using Orders.Tests.Infrastructure;
 
@@ -66,6 +67,47 @@ public sealed class SupportLookupTests : IAsyncLifetime
 
         var byStart = (await support.SearchAsync("ada@exa")).GetProperty("orders").EnumerateArray().ToList();
         Assert.Equal(2, byStart.Count);
+    }
+
+    [Fact]
+    public async Task ASearchShowsFiftyOrdersAndSaysWhenThereAreMore()
+    {
+        Assert.Equal(OrderSearch.SqliteLimit, (OrderSearch.MaxResults + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var fifty = await shop.PaidOrderAsync(app, email: "fifty@example.com");
+        await CopyOrderAsync(fifty.OrderNumber, copies: OrderSearch.MaxResults - 1);
+        var more = await shop.PaidOrderAsync(app, email: "more@example.com");
+        await CopyOrderAsync(more.OrderNumber, copies: OrderSearch.MaxResults);
+        using var support = await SupportSession.SupportAsync(app);
+
+        var all = await support.SearchAsync("fifty@example.com");
+        Assert.Equal(OrderSearch.MaxResults, all.GetProperty("orders").GetArrayLength());
+        Assert.False(all.GetProperty("truncated").GetBoolean());
+
+        var some = await support.SearchAsync("more@example.com");
+        Assert.Equal(OrderSearch.MaxResults, some.GetProperty("orders").GetArrayLength());
+        Assert.True(some.GetProperty("truncated").GetBoolean());
+
+        // The same bound for orders that only start with what was typed.
+        var started = await support.SearchAsync("more@exa");
+        Assert.Equal(OrderSearch.MaxResults, started.GetProperty("orders").GetArrayLength());
+        Assert.True(started.GetProperty("truncated").GetBoolean());
+    }
+
+    // More orders of the same customer, straight into the database (the checkout's rate limit would
+    // make 50 checkouts slow): copies with their own numbers and references.
+    private async Task CopyOrderAsync(string orderNumber, int copies)
+    {
+        await using var connection = await app.Db.OpenAsync(CancellationToken.None);
+        for (var i = 1; i <= copies; i++)
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO orders (order_number, sku, product_name, quantity, unit_price_minor, currency, total_minor, email, licensee_name,
+                                    provider, provider_order_ref, provider_transaction_ref, status, status_token_hash, created_at, updated_at, paid_at)
+                SELECT order_number || '-' || @Copy, sku, product_name, quantity, unit_price_minor, currency, total_minor, email, licensee_name,
+                       provider, provider_order_ref || '-' || @Copy, provider_transaction_ref || '-' || @Copy, status, status_token_hash, created_at, updated_at, paid_at
+                FROM orders WHERE order_number = @OrderNumber
+                """, new { OrderNumber = orderNumber, Copy = i });
+        }
     }
 
     [Fact]

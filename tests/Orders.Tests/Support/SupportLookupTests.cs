@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Dapper;
+using Orders.Api.Licensing;
 using Orders.Api.Support;
+using Orders.Licensing;
 using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Support;
@@ -33,6 +35,7 @@ public sealed class SupportLookupTests : IAsyncLifetime
             (order.OrderNumber, "order number"),
             (order.OrderNumber.ToLowerInvariant(), "order number"),
             (order.LicenseKey, "license key"),
+            (" " + order.LicenseKey.ToLowerInvariant() + "\n", "license key"),
             (order.PayPalOrderId, "PayPal order id"),
             (order.CaptureId, "PayPal capture id"),
         };
@@ -108,6 +111,21 @@ public sealed class SupportLookupTests : IAsyncLifetime
                 FROM orders WHERE order_number = @OrderNumber
                 """, new { OrderNumber = orderNumber, Copy = i });
         }
+    }
+
+    [Fact]
+    public async Task AKeyNamingAnIssuedLicenseButSignedByAnyoneElseFindsNothing()
+    {
+        var order = await shop.PaidOrderAsync(app);
+        var issued = app.Service<LicenseKeys>().KeyRing.Verify(order.LicenseKey);
+        Assert.True(issued.IsValid);
+        using var impostor = LicenseSigner.FromPem(LicenseSigner.GeneratePrivateKeyPem(), issued.KeyId!);
+        using var support = await SupportSession.SupportAsync(app);
+
+        var forged = await support.SearchAsync(impostor.Sign(issued.License!));
+
+        Assert.Empty(forged.GetProperty("orders").EnumerateArray());
+        Assert.Contains("cannot be read", forged.GetProperty("hint").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

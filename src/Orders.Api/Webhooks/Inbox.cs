@@ -69,6 +69,9 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
 
     private readonly Channel<PendingWrite> queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
 
+    // Whether this instance committed the provider's event recently (see RecentlyStoredEvents).
+    public bool TryGetRecentlyStored(string provider, string eventId, out long inboxId) => recent.TryGet(provider, eventId, out inboxId);
+
     // Stores the event; the caller applies it (or leaves it to the recovery sweep).
     public Task<StoredEvent> StoreAsync(PaymentEvent e, CancellationToken ct) => EnqueueWrite(e, process: false, ct);
 

@@ -65,6 +65,14 @@ internal static partial class WebhookEndpoints
             };
         }
 
+        // A repeat of an event this instance stored recently is known by its id alone: the signature
+        // has just shown that the body is PayPal's, and the event was parsed and checked (card-number
+        // guard included) when it was stored. Saves a repeat the parse and the guard.
+        if (PayPalEvents.TryPeekEventId(body, out var eventId) && inbox.TryGetRecentlyStored(PayPalProvider.ProviderName, eventId, out var inboxId))
+        {
+            return AcknowledgeRepeat(PayPalProvider.ProviderName, eventId, inboxId, metrics, logger);
+        }
+
         PaymentEvent paymentEvent;
         try
         {
@@ -104,14 +112,19 @@ internal static partial class WebhookEndpoints
 
         if (stored.Duplicate)
         {
-            LogDuplicate(logger, paymentEvent.Provider, paymentEvent.EventId, stored.InboxId);
-            metrics.WebhookDuplicated(paymentEvent.Provider);
-            return TypedResults.Ok(new WebhookAck(stored.InboxId, Duplicate: true));
+            return AcknowledgeRepeat(paymentEvent.Provider, paymentEvent.EventId, stored.InboxId, metrics, logger);
         }
 
         LogStored(logger, paymentEvent.Provider, paymentEvent.EventType, paymentEvent.EventId, stored.InboxId);
         metrics.WebhookReceived(paymentEvent.Provider);
         return TypedResults.Ok(new WebhookAck(stored.InboxId, Duplicate: false));
+    }
+
+    private static Ok<WebhookAck> AcknowledgeRepeat(string provider, string eventId, long inboxId, OrdersMetrics metrics, ILogger logger)
+    {
+        LogDuplicate(logger, provider, eventId, inboxId);
+        metrics.WebhookDuplicated(provider);
+        return TypedResults.Ok(new WebhookAck(inboxId, Duplicate: true));
     }
 
     // Reads the raw bytes exactly as sent (signatures are over them), refusing oversized bodies.

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Webhooks;
@@ -34,6 +35,24 @@ public sealed class PayPalWebhookTests : IAsyncLifetime
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM licenses"));
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM deliveries"));
         Assert.Single(await shop.WaitForMailsAsync(checkout.OrderNumber));
+    }
+
+    [Fact]
+    public async Task ARepeatOfAStoredEventIsAcknowledgedAsADuplicateOnlyWhenItsSignatureHolds()
+    {
+        var checkout = await shop.CheckoutAsync();
+        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000009", "49.00").ToJsonString());
+
+        var first = await (await shop.PostSignedWebhookAsync(body)).ReadAsync<JsonElement>();
+        var repeat = await (await shop.PostSignedWebhookAsync(body)).ReadAsync<JsonElement>();
+        var forgedHeaders = new Dictionary<string, string>(shop.Sign(body)) { ["PAYPAL-TRANSMISSION-SIG"] = Convert.ToBase64String(new byte[256]) };
+        using var forged = await shop.PostWebhookAsync(body, forgedHeaders);
+
+        Assert.False(first.GetProperty("duplicate").GetBoolean());
+        Assert.True(repeat.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(first.GetProperty("inboxId").GetInt64(), repeat.GetProperty("inboxId").GetInt64());
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
     }
 
     [Fact]

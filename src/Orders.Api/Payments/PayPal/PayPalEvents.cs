@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 
 namespace Orders.Api.Payments.PayPal;
@@ -7,6 +8,45 @@ namespace Orders.Api.Payments.PayPal;
 internal static class PayPalEvents
 {
     private const int MaxIdLength = 128;
+
+    // The event's top-level "id", read without parsing the rest (PayPal puts it first). Only for
+    // recognising a repeat of an event already stored, after its signature was verified: such an
+    // event was parsed and checked in full when it was stored. Anything unusual answers false.
+    public static bool TryPeekEventId(ReadOnlySpan<byte> body, [NotNullWhen(true)] out string? eventId)
+    {
+        eventId = null;
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isId = reader.ValueTextEquals("id"u8);
+                if (!reader.Read())
+                {
+                    return false;
+                }
+
+                if (isId)
+                {
+                    eventId = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    return !string.IsNullOrEmpty(eventId) && eventId.Length <= MaxIdLength;
+                }
+
+                reader.Skip();
+            }
+
+            return false;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
 
     public static PaymentEvent FromWebhook(JsonElement root)
     {

@@ -5,9 +5,9 @@ namespace Orders.Licensing;
 
 /// <summary>
 /// For a vendor's own records: find a typed key among the keys the vendor issued, without checking
-/// its signature. Nothing here says that a key is genuine. A key that is character for character
-/// one the vendor stored when it issued it needs no signature check to be recognised; anything
-/// else must go through <see cref="LicenseKeyRing.Verify"/>.
+/// its signature. Nothing here says that a key is genuine by itself: a typed key that is the same
+/// key as one the vendor stored when it issued it (<see cref="AreSameKey"/>) needs no signature check
+/// to be recognised; anything else must go through <see cref="LicenseKeyRing.Verify"/>.
 /// </summary>
 public static class LicenseKeyLookup
 {

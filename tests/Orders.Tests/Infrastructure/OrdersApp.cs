@@ -18,11 +18,15 @@ namespace Orders.Tests.Infrastructure;
 public sealed class OrdersApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? replaceServices;
 
-    public OrdersApp(string? dataDirectory = null, Dictionary<string, string?>? settings = null)
+    // replaceServices: for the few tests that put something slow or failing in the service's way
+    // (registrations made here win over the service's own).
+    public OrdersApp(string? dataDirectory = null, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? replaceServices = null)
     {
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "orders-tests", Guid.NewGuid().ToString("N"));
         this.settings = settings ?? [];
+        this.replaceServices = replaceServices;
         UseKestrel(0);
     }
 
@@ -68,6 +72,7 @@ public sealed class OrdersApp : WebApplicationFactory<Program>
             // jobs could be built from another's container (and run against its database). Each
             // host gets an activator over its own container instead.
             services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+            replaceServices?.Invoke(services);
         });
     }
 

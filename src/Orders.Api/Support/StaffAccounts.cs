@@ -25,6 +25,16 @@ internal sealed class StaffUser
     public DateTime? LastSignInAt { get; init; }
 }
 
+// What every request of a support session re-checks (SupportAuthentication): whether the account
+// still exists, is enabled, has the same role and the same security stamp. Nothing more is read on
+// that path: not the password hash, not the timestamps.
+internal sealed class StaffSessionState
+{
+    public string Role { get; init; } = "";
+    public string SecurityStamp { get; init; } = "";
+    public bool Disabled { get; init; }
+}
+
 internal enum StaffChange
 {
     Done,
@@ -59,7 +69,7 @@ internal sealed partial class StaffAccounts(Db db, AuditLog audit, TimeProvider 
 
     private const string FindByUsernameSql = $"SELECT {StaffUser.Columns} FROM support_users WHERE username = @Username";
 
-    private const string FindByIdSql = $"SELECT {StaffUser.Columns} FROM support_users WHERE id = @Id";
+    private const string SessionStateSql = "SELECT role AS Role, security_stamp AS SecurityStamp, disabled AS Disabled FROM support_users WHERE id = @Id";
 
     private const string SetDisabledSql = """
         UPDATE support_users SET disabled = @Disabled, security_stamp = @SecurityStamp WHERE username = @Username
@@ -147,10 +157,10 @@ internal sealed partial class StaffAccounts(Db db, AuditLog audit, TimeProvider 
         return await connection.QuerySingleOrDefaultAsync<StaffUser>(new CommandDefinition(FindByUsernameSql, new { Username = Normalize(username) }, cancellationToken: ct));
     }
 
-    public async Task<StaffUser?> FindAsync(long id, CancellationToken ct)
+    public async Task<StaffSessionState?> FindSessionStateAsync(long id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<StaffUser>(new CommandDefinition(FindByIdSql, new { Id = id }, cancellationToken: ct));
+        return await connection.QuerySingleOrDefaultAsync<StaffSessionState>(new CommandDefinition(SessionStateSql, new { Id = id }, cancellationToken: ct));
     }
 
     public async Task<StaffChange> SetDisabledAsync(string username, bool disabled, string actor, CancellationToken ct)

@@ -93,7 +93,7 @@ internal static partial class SupportAuthentication
         }
         else
         {
-            var user = await services.GetRequiredService<StaffAccounts>().FindAsync(staff.Id, context.HttpContext.RequestAborted);
+            var user = await services.GetRequiredService<StaffAccounts>().FindSessionStateAsync(staff.Id, context.HttpContext.RequestAborted);
             if (user is null || user.Disabled)
             {
                 reason = "account disabled or removed";

@@ -51,6 +51,7 @@ internal sealed class Report(string size, int cores, string loadAverageAtStart)
     public List<string> Failures { get; } = [];
 
     public double? Ceiling { get; set; }
+    public double? CeilingAfterIngest { get; set; }
     public double? Naive { get; set; }
     public double? Ingest { get; set; }
     public double? IngestP99Ms { get; set; }
@@ -65,9 +66,15 @@ internal sealed class Report(string size, int cores, string loadAverageAtStart)
     public double? IngestPeakMb { get; set; }
     public double? EndToEndPeakMb { get; set; }
 
-    public double? IngestOverCeiling => Ingest / Ceiling;
+    // The ceiling is measured before the naive peer and ingest (1) and again right after 3b (3c);
+    // the ratios are taken against the mean of the two. On this shared machine the same build's
+    // CPU per request moves by a third within minutes, so one ceiling measured two minutes before
+    // ingest could flatter or wrong it; the two measurements bracket it. Each ratio is also shown
+    // against each ceiling alone, and a large gap between the two says the machine changed.
+    public double? CeilingAroundIngest => CeilingAfterIngest is { } after && Ceiling is { } before ? (before + after) / 2 : Ceiling;
+    public double? IngestOverCeiling => Ingest / CeilingAroundIngest;
     public double? IngestOverNaive => Ingest / Naive;
-    public double? DuplicatesOverCeiling => Duplicates / Ceiling;
+    public double? DuplicatesOverCeiling => Duplicates / CeilingAroundIngest;
 
     public void Add(Row row) => Rows.Add(row);
 
@@ -87,10 +94,10 @@ internal sealed class Report(string size, int cores, string loadAverageAtStart)
         md.AppendLine();
         md.AppendLine("| target | measured | met |");
         md.AppendLine("|---|---:|:---:|");
-        Target(md, "ingest ≥ 0.20 × ceiling", IngestOverCeiling, v => $"{v:N3} ×", v => v >= 0.20);
+        Target(md, "ingest ≥ 0.20 × ceiling", IngestOverCeiling, v => $"{v:N3} ×{AgainstEach(Ingest)}", v => v >= 0.20);
         Target(md, "ingest p99 ≤ 20 ms at 64 connections", IngestP99Ms, v => $"{v:N1} ms", v => v <= 20);
         Target(md, "ingest ≥ 20 × naive peer", IngestOverNaive, v => $"{v:N1} ×", v => v >= 20);
-        Target(md, "duplicates ≥ 0.3 × ceiling", DuplicatesOverCeiling, v => $"{v:N3} ×", v => v >= 0.3);
+        Target(md, "duplicates ≥ 0.3 × ceiling", DuplicatesOverCeiling, v => $"{v:N3} ×{AgainstEach(Duplicates)}", v => v >= 0.3);
         Target(md, "end to end ≥ 1,000 licensed orders/s", EndToEnd, v => $"{v:N0} /s", v => v >= 1000);
         // A smaller backlog (--quick) is scaled to 100,000 at the rate it drained.
         var scaled = BacklogEvents == 100_000 ? BacklogSeconds : BacklogRate is { } rate && rate > 0 ? 100_000 / rate : null;
@@ -112,6 +119,11 @@ internal sealed class Report(string size, int cores, string loadAverageAtStart)
 
         return md.ToString();
     }
+
+    // " (0.210 × / 0.190 × against 1 / 3c)" when both ceilings were measured.
+    private string AgainstEach(double? measured) => Ceiling is { } before && CeilingAfterIngest is { } after && measured is { } m
+        ? string.Create(CultureInfo.InvariantCulture, $" ({m / before:N3} × / {m / after:N3} × against 1 / 3c)")
+        : "";
 
     private static double? Max(double? a, double? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 

@@ -289,17 +289,51 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
 
     private async Task EnqueueGroupsAsync()
     {
-        await foreach (var inboxIds in processingGroups.Reader.ReadAllAsync())
+        var groups = processingGroups.Reader;
+        while (await groups.WaitToReadAsync())
         {
-            try
+            while (TakeJob(groups) is { } inboxIds)
             {
-                jobs.Enqueue<ProcessInboxBatchJob>(job => job.RunAsync(inboxIds, CancellationToken.None));
+                Enqueue(inboxIds);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Stored is what counts: the recovery sweep enqueues every unprocessed inbox row.
-                LogEnqueueFailed(logger, inboxIds.Length, e.GetType().Name);
-            }
+        }
+    }
+
+    // The next group, joined by the groups queued behind it while the last enqueue waited for the
+    // job storage, up to JobSize ids: when the storage is slower than the commits, fewer and fuller
+    // jobs instead of a queue of small ones (each enqueue costs the same, whatever it carries).
+    internal static long[]? TakeJob(ChannelReader<long[]> groups)
+    {
+        if (!groups.TryRead(out var first))
+        {
+            return null;
+        }
+
+        if (!groups.TryPeek(out var next) || first.Length + next.Length > JobSize)
+        {
+            return first;
+        }
+
+        var joined = new List<long>(JobSize);
+        joined.AddRange(first);
+        while (groups.TryPeek(out next) && joined.Count + next.Length <= JobSize && groups.TryRead(out next))
+        {
+            joined.AddRange(next);
+        }
+
+        return [.. joined];
+    }
+
+    private void Enqueue(long[] inboxIds)
+    {
+        try
+        {
+            jobs.Enqueue<ProcessInboxBatchJob>(job => job.RunAsync(inboxIds, CancellationToken.None));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Stored is what counts: the recovery sweep enqueues every unprocessed inbox row.
+            LogEnqueueFailed(logger, inboxIds.Length, e.GetType().Name);
         }
     }
 

@@ -14,13 +14,14 @@ namespace Orders.Tests.Webhooks;
 public sealed class SlowJobStorageTests : IAsyncLifetime
 {
     private readonly TaskCompletionSource jobStorageAnswers = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<long[]> processingJobs = new();
     private readonly OrdersApp app;
     private Shop shop = null!;
 
     public SlowJobStorageTests()
     {
         app = new OrdersApp(replaceServices: services => services.AddSingleton<IBackgroundJobClient>(sp =>
-            new StuckProcessingJobsClient(sp.GetRequiredService<JobStorage>(), jobStorageAnswers.Task)));
+            new StuckProcessingJobsClient(sp.GetRequiredService<JobStorage>(), jobStorageAnswers.Task, processingJobs)));
     }
 
     public ValueTask InitializeAsync()
@@ -56,6 +57,38 @@ public sealed class SlowJobStorageTests : IAsyncLifetime
         await shop.WaitForStatusAsync(second, "paid");
     }
 
+    [Fact]
+    public async Task EventsStoredWhileTheJobStorageIsStuckAreQueuedTogetherInOneJob()
+    {
+        var orders = new List<CheckoutDto>();
+        for (var i = 0; i < 4; i++)
+        {
+            orders.Add(await shop.CheckoutAsync(email: $"buyer{i}@example.com", licenseeName: $"Buyer {i}"));
+        }
+
+        // Each webhook is its own commit and its own group. The first group's job is stuck on its way
+        // into the storage; the next ones pile up behind it (the second and third surely before the
+        // fourth is acknowledged).
+        var inboxIds = new List<long>();
+        for (var i = 0; i < orders.Count; i++)
+        {
+            var answer = await AcknowledgeAsync(PayPalEventsFactory.CaptureEvent(
+                "PAYMENT.CAPTURE.COMPLETED", orders[i].OrderNumber, orders[i].PayPalOrderId, $"CAPTURE0000000020{i}", "49.00"));
+            inboxIds.Add(answer.GetProperty("inboxId").GetInt64());
+        }
+
+        jobStorageAnswers.SetResult();
+        foreach (var order in orders)
+        {
+            await shop.WaitForStatusAsync(order, "paid");
+        }
+
+        var jobs = processingJobs.ToArray();
+        Assert.Contains(jobs, job => job.SequenceEqual([inboxIds[0]]));
+        Assert.Contains(jobs, job => job.Contains(inboxIds[1]) && job.Contains(inboxIds[2]));
+        Assert.All(jobs, job => Assert.InRange(job.Length, 1, Inbox.JobSize));
+    }
+
     private async Task<JsonElement> AcknowledgeAsync(System.Text.Json.Nodes.JsonObject paypalEvent)
     {
         // Before the fix the second webhook waited for the stuck job forever; give it ten seconds.
@@ -66,7 +99,8 @@ public sealed class SlowJobStorageTests : IAsyncLifetime
 
     // Hangfire's own client over the service's job storage, except that creating a processing job
     // waits until the test lets it through: a job storage that has stopped answering for a while.
-    private sealed class StuckProcessingJobsClient(JobStorage storage, Task answers) : IBackgroundJobClient
+    // It also notes the inbox ids of every processing job it lets through.
+    private sealed class StuckProcessingJobsClient(JobStorage storage, Task answers, System.Collections.Concurrent.ConcurrentQueue<long[]> created) : IBackgroundJobClient
     {
         private readonly BackgroundJobClient client = new(storage);
 
@@ -75,11 +109,47 @@ public sealed class SlowJobStorageTests : IAsyncLifetime
             if (job.Type == typeof(ProcessInboxBatchJob))
             {
                 answers.Wait();
+                created.Enqueue((long[])job.Args[0]);
             }
 
             return client.Create(job, state);
         }
 
         public bool ChangeState(string jobId, IState state, string expectedState) => client.ChangeState(jobId, state, expectedState);
+    }
+}
+
+public sealed class ProcessingJobGroupingTests
+{
+    [Fact]
+    public void GroupsWaitingForTheJobStorageAreJoinedUpToOneJobsSize()
+    {
+        var groups = System.Threading.Channels.Channel.CreateUnbounded<long[]>();
+        long next = 1;
+        long[] Group(int size) => Enumerable.Range(0, size).Select(_ => next++).ToArray();
+        var big = Group(Inbox.JobSize - 28);
+        var small = Group(20);
+        var overflowing = Group(10);
+        var last = Group(3);
+        foreach (var group in new[] { big, small, overflowing, last })
+        {
+            groups.Writer.TryWrite(group);
+        }
+
+        Assert.Equal([.. big, .. small], Inbox.TakeJob(groups.Reader)!);
+        Assert.Equal([.. overflowing, .. last], Inbox.TakeJob(groups.Reader)!);
+        Assert.Null(Inbox.TakeJob(groups.Reader));
+    }
+
+    [Fact]
+    public void AFullGroupIsAJobOfItsOwn()
+    {
+        var groups = System.Threading.Channels.Channel.CreateUnbounded<long[]>();
+        var full = Enumerable.Range(1, Inbox.JobSize).Select(i => (long)i).ToArray();
+        groups.Writer.TryWrite(full);
+        groups.Writer.TryWrite([1000]);
+
+        Assert.Same(full, Inbox.TakeJob(groups.Reader));
+        Assert.Equal([1000L], Inbox.TakeJob(groups.Reader)!);
     }
 }

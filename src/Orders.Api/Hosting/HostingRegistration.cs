@@ -58,6 +58,11 @@ internal static class HostingRegistration
         });
 
         // Structured JSON logs outside development; the messages themselves carry no personal data.
+        // appsettings.json turns the category Microsoft.AspNetCore.Hosting.Diagnostics off: while it
+        // is enabled at any level, the framework starts an Activity and a logging scope for every
+        // request, for log lines (request starting/finished, at Information) that are never written
+        // here. The request log (RequestLog.cs) counts requests instead; a start-up failure is still
+        // logged by the host (Microsoft.Extensions.Hosting) and ends the process.
         if (!builder.Environment.IsDevelopment())
         {
             builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);

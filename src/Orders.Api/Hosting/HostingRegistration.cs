@@ -84,6 +84,10 @@ internal static class HostingRegistration
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+
+        // Routing here, not first: the providers' webhooks are short-circuited at this point
+        // (WebhookEndpoints.MapWebhookGroup), after the middleware above and before the rest.
+        app.UseRouting();
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();

@@ -26,9 +26,24 @@ internal static partial class WebhookEndpoints
         return services;
     }
 
+    // The providers' webhook endpoints run straight from routing (short-circuit). They are
+    // authenticated by their signatures, never by a staff session, carry no antiforgery token, have
+    // no rate limit, and are posted to the HTTPS address the provider was given: authentication,
+    // authorization, rate limiting, antiforgery, HSTS and HTTPS redirection have nothing to do for
+    // them, yet cost every delivery under a backlog. The request log, the security headers, the
+    // exception handler and the status-code pages run before routing (HostingRegistration.UseHosting),
+    // so they still see every webhook. Authorization metadata on a short-circuited endpoint makes
+    // routing throw, so none can be added here by mistake and silently skipped.
+    public static RouteGroupBuilder MapWebhookGroup(this IEndpointRouteBuilder app, string prefix)
+    {
+        var group = app.MapGroup(prefix).WithTags("Webhooks").DisableAntiforgery();
+        group.ShortCircuit();
+        return group;
+    }
+
     public static IEndpointRouteBuilder MapPayPalWebhooks(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/webhooks").WithTags("Webhooks").DisableAntiforgery();
+        var group = app.MapWebhookGroup("/webhooks");
         group.MapPost("/paypal", ReceivePayPal)
             .WithName("ReceivePayPalWebhook")
             .Accepts<JsonElement>("application/json");

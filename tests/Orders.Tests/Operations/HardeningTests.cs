@@ -27,6 +27,12 @@ public sealed class HardeningTests
 
         using var api = await http.GetAsync("/api/products");
         Assert.Equal("nosniff", api.Headers.GetValues("X-Content-Type-Options").Single());
+
+        // Webhooks are short-circuited at routing, which comes after the security headers.
+        using var webhook = await http.PostAsync("/webhooks/paypal", new StringContent("{}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, webhook.StatusCode);
+        Assert.Equal("application/problem+json", webhook.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", webhook.Headers.GetValues("X-Content-Type-Options").Single());
     }
 
     [Fact]

@@ -52,6 +52,7 @@ public sealed class RequestLogTests : IAsyncLifetime
         var requestLines = app.Logs.Lines.Where(l => l.Contains(RequestLog.Category, StringComparison.Ordinal)).ToList();
         Assert.Contains(requestLines, l => l.Contains("GET /orders/{orderNumber} answered 200", StringComparison.Ordinal) && l.Contains("203.0.113.0/24", StringComparison.Ordinal));
         Assert.Contains(requestLines, l => l.Contains("POST /api/checkout answered 201", StringComparison.Ordinal));
+        Assert.Contains(requestLines, l => l.Contains("POST /webhooks/paypal answered 200", StringComparison.Ordinal));
         Assert.Contains(requestLines, l => l.Contains("GET /api/support/orders answered 200", StringComparison.Ordinal) && l.Contains("2001:db8:1234::/48", StringComparison.Ordinal));
         foreach (var line in requestLines)
         {

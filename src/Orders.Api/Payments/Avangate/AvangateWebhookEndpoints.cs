@@ -15,7 +15,7 @@ internal static partial class AvangateWebhookEndpoints
 {
     public static IEndpointRouteBuilder MapAvangateWebhooks(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/webhooks/avangate").WithTags("Webhooks").DisableAntiforgery();
+        var group = app.MapWebhookGroup("/webhooks/avangate");
         group.MapPost("", ReceiveIpn).WithName("ReceiveAvangateIpn").Accepts<string>("application/x-www-form-urlencoded");
         group.MapPost("/lcn", ReceiveLcn).WithName("ReceiveAvangateLcn").Accepts<string>("application/x-www-form-urlencoded");
         return app;

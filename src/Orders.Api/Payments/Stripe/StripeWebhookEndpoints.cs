@@ -30,7 +30,7 @@ internal static partial class StripeWebhookEndpoints
 
     public static IEndpointRouteBuilder MapStripeWebhooks(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/webhooks").WithTags("Webhooks").DisableAntiforgery();
+        var group = app.MapWebhookGroup("/webhooks");
         group.MapPost("/stripe", Receive)
             .WithName("ReceiveStripeWebhook")
             .Accepts<JsonElement>("application/json");

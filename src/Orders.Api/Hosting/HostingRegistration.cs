@@ -40,7 +40,13 @@ internal static class HostingRegistration
         services.AddRequestLog(configuration);
         services.AddOpenApi(options => options.ShouldInclude = description =>
             description.RelativePath?.StartsWith("sandbox", StringComparison.Ordinal) != true);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+
+            // No "Server: Kestrel" on every answer: it tells a scanner what to try and nobody else anything.
+            kestrel.AddServerHeader = false;
+        });
 
         var forwarded = configuration.GetSection(ForwardedHeadersSettings.Section).Get<ForwardedHeadersSettings>() ?? new();
         services.Configure<ForwardedHeadersOptions>(o =>

@@ -27,6 +27,7 @@ public sealed class HardeningTests
 
         using var api = await http.GetAsync("/api/products");
         Assert.Equal("nosniff", api.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.False(api.Headers.Contains("Server"));
 
         // Webhooks are short-circuited at routing, which comes after the security headers.
         using var webhook = await http.PostAsync("/webhooks/paypal", new StringContent("{}", Encoding.UTF8, "application/json"));

@@ -83,8 +83,10 @@ public sealed class SlowJobStorageTests : IAsyncLifetime
             await shop.WaitForStatusAsync(order, "paid");
         }
 
+        // Not asserted: that the first job holds the first event alone. The writer hands a group over
+        // just after acknowledging it, and on a loaded machine the next webhook can be queued first.
         var jobs = processingJobs.ToArray();
-        Assert.Contains(jobs, job => job.SequenceEqual([inboxIds[0]]));
+        Assert.Equal(inboxIds, jobs.SelectMany(job => job).Distinct().Order());
         Assert.Contains(jobs, job => job.Contains(inboxIds[1]) && job.Contains(inboxIds[2]));
         Assert.All(jobs, job => Assert.InRange(job.Length, 1, Inbox.JobSize));
     }

@@ -38,6 +38,7 @@ internal sealed record StoredEvent(long InboxId, bool Duplicate);
 // client waits for its dispatcher thread): under a backlog the writer spent a fifth of its time
 // waiting for those (≈ 0.9 ms each on two busy cores, bench/README.md round 9), and every event
 // queued behind it waited too.
+// Groups that pile up behind a slow enqueue go out joined, up to JobSize ids (TakeJob).
 internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvider time, ILogger<Inbox> logger) : BackgroundService
 {
     private const int MaxBatch = 256;
@@ -75,7 +76,8 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
 
     private readonly Channel<PendingWrite> queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
 
-    // Groups of committed inbox ids, each to become one processing job (see above).
+    // Groups of committed inbox ids on their way to Hangfire: one job each, or several joined into one
+    // when they queue up behind a slow enqueue (TakeJob).
     private readonly Channel<long[]> processingGroups = Channel.CreateUnbounded<long[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
     // Whether this instance committed the provider's event recently (see RecentlyStoredEvents).

@@ -96,7 +96,7 @@ internal sealed partial class CheckoutService(
         await using var connection = await db.OpenAsync(ct);
         try
         {
-            using var turn = await db.WriteTurnAsync(WritePriority.Request, ct);
+            using var turn = await db.WriteTurnAsync(WritePriority.Interactive, ct);
             await connection.ExecuteAsync(new CommandDefinition(InsertOrderSql, new
             {
                 OrderNumber = orderNumber,

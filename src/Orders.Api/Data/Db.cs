@@ -12,7 +12,7 @@ namespace Orders.Api.Data;
 // Hands out open connections to the orders database, SQLite (embedded default) or SQL Server.
 // SQLite connections are set up for durability: an acknowledged webhook must survive a power cut,
 // so the file runs in WAL mode with synchronous=FULL.
-[SuppressMessage("Reliability", "CA1001", Justification = "The write-turn semaphores never create a wait handle; there is nothing to dispose, and a turn released during shutdown must not throw.")]
+[SuppressMessage("Reliability", "CA1001", Justification = "The background write-turn semaphore never creates a wait handle; there is nothing to dispose, and a turn released during shutdown must not throw.")]
 internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
 {
     private readonly string connectionString = options.Value.ConnectionString;
@@ -23,12 +23,13 @@ internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
     // SQLite runs one writer at a time, and a writer that finds the file locked waits in SQLite's
     // busy handler: it sleeps and polls (1, 2, 5 … 100 ms) with no queue, so while job transactions
     // follow each other back to back a checkout could lose the race again and again (p99 of
-    // 0.4–2 s during a webhook backlog). Writers in this process therefore take turns here first:
-    // an async FIFO (SemaphoreSlim serves async waiters in order), so the lock is free when a
-    // writer's turn comes. Background work (jobs applying groups of events, sending e-mails) queues
-    // for one background slot first, so a request's write waits behind at most one job transaction
-    // plus the requests ahead of it. SQL Server has its own lock manager: no gate there.
-    private readonly SemaphoreSlim writeTurn = new(1, 1);
+    // 0.4–2 s during a webhook backlog). Writers in this process therefore take turns here first
+    // (WriteTurnQueue: first come first served, a customer's write ahead of the rest), so the lock
+    // is free when a writer's turn comes. Background work (jobs applying groups of events, sending
+    // e-mails) queues for one background slot first, so a request's write waits behind at most
+    // one job transaction plus the requests ahead of it. SQL Server has its own lock manager: no
+    // gate there.
+    private readonly WriteTurnQueue writeTurn = new();
     private readonly SemaphoreSlim backgroundWriteTurn = new(1, 1);
 
     // Holds one item once a write turn has ended since the WAL checkpointer last looked
@@ -48,6 +49,10 @@ internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> configured = new();
 
     public DatabaseProvider Provider { get; } = options.Value.Provider;
+
+    // An interactive writer (a checkout) is waiting for the write turn: a long background
+    // transaction should commit what it has and queue again (PaymentEventApplier.ApplyBatchAsync).
+    public bool InteractiveWriterWaiting => writeTurn.InteractiveWaiting;
 
     public string Pick(Dialect statement) => Provider == DatabaseProvider.SqlServer ? statement.SqlServer : statement.Sqlite;
 
@@ -153,7 +158,7 @@ internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
 
         try
         {
-            await writeTurn.WaitAsync(ct);
+            await writeTurn.WaitAsync(priority == WritePriority.Interactive, ct);
         }
         catch
         {
@@ -200,7 +205,11 @@ internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
 
 internal enum WritePriority
 {
-    // A request someone is waiting for: a checkout, a webhook's group commit, support.
+    // A person is waiting for the page: a customer's checkout. Goes ahead of everyone waiting, and
+    // a background transaction in progress commits early to let it in.
+    Interactive,
+
+    // A request a program is waiting for: a webhook's group commit, an event applied on its own.
     Request,
 
     // Jobs working off a queue.

@@ -13,6 +13,10 @@ namespace Orders.Api.Processing;
 
 internal sealed record ApplyResult(string Outcome, long? OrderId);
 
+// Of a group given to ApplyBatchAsync: the events to run alone (they call the provider first), and
+// those not reached because the group made way for a checkout (apply them next).
+internal sealed record BatchApplied(IReadOnlyList<long> Alone, IReadOnlyList<long> Later);
+
 // Applies one stored provider event to its order through the state machine, in one transaction:
 // the status change, the license, the e-mail row and "this event is processed" commit together or
 // not at all. Safe to run any number of times and concurrently: the first run that finds the event
@@ -153,17 +157,29 @@ internal sealed partial class PaymentEventApplier(
     // alone, outside any transaction. If anything fails, the whole transaction is rolled back and
     // the exception propagates: nothing of the group is applied, and the caller falls back to one
     // event at a time (with per-event failure records and retries).
-    public async Task<IReadOnlyList<long>> ApplyBatchAsync(IReadOnlyList<long> inboxIds, CancellationToken ct)
+    // When a customer's checkout is waiting for the write turn, the group commits what it has done
+    // so far and returns the rest as Later, for the caller to apply in its next transaction (queued
+    // behind the checkout): a group of 32 held the turn for 11 ms at the median, 42 ms at the 99th
+    // percentile during a webhook backlog (bench/README.md, round 11).
+    public async Task<BatchApplied> ApplyBatchAsync(IReadOnlyList<long> inboxIds, CancellationToken ct)
     {
         var deliveries = new List<long>();
         var applied = new List<Applied>(inboxIds.Count);
         var alone = new List<long>();
+        var done = 0;
         await using (var connection = await db.OpenAsync(ct))
         using (await db.WriteTurnAsync(WritePriority.Background, ct))
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
-            foreach (var inboxId in inboxIds)
+            for (; done < inboxIds.Count; done++)
             {
+                // At least one event per transaction, so a stream of checkouts cannot stall the group.
+                if (done > 0 && db.InteractiveWriterWaiting)
+                {
+                    break;
+                }
+
+                var inboxId = inboxIds[done];
                 var row = await connection.QuerySingleOrDefaultAsync<InboxRow>(new CommandDefinition(db.Pick(LoadEventSql), new { Id = inboxId }, tx, cancellationToken: ct));
                 if (row is null || row.ProcessedAt is not null)
                 {
@@ -200,7 +216,7 @@ internal sealed partial class PaymentEventApplier(
         }
 
         EnqueueDeliveries(deliveries);
-        return alone;
+        return new BatchApplied(alone, [.. inboxIds.Skip(done)]);
     }
 
     // The state machine step for one unprocessed event, inside the caller's transaction. Not Marked

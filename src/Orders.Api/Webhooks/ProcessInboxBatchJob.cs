@@ -18,7 +18,8 @@ internal sealed partial class ProcessInboxBatchJob(
     OrdersMetrics metrics,
     ILogger<ProcessInboxBatchJob> logger)
 {
-    // Bounds how long one transaction holds SQLite's write lock (checkouts wait behind it).
+    // Bounds how long one transaction holds SQLite's write lock: the inbox's group commits wait
+    // behind it (a checkout does not; the group makes way for it, PaymentEventApplier.ApplyBatchAsync).
     internal const int ChunkSize = 32;
 
     [AutomaticRetry(Attempts = 0)]
@@ -26,20 +27,28 @@ internal sealed partial class ProcessInboxBatchJob(
     {
         foreach (var chunk in inboxIds.Chunk(ChunkSize))
         {
-            IReadOnlyList<long> alone = [];
-            try
+            // A group may stop early to let a checkout write (BatchApplied.Later); its rest follows
+            // in the next transaction. Each transaction applies at least one event.
+            IReadOnlyList<long> group = chunk;
+            while (group.Count > 0)
             {
-                await metrics.TimeJobAsync("process-inbox-batch", async () => alone = await applier.ApplyBatchAsync(chunk, cancellationToken));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogGroupFailed(logger, chunk.Length, e.GetType().Name);
-                alone = chunk;
-            }
+                var applied = new BatchApplied([], []);
+                try
+                {
+                    await metrics.TimeJobAsync("process-inbox-batch", async () => applied = await applier.ApplyBatchAsync(group, cancellationToken));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogGroupFailed(logger, group.Count, e.GetType().Name);
+                    applied = new BatchApplied(Alone: group, Later: []);
+                }
 
-            foreach (var inboxId in alone)
-            {
-                await RunAloneAsync(inboxId, cancellationToken);
+                foreach (var inboxId in applied.Alone)
+                {
+                    await RunAloneAsync(inboxId, cancellationToken);
+                }
+
+                group = applied.Later;
             }
         }
     }

@@ -1,6 +1,8 @@
 using System.Net;
 using Dapper;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Orders.Api.Data;
 using Orders.Api.Mail;
 using Orders.Api.Webhooks;
 using Orders.Tests.Infrastructure;
@@ -74,6 +76,60 @@ public sealed class BatchProcessingTests : IAsyncLifetime
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE id = @Id AND processed_at IS NULL AND attempts = 1 AND last_error IS NOT NULL", new { Id = brokenId }));
         Assert.Contains(app.Logs.Lines, l => l.Contains("applying them one at a time", StringComparison.Ordinal));
         Assert.Contains(app.Logs.Lines, l => l.Contains($"Inbox {brokenId} failed in a batch", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AGroupMakesWayForAWaitingCheckoutAndAppliesTheRestAfterIt()
+    {
+        var stored = new List<(CheckoutDto Checkout, long InboxId)>();
+        for (var i = 0; i < 4; i++)
+        {
+            stored.Add(await PaidEventStoredAsync($"CAPTURE0000000010{i}", $"group{i}@example.com"));
+        }
+
+        // Another connection holds SQLite's write lock, so the group's job, once it has the write
+        // turn, waits inside SQLite before its first event; meanwhile a checkout queues for the turn.
+        await using var other = new SqliteConnection($"Data Source={app.DatabasePath};Pooling=False");
+        await other.OpenAsync();
+        var locked = other.BeginTransaction(deferred: false);
+        var job = Task.Run(() => RunBatchAsync([.. stored.Select(s => s.InboxId)]));
+        var checkoutTurn = await QueuedBehindTheJobAsync(WritePriority.Interactive);
+        Assert.True(app.Db.InteractiveWriterWaiting);
+        locked.Rollback();
+        locked.Dispose();
+
+        // The group committed its first event and let the checkout in; the rest waits for it.
+        using (await checkoutTurn.WaitAsync(TimeSpan.FromSeconds(30)))
+        {
+            Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NOT NULL"));
+            Assert.False(job.IsCompleted);
+        }
+
+        await job.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"));
+        Assert.Equal(4, await shop.CountAsync("SELECT COUNT(*) FROM licenses"));
+        foreach (var (checkout, _) in stored)
+        {
+            Assert.Equal("paid", (await shop.OrderAsync(checkout))!.Status);
+        }
+    }
+
+    // A write turn that had to queue because the job holds the turn (taken and given back until then).
+    private async Task<Task<Db.WriteTurn>> QueuedBehindTheJobAsync(WritePriority priority)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var turn = app.Db.WriteTurnAsync(priority, CancellationToken.None).AsTask();
+            if (!turn.IsCompleted)
+            {
+                return turn;
+            }
+
+            (await turn).Dispose();
+            Assert.True(DateTime.UtcNow < deadline, "The job never took the write turn.");
+            await Task.Delay(5);
+        }
     }
 
     [Fact]

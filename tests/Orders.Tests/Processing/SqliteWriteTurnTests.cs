@@ -4,7 +4,8 @@ using Orders.Api.Data;
 namespace Orders.Tests.Processing;
 
 // SQLite writers of one process take turns in order instead of racing in SQLite's busy handler;
-// a request waits behind at most one background (job) transaction.
+// a request waits behind at most one background (job) transaction, and a customer's checkout goes
+// ahead of everyone waiting.
 public sealed class SqliteWriteTurnTests
 {
     [Fact]
@@ -48,6 +49,54 @@ public sealed class SqliteWriteTurnTests
         running.Dispose();
         (await request).Dispose();
         (await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None)).Dispose();
+    }
+
+    [Fact]
+    public async Task ACheckoutsWriteGoesAheadOfEveryoneWaiting()
+    {
+        var db = new Db(Options.Create(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = "Data Source=unused.db" }));
+
+        var running = await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None);
+        var groupCommit = db.WriteTurnAsync(WritePriority.Request, CancellationToken.None).AsTask();
+        Assert.False(db.InteractiveWriterWaiting);
+        var firstCheckout = db.WriteTurnAsync(WritePriority.Interactive, CancellationToken.None).AsTask();
+        var secondCheckout = db.WriteTurnAsync(WritePriority.Interactive, CancellationToken.None).AsTask();
+        Assert.True(db.InteractiveWriterWaiting);
+
+        running.Dispose();
+        var first = await firstCheckout;
+        Assert.False(groupCommit.IsCompleted);
+        Assert.False(secondCheckout.IsCompleted);
+        first.Dispose();
+        var second = await secondCheckout;
+        Assert.False(db.InteractiveWriterWaiting);
+        Assert.False(groupCommit.IsCompleted);
+        second.Dispose();
+        (await groupCommit).Dispose();
+
+        // With the turn free, a checkout takes it at once like anyone else.
+        (await db.WriteTurnAsync(WritePriority.Interactive, CancellationToken.None)).Dispose();
+    }
+
+    [Fact]
+    public async Task ACheckoutThatGivesUpLeavesTheQueue()
+    {
+        var db = new Db(Options.Create(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = "Data Source=unused.db" }));
+        var running = await db.WriteTurnAsync(WritePriority.Request, CancellationToken.None);
+        using var giveUp = new CancellationTokenSource();
+        var canceled = db.WriteTurnAsync(WritePriority.Interactive, giveUp.Token).AsTask();
+        var request = db.WriteTurnAsync(WritePriority.Request, CancellationToken.None).AsTask();
+        Assert.True(db.InteractiveWriterWaiting);
+
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled);
+        Assert.False(db.InteractiveWriterWaiting);
+        running.Dispose();
+        (await request).Dispose();
+
+        // Already canceled: never queued, never holds the turn.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => db.WriteTurnAsync(WritePriority.Interactive, giveUp.Token).AsTask());
+        (await db.WriteTurnAsync(WritePriority.Request, CancellationToken.None)).Dispose();
     }
 
     [Fact]

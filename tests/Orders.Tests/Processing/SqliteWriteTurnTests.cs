@@ -35,19 +35,27 @@ public sealed class SqliteWriteTurnTests
         (await third).Dispose();
     }
 
-    [Fact]
-    public async Task AWaiterThatGivesUpDoesNotBlockTheOthers()
+    [Theory]
+    [InlineData(false)] // a job, waiting for the background slot
+    [InlineData(true)] // a checkout, waiting in the queue itself
+    public async Task AWaiterThatGivesUpLeavesTheQueueAndDoesNotBlockTheOthers(bool checkout)
     {
+        var priority = checkout ? WritePriority.Interactive : WritePriority.Background;
         var db = new Db(Options.Create(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = "Data Source=unused.db" }));
         var running = await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None);
         using var giveUp = new CancellationTokenSource();
-        var canceled = db.WriteTurnAsync(WritePriority.Background, giveUp.Token).AsTask();
+        var canceled = db.WriteTurnAsync(priority, giveUp.Token).AsTask();
         var request = db.WriteTurnAsync(WritePriority.Request, CancellationToken.None).AsTask();
+        Assert.Equal(checkout, db.InteractiveWriterWaiting);
 
         await giveUp.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled);
+        Assert.False(db.InteractiveWriterWaiting);
         running.Dispose();
         (await request).Dispose();
+
+        // Already canceled: never queued, never holds the turn.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => db.WriteTurnAsync(priority, giveUp.Token).AsTask());
         (await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None)).Dispose();
     }
 
@@ -76,27 +84,6 @@ public sealed class SqliteWriteTurnTests
 
         // With the turn free, a checkout takes it at once like anyone else.
         (await db.WriteTurnAsync(WritePriority.Interactive, CancellationToken.None)).Dispose();
-    }
-
-    [Fact]
-    public async Task ACheckoutThatGivesUpLeavesTheQueue()
-    {
-        var db = new Db(Options.Create(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = "Data Source=unused.db" }));
-        var running = await db.WriteTurnAsync(WritePriority.Request, CancellationToken.None);
-        using var giveUp = new CancellationTokenSource();
-        var canceled = db.WriteTurnAsync(WritePriority.Interactive, giveUp.Token).AsTask();
-        var request = db.WriteTurnAsync(WritePriority.Request, CancellationToken.None).AsTask();
-        Assert.True(db.InteractiveWriterWaiting);
-
-        await giveUp.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled);
-        Assert.False(db.InteractiveWriterWaiting);
-        running.Dispose();
-        (await request).Dispose();
-
-        // Already canceled: never queued, never holds the turn.
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => db.WriteTurnAsync(WritePriority.Interactive, giveUp.Token).AsTask());
-        (await db.WriteTurnAsync(WritePriority.Request, CancellationToken.None)).Dispose();
     }
 
     [Fact]

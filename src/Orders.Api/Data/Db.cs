@@ -205,8 +205,9 @@ internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
 
 internal enum WritePriority
 {
-    // A person is waiting for the page: a customer's checkout. Goes ahead of everyone waiting, and
-    // a background transaction in progress commits early to let it in.
+    // A person is waiting for the page: a customer's checkout or consent answer, a staff member's
+    // resend or revoke. Goes ahead of everyone waiting, and a group of events being applied
+    // commits early to let it in.
     Interactive,
 
     // A request a program is waiting for: a webhook's group commit, an event applied on its own.

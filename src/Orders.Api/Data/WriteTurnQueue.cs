@@ -1,11 +1,12 @@
 namespace Orders.Api.Data;
 
 // The one SQLite write turn of this process, handed out first come first served, except that a
-// writer someone is watching a page for (WritePriority.Interactive: a customer's checkout) goes ahead
-// of everyone still waiting. During a webhook backlog the queue holds a group commit of the inbox and
-// a job's transaction most of the time; behind them a checkout waited 5 ms at the median and 39 ms
-// at the 99th percentile (bench/README.md, round 11). Interactive writers are few (checkout is rate
-// limited per client), so the others are not starved.
+// writer someone is watching a page for (WritePriority.Interactive: a customer's checkout, a staff
+// member's resend) goes ahead of everyone still waiting. During a webhook backlog the queue holds a
+// group commit of the inbox and a job's transaction most of the time; behind them a checkout waited
+// 5 ms at the median and 39 ms at the 99th percentile (bench/README.md, round 11). Interactive
+// writers are few (checkout is rate limited per client, staff are a handful), so the others are
+// not starved.
 //
 // SemaphoreSlim, used before, is FIFO only. This keeps its behaviour otherwise: waiters resume
 // asynchronously (never inline in the releasing thread, which may be inside a job's transaction),

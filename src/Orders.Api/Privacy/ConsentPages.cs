@@ -73,6 +73,7 @@ internal static class ConsentPages
         }
 
         await using (var connection = await db.OpenAsync(ct))
+        using (await db.WriteTurnAsync(WritePriority.Interactive, ct))
         {
             await connection.ExecuteAsync(new CommandDefinition(ChooseSql, new { row.Id, form.Choice, Now = time.GetUtcNow().UtcDateTime }, cancellationToken: ct));
         }

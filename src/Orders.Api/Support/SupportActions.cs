@@ -110,6 +110,7 @@ internal sealed partial class SupportActions(
 
         long deliveryId;
         await using (var connection = await db.OpenAsync(ct))
+        using (await db.WriteTurnAsync(WritePriority.Interactive, ct))
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
             var order = await SupportOrders.FindAsync(connection, tx, orderNumber, ct);
@@ -182,6 +183,7 @@ internal sealed partial class SupportActions(
 
         var why = reason!.Trim();
         await using var connection = await db.OpenAsync(ct);
+        using var turn = await db.WriteTurnAsync(WritePriority.Interactive, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var order = await SupportOrders.FindAsync(connection, tx, orderNumber, ct);
         if (order is null)

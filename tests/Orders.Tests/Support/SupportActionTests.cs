@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using MimeKit;
+using Orders.Api.Data;
 using Orders.Api.Support;
 using Orders.Tests.Infrastructure;
 
@@ -42,6 +43,25 @@ public sealed class SupportActionTests : IAsyncLifetime
         var audit = Assert.Single(await admin.AuditAsync(orderNumber: order.OrderNumber, action: AuditActions.Resend));
         Assert.Equal("sam", audit.GetProperty("actor").GetString());
         Assert.Equal($"e-mail #{body.GetProperty("deliveryId").GetInt64()} to the order's address", audit.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task AResendQueuesForTheWriteTurnAheadOfTheJobs()
+    {
+        var order = await shop.PaidOrderAsync(app);
+        using var support = await SupportSession.SupportAsync(app);
+
+        // A job's transaction holds the turn (a webhook backlog being applied): the resend waits
+        // as an interactive writer, which the job makes way for, and goes on when the turn is free.
+        var job = await app.Db.WriteTurnAsync(WritePriority.Background, CancellationToken.None);
+        var resend = support.PostJsonAsync($"/api/support/orders/{order.OrderNumber}/resend", new { });
+        await Eventually.GetAsync(() => Task.FromResult(app.Db.InteractiveWriterWaiting), waiting => waiting);
+        Assert.False(resend.IsCompleted);
+        job.Dispose();
+
+        using var response = await resend;
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.False(app.Db.InteractiveWriterWaiting);
     }
 
     [Fact]

@@ -94,6 +94,26 @@ public sealed class SqliteSessionsTests : IAsyncDisposable
         Assert.NotSame(Session(a), Session(b));
     }
 
+    [Fact]
+    public async Task ListsOfEveryLengthShareAFewCompiledStatementsAndFindTheSameRows()
+    {
+        await ExecuteAsync("CREATE TABLE session_probe (id INTEGER PRIMARY KEY)");
+        await ExecuteAsync("WITH RECURSIVE n (v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 40) INSERT INTO session_probe (id) SELECT v FROM n");
+
+        await using var connection = await Db.OpenAsync(CancellationToken.None);
+        var before = Session(connection).CachedStatements;
+        for (var length = 1; length <= 32; length++)
+        {
+            long[] ids = [.. Enumerable.Range(1, length).Select(i => (long)i * 2)]; // 2, 4, …: some beyond the table
+            var found = await connection.QueryAsync<long>("SELECT id FROM session_probe WHERE id IN @Ids ORDER BY id", new { Ids = ids });
+            Assert.Equal(ids.Where(id => id <= 40), found);
+        }
+
+        // Padded (StorageRegistration): lengths 1–5 as they are, then in steps of ten (10, 20, 30,
+        // 40): nine texts for lengths 1–32, not 32.
+        Assert.Equal(before + 9, Session(connection).CachedStatements);
+    }
+
     private static SqliteSession Session(DbConnection connection) => ((SqliteLease)connection).Session;
 
     private async Task ExecuteAsync(string sql)

@@ -13,7 +13,10 @@ internal sealed class ManagedProcess : IDisposable
     private static readonly ConcurrentDictionary<int, Process> Running = new();
     private readonly Process process;
     private readonly Timer sampler;
+    private readonly Lock peakLock = new();
     private long peakRssKb;
+    private MemoryStatus atPeak;
+    private int peakThreads;
 
     static ManagedProcess()
     {
@@ -114,10 +117,31 @@ internal sealed class ManagedProcess : IDisposable
 
     private void Sample()
     {
-        var rss = ReadStatusKb(process.Id, "VmRSS:");
-        if (rss > Interlocked.Read(ref peakRssKb))
+        var status = MemoryStatus.Read(process.Id);
+        lock (peakLock)
         {
-            Interlocked.Exchange(ref peakRssKb, rss);
+            if (status.RssKb > peakRssKb)
+            {
+                peakRssKb = status.RssKb;
+                atPeak = status;
+            }
+
+            peakThreads = Math.Max(peakThreads, status.Threads);
+        }
+    }
+
+    // What the resident set was made of at the highest sample since ResetPeak, and the most threads
+    // seen: to tell the managed heap and native allocations (anonymous) from mapped files (the
+    // binaries, SQLite's shared WAL index) and from thread stacks.
+    public string PeakComposition
+    {
+        get
+        {
+            lock (peakLock)
+            {
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"at the sampled peak: anonymous {atPeak.AnonKb / 1024.0:N0} MB, files {atPeak.FileKb / 1024.0:N0} MB, shared {atPeak.ShmemKb / 1024.0:N0} MB, {atPeak.Threads} threads (most threads: {peakThreads})");
+            }
         }
     }
 
@@ -127,7 +151,10 @@ internal sealed class ManagedProcess : IDisposable
         {
             Sample();
             var hwm = ReadStatusKb(process.Id, "VmHWM:");
-            return Math.Max(hwm, Interlocked.Read(ref peakRssKb)) / 1024.0;
+            lock (peakLock)
+            {
+                return Math.Max(hwm, peakRssKb) / 1024.0;
+            }
         }
     }
 
@@ -151,9 +178,26 @@ internal sealed class ManagedProcess : IDisposable
         }
     }
 
-    public void ResetPeak() => Interlocked.Exchange(ref peakRssKb, 0);
+    public void ResetPeak()
+    {
+        lock (peakLock)
+        {
+            peakRssKb = 0;
+            atPeak = default;
+            peakThreads = 0;
+        }
+    }
 
-    public double SampledPeakMb => Interlocked.Read(ref peakRssKb) / 1024.0;
+    public double SampledPeakMb
+    {
+        get
+        {
+            lock (peakLock)
+            {
+                return peakRssKb / 1024.0;
+            }
+        }
+    }
 
     private static long ReadStatusKb(int pid, string field)
     {
@@ -245,5 +289,38 @@ internal sealed class ManagedProcess : IDisposable
         }
 
         return (process.ExitCode, await output + await error);
+    }
+}
+
+// The fields of /proc/<pid>/status the memory figures use (kB; 0 once the process has gone).
+internal readonly record struct MemoryStatus(long RssKb, long AnonKb, long FileKb, long ShmemKb, int Threads)
+{
+    public static MemoryStatus Read(int pid)
+    {
+        long rss = 0, anon = 0, file = 0, shmem = 0, threads = 0;
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                _ = Field(line, "VmRSS:", ref rss) || Field(line, "RssAnon:", ref anon) || Field(line, "RssFile:", ref file)
+                    || Field(line, "RssShmem:", ref shmem) || Field(line, "Threads:", ref threads);
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return new MemoryStatus(rss, anon, file, shmem, (int)threads);
+    }
+
+    private static bool Field(string line, string name, ref long value)
+    {
+        if (!line.StartsWith(name, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        value = long.Parse(line[name.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        return true;
     }
 }

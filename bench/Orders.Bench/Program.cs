@@ -233,7 +233,7 @@ namespace Orders.Bench
             report.Add(dupRow);
             report.Duplicates = dup.PerSecond;
             report.IngestPeakMb = service.PeakWorkingSetMb;
-            report.Add(new Row { Name = "6a. Peak working set of the service during 3 (VmHWM)", Value = $"{report.IngestPeakMb:N0} MB" });
+            report.Add(new Row { Name = "6a. Peak working set of the service during 3 (VmHWM)", Value = $"{report.IngestPeakMb:N0} MB", Check = service.PeakComposition });
             if (missing > 0)
             {
                 report.Failures.Add($"duplicates: {missing} acknowledged events are not in the inbox");
@@ -328,7 +328,7 @@ namespace Orders.Bench
             report.CheckoutP99Ms = checkout.Latencies().P99Ms;
             report.StatusP99Ms = status.Latencies().P99Ms;
             report.EndToEndPeakMb = service.PeakWorkingSetMb;
-            report.Add(new Row { Name = "6b. Peak working set of the service during 4 (VmHWM)", Value = $"{report.EndToEndPeakMb:N0} MB" });
+            report.Add(new Row { Name = "6b. Peak working set of the service during 4 (VmHWM)", Value = $"{report.EndToEndPeakMb:N0} MB", Check = service.PeakComposition });
             Console.WriteLine($"      backlog: {drainRow.Value}; {drainRow.Check}");
             Console.WriteLine($"      checkout p99 {report.CheckoutP99Ms:N1} ms ({checkout.Sent - checkout.Ok} not 2xx), status p99 {report.StatusP99Ms:N1} ms; peak {report.EndToEndPeakMb:N0} MB");
         }

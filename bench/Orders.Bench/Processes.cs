@@ -115,9 +115,10 @@ internal sealed class ManagedProcess : IDisposable
         throw new TimeoutException($"Not ready at {BaseUrl}{path} after {timeout}.");
     }
 
-    private void Sample()
+    private void Sample() => Sample(MemoryStatus.Read(process.Id));
+
+    private void Sample(MemoryStatus status)
     {
-        var status = MemoryStatus.Read(process.Id);
         lock (peakLock)
         {
             if (status.RssKb > peakRssKb)
@@ -149,16 +150,14 @@ internal sealed class ManagedProcess : IDisposable
     {
         get
         {
-            Sample();
-            var hwm = ReadStatusKb(process.Id, "VmHWM:");
+            var status = MemoryStatus.Read(process.Id);
+            Sample(status);
             lock (peakLock)
             {
-                return Math.Max(hwm, peakRssKb) / 1024.0;
+                return Math.Max(status.HwmKb, peakRssKb) / 1024.0;
             }
         }
     }
-
-    public double CurrentWorkingSetMb => ReadStatusKb(process.Id, "VmRSS:") / 1024.0;
 
     // User + system CPU time the process has used so far (from /proc/<pid>/stat, in clock ticks of 10 ms).
     public double CpuSeconds
@@ -186,36 +185,6 @@ internal sealed class ManagedProcess : IDisposable
             atPeak = default;
             peakThreads = 0;
         }
-    }
-
-    public double SampledPeakMb
-    {
-        get
-        {
-            lock (peakLock)
-            {
-                return peakRssKb / 1024.0;
-            }
-        }
-    }
-
-    private static long ReadStatusKb(int pid, string field)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith(field, StringComparison.Ordinal))
-                {
-                    return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return 0;
     }
 
     public void Dispose()
@@ -293,16 +262,17 @@ internal sealed class ManagedProcess : IDisposable
 }
 
 // The fields of /proc/<pid>/status the memory figures use (kB; 0 once the process has gone).
-internal readonly record struct MemoryStatus(long RssKb, long AnonKb, long FileKb, long ShmemKb, int Threads)
+// VmHWM is the kernel's own peak of VmRSS since the process started.
+internal readonly record struct MemoryStatus(long RssKb, long HwmKb, long AnonKb, long FileKb, long ShmemKb, int Threads)
 {
     public static MemoryStatus Read(int pid)
     {
-        long rss = 0, anon = 0, file = 0, shmem = 0, threads = 0;
+        long rss = 0, hwm = 0, anon = 0, file = 0, shmem = 0, threads = 0;
         try
         {
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
-                _ = Field(line, "VmRSS:", ref rss) || Field(line, "RssAnon:", ref anon) || Field(line, "RssFile:", ref file)
+                _ = Field(line, "VmRSS:", ref rss) || Field(line, "VmHWM:", ref hwm) || Field(line, "RssAnon:", ref anon) || Field(line, "RssFile:", ref file)
                     || Field(line, "RssShmem:", ref shmem) || Field(line, "Threads:", ref threads);
             }
         }
@@ -310,7 +280,7 @@ internal readonly record struct MemoryStatus(long RssKb, long AnonKb, long FileK
         {
         }
 
-        return new MemoryStatus(rss, anon, file, shmem, (int)threads);
+        return new MemoryStatus(rss, hwm, anon, file, shmem, (int)threads);
     }
 
     private static bool Field(string line, string name, ref long value)

@@ -18,6 +18,12 @@ internal sealed class LoadResult(int count)
     // CPU the server process used during the run, per request sent (µs), when measured.
     public double? ServerCpuMicrosPerRequest { get; set; }
 
+    // What the server had written to storage during the run, per request sent (KB), when measured.
+    public double? ServerDiskKbPerRequest { get; set; }
+
+    // The machine's idle time during the run (%), and the part of it spent waiting for the disk.
+    public (double Idle, double IoWait)? MachineIdle { get; set; }
+
     public int Count(Func<int, bool> predicate) => Status.Take(Sent).Count(predicate);
 
     public int Ok => Count(s => s is >= 200 and < 300);

@@ -177,6 +177,31 @@ internal sealed class ManagedProcess : IDisposable
         }
     }
 
+    // Bytes this process has had written to storage so far (write_bytes in /proc/<pid>/io: for the
+    // service, its commits' log frames and the checkpoints' copies, as the block layer saw them);
+    // 0 where the file cannot be read.
+    public long DiskWriteBytes
+    {
+        get
+        {
+            try
+            {
+                foreach (var line in File.ReadLines($"/proc/{process.Id}/io"))
+                {
+                    if (line.StartsWith("write_bytes:", StringComparison.Ordinal))
+                    {
+                        return long.Parse(line["write_bytes:".Length..].Trim(), CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+
+            return 0;
+        }
+    }
+
     public void ResetPeak()
     {
         lock (peakLock)
@@ -292,5 +317,34 @@ internal readonly record struct MemoryStatus(long RssKb, long HwmKb, long AnonKb
 
         value = long.Parse(line[name.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
         return true;
+    }
+}
+
+// The whole machine's CPU time so far, from the first line of /proc/stat (clock ticks): how much
+// of it was idle, and how much of the idle time had a disk request outstanding (iowait). Over a
+// measured run this says whether the two cores were the limit (little idle) or whether requests
+// were waiting for something else, such as the service's commits reaching the disk.
+internal readonly record struct MachineCpu(long Total, long Idle, long IoWait)
+{
+    public static MachineCpu Read()
+    {
+        try
+        {
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+                .Take(8).Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+            // user nice system idle iowait irq softirq steal
+            return new MachineCpu(fields.Sum(), fields[3], fields[4]);
+        }
+        catch (IOException)
+        {
+            return default;
+        }
+    }
+
+    // Idle and iowait as percentages of the time between two readings (null if nothing was counted).
+    public static (double Idle, double IoWait)? Between(MachineCpu start, MachineCpu end)
+    {
+        var total = end.Total - start.Total;
+        return total <= 0 ? null : (100.0 * (end.Idle - start.Idle) / total, 100.0 * (end.IoWait - start.IoWait) / total);
     }
 }

@@ -131,8 +131,12 @@ namespace Orders.Bench
             ManagedProcess server, IReadOnlyList<byte[]> requests, int connections, TimeSpan max, bool keepBodies = false, TimeSpan? pace = null)
         {
             var cpu = server.CpuSeconds;
+            var written = server.DiskWriteBytes;
+            var machine = MachineCpu.Read();
             var run = await HttpLoad.RunAsync(server.Endpoint, requests, connections, max, keepBodies, pace);
+            run.MachineIdle = MachineCpu.Between(machine, MachineCpu.Read());
             run.ServerCpuMicrosPerRequest = run.Sent > 0 ? (server.CpuSeconds - cpu) * 1e6 / run.Sent : null;
+            run.ServerDiskKbPerRequest = run.Sent > 0 ? (server.DiskWriteBytes - written) / 1024.0 / run.Sent : null;
             return run;
         }
 

@@ -15,6 +15,9 @@ internal sealed class Row
     public int? NotOk { get; init; }
     public int? RequestBytes { get; init; }
     public double? ServerCpuMicros { get; init; }
+    public double? ServerDiskKb { get; init; }
+    public double? MachineIdlePercent { get; init; }
+    public double? MachineIoWaitPercent { get; init; }
     public string? Check { get; set; }
 
     public static Row Of(string name, LoadResult run, int requestBytes)
@@ -32,6 +35,9 @@ internal sealed class Row
             NotOk = run.Done - run.Ok,
             RequestBytes = requestBytes > 0 ? requestBytes : null,
             ServerCpuMicros = run.ServerCpuMicrosPerRequest is { } cpu ? Math.Round(cpu, 1) : null,
+            ServerDiskKb = run.ServerDiskKbPerRequest is { } disk ? Math.Round(disk, 2) : null,
+            MachineIdlePercent = run.MachineIdle is { } idle ? Math.Round(idle.Idle, 1) : null,
+            MachineIoWaitPercent = run.MachineIdle is { } waiting ? Math.Round(waiting.IoWait, 1) : null,
             Check = run.Done == run.Ok ? null : "not 2xx: " + string.Join(", ", run.Status.Take(run.Sent).Where(s => s != 0 && s is < 200 or >= 300)
                 .GroupBy(s => s).OrderBy(g => g.Key).Select(g => $"{(g.Key < 0 ? "connection error" : g.Key.ToString(CultureInfo.InvariantCulture))} × {g.Count()}")),
         };
@@ -83,12 +89,13 @@ internal sealed class Report(string size, int cores, string loadAverageAtStart)
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"### Orders benchmarks ({Size}) — {StartedUtc:yyyy-MM-dd HH:mm} UTC, {Cores} cores, load average {LoadAverageAtStart.Split(' ')[0]} → {LoadAverageAtEnd.Split(' ')[0]}, {Seconds:N0} s");
         md.AppendLine();
-        md.AppendLine("| measurement | result | p50 ms | p99 ms | max ms | requests | not 2xx | server CPU µs/req | check |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        md.AppendLine("| measurement | result | p50 ms | p99 ms | max ms | requests | not 2xx | server CPU µs/req | server disk KB/req | machine idle % (I/O wait) | check |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in Rows)
         {
+            var idle = r.MachineIdlePercent is { } i ? string.Create(CultureInfo.InvariantCulture, $"{i:N0} ({r.MachineIoWaitPercent:N0})") : "";
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Name} | {r.Value} | {F(r.P50Ms, "N2")} | {F(r.P99Ms, "N2")} | {F(r.MaxMs, "N1")} | {F(r.Requests, "N0")} | {F(r.NotOk, "N0")} | {F(r.ServerCpuMicros, "N0")} | {r.Check} |");
+                $"| {r.Name} | {r.Value} | {F(r.P50Ms, "N2")} | {F(r.P99Ms, "N2")} | {F(r.MaxMs, "N1")} | {F(r.Requests, "N0")} | {F(r.NotOk, "N0")} | {F(r.ServerCpuMicros, "N0")} | {F(r.ServerDiskKb, "N1")} | {idle} | {r.Check} |");
         }
 
         md.AppendLine();

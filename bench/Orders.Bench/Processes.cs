@@ -184,13 +184,14 @@ internal sealed class ManagedProcess : IDisposable
     {
         get
         {
+            long written = 0;
             try
             {
                 foreach (var line in File.ReadLines($"/proc/{process.Id}/io"))
                 {
-                    if (line.StartsWith("write_bytes:", StringComparison.Ordinal))
+                    if (ProcFile.Field(line, "write_bytes:", ref written))
                     {
-                        return long.Parse(line["write_bytes:".Length..].Trim(), CultureInfo.InvariantCulture);
+                        break;
                     }
                 }
             }
@@ -198,7 +199,7 @@ internal sealed class ManagedProcess : IDisposable
             {
             }
 
-            return 0;
+            return written;
         }
     }
 
@@ -297,8 +298,8 @@ internal readonly record struct MemoryStatus(long RssKb, long HwmKb, long AnonKb
         {
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
-                _ = Field(line, "VmRSS:", ref rss) || Field(line, "VmHWM:", ref hwm) || Field(line, "RssAnon:", ref anon) || Field(line, "RssFile:", ref file)
-                    || Field(line, "RssShmem:", ref shmem) || Field(line, "Threads:", ref threads);
+                _ = ProcFile.Field(line, "VmRSS:", ref rss) || ProcFile.Field(line, "VmHWM:", ref hwm) || ProcFile.Field(line, "RssAnon:", ref anon)
+                    || ProcFile.Field(line, "RssFile:", ref file) || ProcFile.Field(line, "RssShmem:", ref shmem) || ProcFile.Field(line, "Threads:", ref threads);
             }
         }
         catch (IOException)
@@ -307,8 +308,13 @@ internal readonly record struct MemoryStatus(long RssKb, long HwmKb, long AnonKb
 
         return new MemoryStatus(rss, hwm, anon, file, shmem, (int)threads);
     }
+}
 
-    private static bool Field(string line, string name, ref long value)
+// Lines of the /proc files the bench reads ("VmRSS:   1234 kB", "write_bytes: 5678").
+internal static class ProcFile
+{
+    // Reads the number after the name when the line is that field's.
+    public static bool Field(string line, string name, ref long value)
     {
         if (!line.StartsWith(name, StringComparison.Ordinal))
         {

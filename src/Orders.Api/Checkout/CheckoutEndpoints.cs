@@ -8,6 +8,9 @@ internal static class CheckoutEndpoints
 {
     public const int MaxBodyBytes = 16 * 1024;
 
+    // A provider that failed is usually back, or its circuit closed again, within a minute.
+    internal const string ProviderRetryAfterSeconds = "60";
+
     public static IServiceCollection AddCheckout(this IServiceCollection services)
     {
         services.AddScoped<CheckoutService>();
@@ -21,6 +24,7 @@ internal static class CheckoutEndpoints
             .WithName("StartCheckout")
             .RequireRateLimiting(RateLimits.Checkout)
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
+        app.MapCheckoutCancel();
         return app;
     }
 
@@ -46,12 +50,13 @@ internal static class CheckoutEndpoints
             case CheckoutOutcome.KeyReused:
                 return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency key reused",
                     detail: "This Idempotency-Key was already used with a different request body.");
+            case CheckoutOutcome.ProviderFailed { Unavailable: true } failed:
+                context.Response.Headers.RetryAfter = ProviderRetryAfterSeconds;
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Payment provider unavailable",
+                    detail: $"{failed.Provider} is not answering right now. No order was created and nothing was charged; please try again in a minute.");
             case CheckoutOutcome.ProviderFailed failed:
-                return failed.Unavailable
-                    ? TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Payment provider unavailable",
-                        detail: $"{failed.Provider} could not be reached. No order was created; please try again shortly.")
-                    : TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Payment provider error",
-                        detail: $"{failed.Provider} refused to start the payment. No order was created.");
+                return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Payment provider error",
+                    detail: $"{failed.Provider} refused to start this payment. No order was created and nothing was charged.");
             default:
                 throw new InvalidOperationException($"Unhandled checkout outcome {outcome.GetType().Name}.");
         }

@@ -18,7 +18,7 @@ internal abstract record CheckoutOutcome
 
     public sealed record KeyReused : CheckoutOutcome;
 
-    public sealed record ProviderFailed(string Provider, bool Unavailable) : CheckoutOutcome;
+    public sealed record ProviderFailed(string Provider, bool Unavailable) : CheckoutOutcome; // Provider: the name shown to customers
 }
 
 // Starts a purchase: the provider's order is created first and our order row is written once, with
@@ -75,6 +75,7 @@ internal sealed partial class CheckoutService(
         var token = statusTokens.For(orderNumber);
         var statusUrl = new Uri(baseUri, StatusTokens.StatusPath(orderNumber, token));
         var returnQuery = $"?st={Uri.EscapeDataString(token)}";
+        var cancelQuery = $"?order={Uri.EscapeDataString(orderNumber)}&st={Uri.EscapeDataString(token)}";
 
         StartedCheckout started;
         try
@@ -82,14 +83,14 @@ internal sealed partial class CheckoutService(
             started = await provider.StartCheckoutAsync(new CheckoutStart(
                 orderNumber, product.Sku, product.Name, quantity, product.PriceMinor, product.PriceMinor * quantity, product.Currency,
                 new Uri(baseUri, $"/checkout/{provider.Name}/return{returnQuery}"),
-                new Uri(baseUri, $"/checkout/{provider.Name}/cancel{returnQuery}"),
+                new Uri(baseUri, $"/checkout/{provider.Name}/cancel{cancelQuery}"),
                 statusUrl,
                 request.Email!.Trim()), ct);
         }
         catch (PaymentProviderException e)
         {
             LogProviderFailed(logger, e.Provider, e.Unavailable, e.Message);
-            return new CheckoutOutcome.ProviderFailed(e.Provider, e.Unavailable);
+            return new CheckoutOutcome.ProviderFailed(provider.DisplayName, e.Unavailable);
         }
 
         var now = time.GetUtcNow().UtcDateTime;

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orders.Api.Data;
@@ -22,7 +23,9 @@ internal sealed record OrderView(
     DateTime? PaidAt,
     IReadOnlyList<LicenseView> Licenses,
     DateTime? PersonalDataErasedAt,
-    IReadOnlyList<NoticeAnswerView> PrivacyNotices);
+    IReadOnlyList<NoticeAnswerView> PrivacyNotices,
+    string Provider,
+    [property: JsonIgnore] string? PaymentPageUrl);
 
 // The customer's view of an order: only with the status token from the checkout / e-mail link.
 // A wrong or missing token is indistinguishable from an unknown order.
@@ -74,6 +77,7 @@ internal static class OrderEndpoints
             .ToList();
         return new OrderView(order.OrderNumber, order.Status, order.Sku, order.ProductName, order.Quantity, order.TotalMinor, order.Currency,
             order.CreatedAt, order.PaidAt, licenses, order.ErasedAt,
-            [.. (await PrivacyConsents.ForOrderAsync(connection, order.Id, ct)).Select(c => new NoticeAnswerView(c.Subject, c.EffectiveOn, c.Choice, c.ChosenAt))]);
+            [.. (await PrivacyConsents.ForOrderAsync(connection, order.Id, ct)).Select(c => new NoticeAnswerView(c.Subject, c.EffectiveOn, c.Choice, c.ChosenAt))],
+            order.Provider, order.RedirectUrl);
     }
 }

@@ -4,7 +4,7 @@ internal sealed class OrderRow
 {
     public const string Columns = """
         id, order_number, sku, product_name, quantity, unit_price_minor, currency, total_minor, email, licensee_name,
-        provider, provider_order_ref, provider_transaction_ref, status, status_token_hash, created_at, updated_at, paid_at, erased_at
+        provider, provider_order_ref, provider_transaction_ref, redirect_url, status, status_token_hash, created_at, updated_at, paid_at, erased_at
         """;
 
     public long Id { get; init; }
@@ -20,6 +20,7 @@ internal sealed class OrderRow
     public string Provider { get; init; } = "";
     public string? ProviderOrderRef { get; init; }
     public string? ProviderTransactionRef { get; init; }
+    public string? RedirectUrl { get; init; }
     public string Status { get; init; } = "";
     public string StatusTokenHash { get; init; } = "";
     public DateTime CreatedAt { get; init; }

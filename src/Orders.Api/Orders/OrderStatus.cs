@@ -19,8 +19,9 @@ internal static class OrderStatus
         // or whose order expired, and then paid after all must still get the license.
         [Paid] = [Pending, Canceled, Failed, Expired],
         [Review] = [Pending, Canceled, Failed, Expired],
-        // A reseller may cancel an order it already delivered (fraud review, unpaid invoice).
-        [Canceled] = [Pending, Paid, Review],
+        // Only an unpaid order is canceled: nothing undoes a payment but a refund or a reversal (a
+        // reseller that cancels a delivered order is applied as a reversal).
+        [Canceled] = [Pending],
         [Failed] = [Pending],
         [Expired] = [Pending],
         // A refund or reversal may overtake the completion event; it ends the order either way.

@@ -71,7 +71,12 @@ internal static class StorefrontPages
         };
     }
 
-    private static async Task<ContentHttpResult> OrderStatusPage(string orderNumber, string? token, Db db, CancellationToken ct)
+    // A pending order's page refreshes itself this long after checkout; later the customer has to
+    // ask, so a payment page left open (or abandoned) does not refresh forever.
+    private static readonly TimeSpan SelfRefreshFor = TimeSpan.FromMinutes(15);
+
+    private static async Task<ContentHttpResult> OrderStatusPage(
+        string orderNumber, string? token, string? left, Db db, PaymentProviders providers, TimeProvider time, CancellationToken ct)
     {
         var order = await OrderEndpoints.LoadAsync(db, orderNumber, token, ct);
         if (order is null)
@@ -88,18 +93,26 @@ internal static class StorefrontPages
                 <p class="key" data-testid="license-key">{E(l.Key)}</p>
                 <p>{l.Seats} seat(s)</p>
                 """));
+        var provider = providers.Find(order.Provider);
+        var providerName = provider?.DisplayName ?? order.Provider;
+        var now = time.GetUtcNow().UtcDateTime;
+        var selfRefreshing = order.Status == OrderStatus.Pending && left is null && now - order.CreatedAt < SelfRefreshFor;
         var message = order.Status switch
         {
-            OrderStatus.Pending => "We are waiting for the payment provider to confirm your payment. This page refreshes by itself.",
+            OrderStatus.Pending when left is not null =>
+                $"You left {providerName}'s payment page. {providerName} has not confirmed a payment for this order, so nothing has been charged as far as we know. If you did pay, your license is e-mailed to you as soon as {providerName} confirms it.",
+            OrderStatus.Pending when selfRefreshing => $"We are confirming your payment with {providerName}. This page updates by itself.",
+            OrderStatus.Pending => $"{providerName} has not confirmed a payment for this order yet. If you paid, your license is e-mailed to you as soon as {providerName} confirms it.",
             OrderStatus.Paid => "Thank you! Your payment is confirmed and your license has been e-mailed to you.",
             OrderStatus.Review => "Your payment arrived but needs a quick check by our team. We will e-mail you.",
-            OrderStatus.Canceled => "This order was canceled. Nothing was charged.",
+            OrderStatus.Canceled => $"You canceled the payment at {providerName}. Nothing was charged.",
             OrderStatus.Failed => "The payment did not go through. Nothing was charged.",
             OrderStatus.Refunded => "This order was refunded; its license is no longer valid.",
             OrderStatus.Reversed => "The payment for this order was reversed; its license is no longer valid.",
-            OrderStatus.Expired => "This order expired before it was paid.",
+            OrderStatus.Expired => "This order expired before it was paid. Nothing was charged.",
             _ => "",
         };
+        var waysOn = WaysOn(order, provider, providerName, now, selfRefreshing);
         // What the customer answered to privacy notices about this address (the e-mail has the
         // link that changes an answer).
         var notices = order.PrivacyNotices.Count == 0 ? "" : $"""
@@ -109,11 +122,12 @@ internal static class StorefrontPages
                 {(n.Choice is null ? "not answered yet" : $"you {(n.Choice == "accepted" ? "agreed" : "did not agree")} on {n.ChosenAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC")}</li>
                 """))}</ul>
             """;
-        var refresh = order.Status == OrderStatus.Pending ? """<meta http-equiv="refresh" content="3">""" : null;
+        var refresh = selfRefreshing ? """<meta http-equiv="refresh" content="3">""" : null;
         return Page($"Order {order.OrderNumber}", $"""
             <h1>Order {E(order.OrderNumber)}</h1>
             <p>Status: <span class="status" data-testid="order-status">{E(order.Status)}</span></p>
-            <p>{E(message)}</p>
+            <p data-testid="status-message">{E(message)}</p>
+            {waysOn}
             <table>
             <tr><th>Product</th><td>{E(order.ProductName)}</td></tr>
             <tr><th>Quantity</th><td>{order.Quantity}</td></tr>
@@ -123,6 +137,28 @@ internal static class StorefrontPages
             {licenses}
             {notices}
             """, head: refresh);
+    }
+
+    // For an order that was never paid: back to the same payment page while the provider keeps it
+    // payable, or a new checkout with another payment method.
+    private static string WaysOn(OrderView order, IPaymentProvider? provider, string providerName, DateTime now, bool selfRefreshing)
+    {
+        if (order.Status is not (OrderStatus.Pending or OrderStatus.Canceled or OrderStatus.Expired or OrderStatus.Failed))
+        {
+            return "";
+        }
+
+        var back = order.PaymentPageUrl is { } url && provider?.PaymentPageOpenUntil(order.CreatedAt, order.Status) > now
+            ? $"""<li><a href="{E(url)}" data-testid="back-to-payment">Return to {E(providerName)}'s payment page</a></li>"""
+            : "";
+        var again = order.Status == OrderStatus.Pending && !selfRefreshing ? """<li><a href="" data-testid="check-again">Check again</a></li>""" : "";
+        return $"""
+            <ul class="ways-on">
+            {back}
+            <li><a href="/buy/{Uri.EscapeDataString(order.Sku)}" data-testid="another-method">Choose another payment method</a></li>
+            {again}
+            </ul>
+            """;
     }
 
     private static ContentHttpResult FormPage(HttpContext context, Product product, PaymentProviders providers, IAntiforgery antiforgery,

@@ -82,7 +82,10 @@ internal static class PaymentsRegistration
 
     private static void AddPayPal(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<PayPalOptions>().Bind(configuration.GetSection(PayPalOptions.Section));
+        services.AddOptions<PayPalOptions>().Bind(configuration.GetSection(PayPalOptions.Section))
+            .Validate(o => o.WebhookMaxAge >= TimeSpan.FromMinutes(1) && o.WebhookMaxAge <= TimeSpan.FromDays(1),
+                "PayPal:WebhookMaxAge must be between 00:01:00 and 1.00:00:00 (transmission ids are kept two days to refuse a second body).")
+            .ValidateOnStart();
         services.AddSingleton<PayPalSettings>();
         services.AddSingleton<PayPalAccessTokens>();
         services.AddSingleton<PayPalCertificates>();

@@ -51,6 +51,12 @@ internal sealed partial class ExpiryAndRetentionJob(
           AND NOT (kind = 'Refunded' AND order_id IN (SELECT id FROM orders WHERE status IN ('paid', 'review')))
         """;
 
+    // Transmission ids are kept while a transmission that old can still be let in (PayPal:WebhookMaxAge,
+    // at most a day): past that its signature is refused by age alone.
+    internal static readonly TimeSpan TransmissionRetention = TimeSpan.FromDays(2);
+
+    private const string DeleteOldTransmissionsSql = "DELETE FROM webhook_transmissions WHERE received_at < @Before";
+
     [AutomaticRetry(Attempts = 0)]
     [DisableConcurrentExecution(300)]
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -104,6 +110,7 @@ internal sealed partial class ExpiryAndRetentionJob(
         }
 
         var deletedEvents = await connection.ExecuteAsync(new CommandDefinition(DeleteOldEventsSql, new { Before = now - o.ProcessedEventRetention }, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(DeleteOldTransmissionsSql, new { Before = now - TransmissionRetention }, cancellationToken: ct));
         if (deletedOrders + deletedEvents > 0)
         {
             LogRetained(logger, deletedOrders, deletedEvents);

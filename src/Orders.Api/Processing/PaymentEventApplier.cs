@@ -134,6 +134,11 @@ internal sealed partial class PaymentEventApplier(
                 return new ApplyResult(row?.Outcome ?? "unknown event", row?.OrderId);
             }
 
+            if (row.EventKind is PaymentEventKind.Notified or PaymentEventKind.Approved)
+            {
+                throw new InvalidOperationException($"Inbox {inboxId} is a notification: it is confirmed with its provider (ProviderConfirmation), never applied as it is.");
+            }
+
             applied = await ApplyInTransactionAsync(connection, tx, row, deliveries, ct);
             if (!applied.Marked)
             {
@@ -186,7 +191,7 @@ internal sealed partial class PaymentEventApplier(
                     continue; // done before, or earlier in this group (the same id twice)
                 }
 
-                if (row.EventKind == PaymentEventKind.Approved)
+                if (row.EventKind is PaymentEventKind.Notified or PaymentEventKind.Approved)
                 {
                     alone.Add(inboxId);
                     continue;
@@ -247,6 +252,19 @@ internal sealed partial class PaymentEventApplier(
     }
 
     private sealed record Applied(InboxRow Row, OrderRow? Order, string Outcome, bool Marked);
+
+    // A notification is done once its provider has been asked (ProviderConfirmation): what was
+    // confirmed is applied as its own events; this records the notification's outcome.
+    public async Task<ApplyResult> MarkNotificationAsync(long inboxId, string outcome, long? orderId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        using (await db.WriteTurnAsync(WritePriority.Request, ct))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(MarkProcessedSql, new { Id = inboxId, Now, Outcome = outcome, OrderId = orderId }, cancellationToken: ct));
+        }
+
+        return new ApplyResult(outcome, orderId);
+    }
 
     public async Task<OrderRow?> FindOrderForEventAsync(long inboxId, CancellationToken ct)
     {
@@ -309,8 +327,13 @@ internal sealed partial class PaymentEventApplier(
             case PaymentEventKind.Expired:
                 return await MoveAsync(connection, tx, order, OrderStatus.Expired, e, ct) ? "expired" : $"ignored: order is {order.Status}";
 
+            // A cancellation never undoes a payment (customer links reach here only through the provider's
+            // confirmation that nothing was paid). A provider that cancels an order it was paid for
+            // (the reseller, after a fraud review) has taken the money back: that is a reversal.
             case PaymentEventKind.Canceled:
-                return await EndAsync(connection, tx, order, OrderStatus.Canceled, "canceled by the provider", ct);
+                return order.Status is OrderStatus.Paid or OrderStatus.Review
+                    ? await EndAsync(connection, tx, order, OrderStatus.Reversed, "canceled by the provider after payment", ct)
+                    : await EndAsync(connection, tx, order, OrderStatus.Canceled, "canceled by the provider", ct);
 
             case PaymentEventKind.LicenseDisabled:
                 var disabled = await connection.ExecuteAsync(new CommandDefinition(RevokeLicensesSql, new { OrderId = order.Id, Now, Reason = "disabled by the reseller" }, tx, cancellationToken: ct));
@@ -331,8 +354,6 @@ internal sealed partial class PaymentEventApplier(
             case PaymentEventKind.Reversed:
                 return await EndAsync(connection, tx, order, OrderStatus.Reversed, "payment reversed", ct);
 
-            case PaymentEventKind.Approved:
-                return "approved";
 
             // Kept in the order's history for support; a lost dispute arrives as Reversed.
             case PaymentEventKind.Disputed:

@@ -14,8 +14,7 @@ namespace Orders.Api.Processing;
 internal sealed partial class ProcessInboxEventJob(
     Db db,
     PaymentEventApplier applier,
-    PaymentProviders providers,
-    Inbox inbox,
+    ProviderConfirmation confirmation,
     OrdersMetrics metrics,
     TimeProvider time,
     ILogger<ProcessInboxEventJob> logger)
@@ -40,8 +39,8 @@ internal sealed partial class ProcessInboxEventJob(
         }
     }
 
-    // Also called inline by the customer's return from PayPal, so the status page is up to date
-    // the moment the customer lands on it.
+    // Also called inline by the customer's return from the provider, so the status page is up to
+    // date the moment the customer lands on it.
     public async Task<ApplyResult> ProcessAsync(long inboxId, CancellationToken ct)
     {
         InboxRow? row;
@@ -55,35 +54,11 @@ internal sealed partial class ProcessInboxEventJob(
             return new ApplyResult(row?.Outcome ?? "unknown event", row?.OrderId);
         }
 
-        if (row.EventKind == PaymentEventKind.Approved)
-        {
-            await CaptureIfStillPendingAsync(row, ct);
-        }
-
-        return await applier.ApplyAsync(inboxId, ct);
-    }
-
-    // The buyer approved at the provider: take the money unless someone already did. The capture
-    // itself is idempotent at the provider; what it produced is stored as its own inbox event and
-    // applied like any webhook.
-    private async Task CaptureIfStillPendingAsync(InboxRow row, CancellationToken ct)
-    {
-        var order = await applier.FindOrderForEventAsync(row.Id, ct);
-        if (order is null || order.Status != OrderStatus.Pending || row.ProviderOrderRef is null || order.ProviderOrderRef != row.ProviderOrderRef)
-        {
-            return;
-        }
-
-        var provider = providers.Find(order.Provider);
-        var captured = provider is null ? null : await provider.CaptureApprovedAsync(row.ProviderOrderRef, ct);
-        if (captured is null)
-        {
-            return;
-        }
-
-        var stored = await inbox.StoreAsync(captured, ct);
-        var result = await applier.ApplyAsync(stored.InboxId, ct);
-        LogCaptured(logger, order.OrderNumber, result.Outcome);
+        // A notification (or an approval stored before notifications were confirmed) is a reason to
+        // ask the provider, never a fact of its own.
+        return row.EventKind is PaymentEventKind.Notified or PaymentEventKind.Approved
+            ? await confirmation.ConfirmNotificationAsync(row, ct)
+            : await applier.ApplyAsync(inboxId, ct);
     }
 
     private async Task RecordFailureAsync(long inboxId, Exception e)
@@ -104,9 +79,6 @@ internal sealed partial class ProcessInboxEventJob(
     // Exception messages here are ours or the provider's error names, never customer data; still,
     // keep them short and typed.
     private static string Describe(Exception e) => $"{e.GetType().Name}: {e.Message}"[..Math.Min(500, e.GetType().Name.Length + 2 + e.Message.Length)];
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Captured approved order {OrderNumber}: {Outcome}")]
-    private static partial void LogCaptured(ILogger logger, string orderNumber, string outcome);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox {InboxId} failed with {ErrorType} at {At}; will retry")]
     private static partial void LogFailed(ILogger logger, long inboxId, string errorType, DateTimeOffset at);

@@ -39,6 +39,7 @@ internal static class ProcessingRegistration
         }
 
         services.AddScoped<PaymentEventApplier>();
+        services.AddScoped<ProviderConfirmation>();
         services.AddScoped<ProcessInboxEventJob>();
         services.AddScoped<RecoverySweepJob>();
         services.AddScoped<ReconciliationJob>();

@@ -3,18 +3,18 @@ using Hangfire;
 using Microsoft.Extensions.Options;
 using Orders.Api.Data;
 using Orders.Api.Payments;
-using Orders.Api.Webhooks;
 
 namespace Orders.Api.Processing;
 
-// Webhooks do get lost. Every few minutes each order still pending after a while is asked about at
-// its provider; what the provider says is stored and applied exactly like a webhook, so an order
-// paid at the provider but never notified still ends paid and licensed.
+// Webhooks do get lost. Every few minutes the pending orders that a provider can be asked about
+// are asked, the ones asked least recently first (never asked before anything else), up to
+// BatchSize a run: with N such orders each one is asked within ceil(N / BatchSize) runs, however
+// many orders of providers without an order API wait beside them. What the provider says goes the
+// one way every provider answer goes (ProviderConfirmation): stored and applied like a webhook.
 internal sealed partial class ReconciliationJob(
     Db db,
     PaymentProviders providers,
-    Inbox inbox,
-    PaymentEventApplier applier,
+    ProviderConfirmation confirmation,
     IOptions<MaintenanceOptions> options,
     TimeProvider time,
     ILogger<ReconciliationJob> logger)
@@ -23,17 +23,20 @@ internal sealed partial class ReconciliationJob(
 
     private static readonly Dialect PendingOrdersSql = new(
         Sqlite: """
-            SELECT order_number AS OrderNumber, provider AS Provider, provider_order_ref AS ProviderOrderRef, provider_transaction_ref AS TransactionRef
+            SELECT id AS Id, order_number AS OrderNumber, provider AS Provider, provider_order_ref AS ProviderOrderRef, provider_transaction_ref AS TransactionRef
             FROM orders
-            WHERE status = 'pending' AND created_at <= @OlderThan AND created_at > @ExpiresBefore
-            ORDER BY created_at LIMIT @Limit
+            WHERE status = 'pending' AND provider IN @Providers AND created_at <= @OlderThan AND created_at > @ExpiresBefore
+            ORDER BY reconciled_at, created_at LIMIT @Limit
             """,
         SqlServer: """
-            SELECT TOP (@Limit) order_number AS OrderNumber, provider AS Provider, provider_order_ref AS ProviderOrderRef, provider_transaction_ref AS TransactionRef
+            SELECT TOP (@Limit) id AS Id, order_number AS OrderNumber, provider AS Provider, provider_order_ref AS ProviderOrderRef, provider_transaction_ref AS TransactionRef
             FROM orders
-            WHERE status = 'pending' AND created_at <= @OlderThan AND created_at > @ExpiresBefore
-            ORDER BY created_at
+            WHERE status = 'pending' AND provider IN @Providers AND created_at <= @OlderThan AND created_at > @ExpiresBefore
+            ORDER BY reconciled_at, created_at
             """);
+
+    // Before asking: the run's orders go to the back of the line whatever the provider answers.
+    private const string MarkAskedSql = "UPDATE orders SET reconciled_at = @Now WHERE id IN @Ids";
 
     [AutomaticRetry(Attempts = 0)]
     [DisableConcurrentExecution(300)]
@@ -43,32 +46,38 @@ internal sealed partial class ReconciliationJob(
     {
         var o = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
+        var askable = providers.All.Where(p => p.CanBeAsked).Select(p => p.Name).ToArray();
+        if (askable.Length == 0)
+        {
+            return 0;
+        }
+
         List<PendingOrder> pending;
         await using (var connection = await db.OpenAsync(ct))
         {
             pending = [.. await connection.QueryAsync<PendingOrder>(new CommandDefinition(db.Pick(PendingOrdersSql),
-                new { OlderThan = now - o.ReconcileAfter, ExpiresBefore = now - o.PendingExpiry, Limit = o.BatchSize }, cancellationToken: ct))];
+                new { Providers = askable, OlderThan = now - o.ReconcileAfter, ExpiresBefore = now - o.PendingExpiry, Limit = o.BatchSize }, cancellationToken: ct))];
+            if (pending.Count > 0)
+            {
+                using (await db.WriteTurnAsync(WritePriority.Background, ct))
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(MarkAskedSql, new { Now = now, Ids = pending.Select(p => p.Id).ToArray() }, cancellationToken: ct));
+                }
+            }
         }
 
         var learned = 0;
         foreach (var order in pending)
         {
-            var provider = providers.Find(order.Provider);
-            if (provider is null)
-            {
-                continue;
-            }
-
+            var provider = providers.Find(order.Provider)!;
             try
             {
-                var update = await provider.QueryAsync(new ProviderOrderQuery(order.OrderNumber, order.ProviderOrderRef, order.TransactionRef), ct);
-                if (update is null)
+                var result = await confirmation.ReconcileAsync(provider, new ProviderOrderQuery(order.OrderNumber, order.ProviderOrderRef, order.TransactionRef), ct);
+                if (result is null)
                 {
                     continue;
                 }
 
-                var stored = await inbox.StoreAsync(update, ct);
-                var result = await applier.ApplyAsync(stored.InboxId, ct);
                 learned++;
                 LogLearned(logger, order.OrderNumber, order.Provider, result.Outcome);
             }
@@ -84,6 +93,7 @@ internal sealed partial class ReconciliationJob(
 
     private sealed class PendingOrder
     {
+        public long Id { get; init; }
         public string OrderNumber { get; init; } = "";
         public string Provider { get; init; } = "";
         public string? ProviderOrderRef { get; init; }

@@ -7,7 +7,11 @@ using Orders.Api.Payments;
 
 namespace Orders.Api.Webhooks;
 
-internal sealed record StoredEvent(long InboxId, bool Duplicate);
+// TransmissionReused: refused, nothing stored: the provider's transmission id came before with another body.
+internal sealed record StoredEvent(long InboxId, bool Duplicate, bool TransmissionReused = false)
+{
+    public static readonly StoredEvent Refused = new(0, Duplicate: false, TransmissionReused: true);
+}
 
 // The inbox is where a verified provider event becomes durable. Exactly-once per provider event id
 // is the unique index (provider, provider_event_id): a repeat delivery finds the first row.
@@ -67,12 +71,30 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
         SELECT id FROM webhook_inbox WHERE provider = @Provider AND provider_event_id = @EventId
         """;
 
+    private static readonly Dialect InsertTransmissionSql = new(
+        Sqlite: """
+            INSERT INTO webhook_transmissions (provider, transmission_id, body_sha256, received_at)
+            VALUES (@Provider, @TransmissionId, @BodySha256, @ReceivedAt)
+            ON CONFLICT (provider, transmission_id) DO NOTHING
+            """,
+        SqlServer: """
+            INSERT INTO webhook_transmissions (provider, transmission_id, body_sha256, received_at)
+            SELECT @Provider, @TransmissionId, @BodySha256, @ReceivedAt
+            WHERE NOT EXISTS (SELECT 1 FROM webhook_transmissions WITH (UPDLOCK, HOLDLOCK) WHERE provider = @Provider AND transmission_id = @TransmissionId)
+            """);
+
+    private const string FindTransmissionSql = """
+        SELECT body_sha256 FROM webhook_transmissions WHERE provider = @Provider AND transmission_id = @TransmissionId
+        """;
+
     // About 5 MB at most; under a backlog, the repeats of the last ≈ 30,000 events.
     private const int RecentCapacity = 32_768;
 
     private readonly List<long> pendingProcessing = new(JobSize * 2);
 
     private readonly RecentlyStoredEvents recent = new(RecentCapacity);
+
+    private readonly RecentTransmissions transmissions = new(RecentCapacity);
 
     private readonly Channel<PendingWrite> queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -83,21 +105,28 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
     // Whether this instance committed the provider's event recently (see RecentlyStoredEvents).
     public bool TryGetRecentlyStored(string provider, string eventId, out long inboxId) => recent.TryGet(provider, eventId, out inboxId);
 
+    // For a delivery answered without a write (a recent repeat): false when its transmission id was
+    // accepted by this instance with another body.
+    public bool TryAcceptRecentTransmission(WebhookTransmission transmission) => transmissions.TryAccept(transmission);
+
     // Stores the event; the caller applies it (or leaves it to the recovery sweep).
-    public Task<StoredEvent> StoreAsync(PaymentEvent e, CancellationToken ct) => EnqueueWrite(e, process: false, ct);
+    public Task<StoredEvent> StoreAsync(PaymentEvent e, CancellationToken ct) => EnqueueWrite(e, null, process: false, ct);
 
-    // Stores the event and, if it is new, queues its processing (see above).
-    public Task<StoredEvent> StoreForProcessingAsync(PaymentEvent e, CancellationToken ct) => EnqueueWrite(e, process: true, ct);
+    // Stores the event and, if it is new, queues its processing (see above). With a transmission, the
+    // same transaction records it, and refuses the event (StoredEvent.Refused) if that transmission
+    // id was stored before with another body.
+    public Task<StoredEvent> StoreForProcessingAsync(PaymentEvent e, CancellationToken ct, WebhookTransmission? transmission = null) =>
+        EnqueueWrite(e, transmission, process: true, ct);
 
-    private Task<StoredEvent> EnqueueWrite(PaymentEvent e, bool process, CancellationToken ct)
+    private Task<StoredEvent> EnqueueWrite(PaymentEvent e, WebhookTransmission? transmission, bool process, CancellationToken ct)
     {
         CardNumberGuard.EnsureNoCardNumbers(e.EventId, e.EventType, e.OrderNumber, e.ProviderOrderRef, e.TransactionRef, e.RefundRef, e.Currency, e.Sku);
-        if (recent.TryGet(e.Provider, e.EventId, out var storedId))
+        if (transmission is null && recent.TryGet(e.Provider, e.EventId, out var storedId))
         {
             return Task.FromResult(new StoredEvent(storedId, Duplicate: true));
         }
 
-        var write = new PendingWrite(e, process, new TaskCompletionSource<StoredEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var write = new PendingWrite(e, transmission, process, new TaskCompletionSource<StoredEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!queue.Writer.TryWrite(write))
         {
             throw new InvalidOperationException("The inbox is shutting down.");
@@ -159,7 +188,9 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
                 await using var statements = new InboxStatements(connection, tx, db.Pick(InsertSql));
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    results[i] = await InsertAsync(statements, batch[i].Event, receivedAt);
+                    results[i] = batch[i].Transmission is { } transmission && !await RecordTransmissionAsync(connection, tx, transmission, receivedAt)
+                        ? StoredEvent.Refused
+                        : await InsertAsync(statements, batch[i].Event, receivedAt);
                 }
 
                 await tx.CommitAsync();
@@ -167,12 +198,21 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
 
             for (var i = 0; i < batch.Count; i++)
             {
+                if (results[i].TransmissionReused)
+                {
+                    continue;
+                }
+
                 if (batch[i].Process && !results[i].Duplicate)
                 {
                     pendingProcessing.Add(results[i].InboxId);
                 }
 
                 recent.Add(batch[i].Event.Provider, batch[i].Event.EventId, results[i].InboxId);
+                if (batch[i].Transmission is { } transmission)
+                {
+                    transmissions.TryAccept(transmission);
+                }
             }
 
             for (var i = 0; i < batch.Count; i++)
@@ -188,6 +228,19 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
                 write.Result.TrySetException(e);
             }
         }
+    }
+
+    // False when the transmission id is already stored with another body.
+    private async Task<bool> RecordTransmissionAsync(DbConnection connection, DbTransaction tx, WebhookTransmission t, DateTime receivedAt)
+    {
+        var args = new { t.Provider, t.TransmissionId, t.BodySha256, ReceivedAt = receivedAt };
+        if (await connection.ExecuteAsync(new CommandDefinition(db.Pick(InsertTransmissionSql), args, tx)) == 1)
+        {
+            return true;
+        }
+
+        var known = await connection.ExecuteScalarAsync<string>(new CommandDefinition(FindTransmissionSql, args, tx));
+        return string.Equals(known?.Trim(), t.BodySha256, StringComparison.Ordinal);
     }
 
     private static async Task<StoredEvent> InsertAsync(InboxStatements statements, PaymentEvent e, DateTime receivedAt)
@@ -339,7 +392,7 @@ internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvid
         }
     }
 
-    private sealed record PendingWrite(PaymentEvent Event, bool Process, TaskCompletionSource<StoredEvent> Result);
+    private sealed record PendingWrite(PaymentEvent Event, WebhookTransmission? Transmission, bool Process, TaskCompletionSource<StoredEvent> Result);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} stored inbox event(s) not enqueued ({ErrorType}); the recovery sweep will pick them up")]
     private static partial void LogEnqueueFailed(ILogger logger, int count, string errorType);

@@ -18,6 +18,8 @@ internal static partial class WebhookEndpoints
 {
     public const int MaxBodyBytes = 256 * 1024;
 
+    private const int MaxTransmissionIdLength = 128;
+
     public static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
         services.AddSingleton<Inbox>();
@@ -80,12 +82,25 @@ internal static partial class WebhookEndpoints
             };
         }
 
-        // A repeat of an event this instance stored recently is known by its id alone: the signature
-        // has just shown that the body is PayPal's, and the event was parsed and checked (card-number
-        // guard included) when it was stored. Saves a repeat the parse and the guard.
+        // PayPal's signature covers only a CRC-32 of the body: one transmission id, one body.
+        string transmissionId = request.Headers["PAYPAL-TRANSMISSION-ID"]!;
+        if (transmissionId.Length > MaxTransmissionIdLength)
+        {
+            metrics.WebhookRejected(PayPalProvider.ProviderName, "malformed");
+            return Problem(StatusCodes.Status400BadRequest, "Malformed webhook", "PAYPAL-TRANSMISSION-ID is too long.");
+        }
+
+        var transmission = WebhookTransmission.Of(PayPalProvider.ProviderName, transmissionId, body);
+
+        // A repeat of an event this instance stored recently is known by its id alone: the event was
+        // parsed and checked (card-number guard included) when it was stored, and a notification
+        // changes nothing by itself anyway (it is confirmed with PayPal's API). Saves a repeat the
+        // parse, the guard and a write.
         if (PayPalEvents.TryPeekEventId(body, out var eventId) && inbox.TryGetRecentlyStored(PayPalProvider.ProviderName, eventId, out var inboxId))
         {
-            return AcknowledgeRepeat(PayPalProvider.ProviderName, eventId, inboxId, metrics, logger);
+            return inbox.TryAcceptRecentTransmission(transmission)
+                ? AcknowledgeRepeat(PayPalProvider.ProviderName, eventId, inboxId, metrics, logger)
+                : RefuseReusedTransmission(PayPalProvider.ProviderName, metrics, logger);
         }
 
         PaymentEvent paymentEvent;
@@ -101,16 +116,17 @@ internal static partial class WebhookEndpoints
             return Problem(StatusCodes.Status400BadRequest, "Unreadable event", "The event is not a PayPal webhook event this service understands.");
         }
 
-        return await StoreAndEnqueueAsync(paymentEvent, inbox, jobs, metrics, logger, ct);
+        return await StoreAndEnqueueAsync(paymentEvent, inbox, jobs, metrics, logger, ct, transmission);
     }
 
     internal static async Task<Results<Ok<WebhookAck>, ProblemHttpResult>> StoreAndEnqueueAsync(
-        PaymentEvent paymentEvent, Inbox inbox, IBackgroundJobClient jobs, OrdersMetrics metrics, ILogger logger, CancellationToken ct)
+        PaymentEvent paymentEvent, Inbox inbox, IBackgroundJobClient jobs, OrdersMetrics metrics, ILogger logger, CancellationToken ct,
+        WebhookTransmission? transmission = null)
     {
         StoredEvent stored;
         try
         {
-            stored = await inbox.StoreForProcessingAsync(paymentEvent, ct);
+            stored = await inbox.StoreForProcessingAsync(paymentEvent, ct, transmission);
         }
         catch (CardDataRefusedException)
         {
@@ -125,6 +141,11 @@ internal static partial class WebhookEndpoints
             return Problem(StatusCodes.Status503ServiceUnavailable, "Storage unavailable", "The event was not stored; please retry.");
         }
 
+        if (stored.TransmissionReused)
+        {
+            return RefuseReusedTransmission(paymentEvent.Provider, metrics, logger);
+        }
+
         if (stored.Duplicate)
         {
             return AcknowledgeRepeat(paymentEvent.Provider, paymentEvent.EventId, stored.InboxId, metrics, logger);
@@ -133,6 +154,13 @@ internal static partial class WebhookEndpoints
         LogStored(logger, paymentEvent.Provider, paymentEvent.EventType, paymentEvent.EventId, stored.InboxId);
         metrics.WebhookReceived(paymentEvent.Provider);
         return TypedResults.Ok(new WebhookAck(stored.InboxId, Duplicate: false));
+    }
+
+    private static ProblemHttpResult RefuseReusedTransmission(string provider, OrdersMetrics metrics, ILogger logger)
+    {
+        LogRejected(logger, provider, "Forged", "the transmission id came before with another body");
+        metrics.WebhookRejected(provider, "forged");
+        return Problem(StatusCodes.Status401Unauthorized, "Webhook signature rejected", "This transmission was already received with another body.");
     }
 
     private static Ok<WebhookAck> AcknowledgeRepeat(string provider, string eventId, long inboxId, OrdersMetrics metrics, ILogger logger)

@@ -107,6 +107,64 @@ public sealed class Shop(OrdersApp app)
     public IReadOnlyDictionary<string, string> Sign(byte[] body) =>
         app.Service<PayPalWebhookSigner>().Sign(body, app.Service<PayPalSettings>().WebhookId);
 
+    // PayPal's REST API as the sandbox serves it, called with the sandbox's credentials: what PayPal
+    // or the merchant does outside this service (a capture whose answer was lost, a refund made in
+    // PayPal's dashboard, an order this service never created).
+    public async Task<JsonElement> PayPalApiAsync(HttpMethod method, string path, object? body = null, string? requestId = null)
+    {
+        var settings = app.Service<PayPalSettings>();
+        using var tokenRequest = new HttpRequestMessage(HttpMethod.Post, "/sandbox/paypal/v1/oauth2/token")
+        {
+            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]),
+        };
+        tokenRequest.Headers.Authorization = new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.ClientId}:{settings.ClientSecret}")));
+        using var tokenResponse = await Http.SendAsync(tokenRequest);
+        var token = (await tokenResponse.ReadAsync<JsonElement>()).GetProperty("access_token").GetString();
+
+        using var request = new HttpRequestMessage(method, "/sandbox/paypal" + path);
+        request.Headers.Authorization = new("Bearer", token);
+        request.Headers.Add("Prefer", "return=representation");
+        if (requestId is not null)
+        {
+            request.Headers.Add("PayPal-Request-Id", requestId);
+        }
+
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        using var response = await Http.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"PayPal {method} {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return await response.ReadAsync<JsonElement>();
+    }
+
+    // Captures an approved order at PayPal as this service would (same PayPal-Request-Id), and
+    // returns the capture id: for tests where the service must learn of it from a notification.
+    public async Task<string> CaptureAtPayPalAsync(CheckoutDto checkout)
+    {
+        var order = await PayPalApiAsync(HttpMethod.Post, $"/v2/checkout/orders/{checkout.PayPalOrderId}/capture", new { }, $"capture-{checkout.PayPalOrderId}");
+        return order.GetProperty("purchase_units")[0].GetProperty("payments").GetProperty("captures")[0].GetProperty("id").GetString()!;
+    }
+
+    public async Task<string> CaptureIdAtPayPalAsync(CheckoutDto checkout) =>
+        (await PayPalApiAsync(HttpMethod.Get, $"/v2/checkout/orders/{checkout.PayPalOrderId}"))
+            .GetProperty("purchase_units")[0].GetProperty("payments").GetProperty("captures")[0].GetProperty("id").GetString()!;
+
+    // A refund made at PayPal (the merchant's dashboard); PayPal then notifies the service.
+    public async Task<string> RefundAtPayPalAsync(string captureId, string value, string currency = "USD")
+    {
+        var refund = await PayPalApiAsync(HttpMethod.Post, $"/v2/payments/captures/{captureId}/refund",
+            new { amount = new { currency_code = currency, value } }, "refund-" + Guid.NewGuid().ToString("N"));
+        return refund.GetProperty("id").GetString()!;
+    }
+
+    public async Task SetPayPalSandboxAsync(object knobs)
+    {
+        using var response = await Http.PostAsJsonAsync("/sandbox/paypal/_settings", knobs);
+        Assert.True(response.IsSuccessStatusCode);
+    }
+
     public async Task<long> CountAsync(string sql, object? args = null)
     {
         await using var connection = await app.Db.OpenAsync(CancellationToken.None);
@@ -114,7 +172,8 @@ public sealed class Shop(OrdersApp app)
     }
 }
 
-// PayPal-shaped webhook events for scenarios the sandbox would not produce on its own.
+// PayPal-shaped webhook events, signed by the tests with the sandbox's key: notifications that name
+// real resources (PayPal's own deliveries were dropped) or resources PayPal never had (forgeries).
 public static class PayPalEventsFactory
 {
     public static JsonObject CaptureEvent(string eventType, string orderNumber, string payPalOrderId, string captureId, string value, string currency = "USD") => new()
@@ -138,14 +197,14 @@ public static class PayPalEventsFactory
         },
     };
 
-    public static JsonObject RefundEvent(string orderNumber, string captureId, string refundId, string value, string currency = "USD") => new()
+    public static JsonObject RefundEvent(string orderNumber, string captureId, string refundId, string value, string currency = "USD", string eventType = "PAYMENT.CAPTURE.REFUNDED") => new()
     {
         ["id"] = "WH-" + Guid.NewGuid().ToString("N")[..17].ToUpperInvariant(),
         ["create_time"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
         ["resource_type"] = "refund",
         ["event_version"] = "1.0",
         ["resource_version"] = "2.0",
-        ["event_type"] = "PAYMENT.CAPTURE.REFUNDED",
+        ["event_type"] = eventType,
         ["summary"] = "A payment was refunded",
         ["resource"] = new JsonObject
         {

@@ -78,7 +78,9 @@ public sealed class MaintenanceTests : IAsyncLifetime
         var returnUrl = await shop.ApproveAsync(checkout);
         (await shop.Http.GetAsync(returnUrl.PathAndQuery)).Dispose();
         await shop.WaitForStatusAsync(checkout, "paid");
-        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.RefundEvent(checkout.OrderNumber, "CAPTURE-OLD", "REFUND-PARTIAL", "10.00"))).Dispose();
+        // A partial refund made in PayPal's dashboard: PayPal notifies, the service confirms it.
+        await shop.RefundAtPayPalAsync(await shop.CaptureIdAtPayPalAsync(checkout), "10.00");
+        await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE kind = 'Refunded'"), n => n == 1);
         await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"), n => n == 0);
         var before = await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox");
         Assert.True(before >= 2);

@@ -22,16 +22,20 @@ public sealed class PayPalWebhookTests : IAsyncLifetime
     public async Task SameWebhookDeliveredThreeTimesConcurrentlyIssuesOneLicense()
     {
         var checkout = await shop.CheckoutAsync();
-        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000001", "49.00").ToJsonString());
+        await shop.SetPayPalSandboxAsync(new { dropWebhooks = true });
+        await shop.ApproveAsync(checkout);
+        var captureId = await shop.CaptureAtPayPalAsync(checkout);
+        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, captureId, "49.00").ToJsonString());
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => shop.PostSignedWebhookAsync(body)));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
 
         var order = await shop.WaitForStatusAsync(checkout, "paid");
         await shop.WaitForMailsAsync(checkout.OrderNumber);
-        await Task.Delay(1000);
+        await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"), n => n == 0);
         Assert.Single(order!.Licenses);
-        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE kind = 'Notified'"));
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE kind = 'Paid'"));
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM licenses"));
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM deliveries"));
         Assert.Single(await shop.WaitForMailsAsync(checkout.OrderNumber));
@@ -138,33 +142,43 @@ public sealed class PayPalWebhookTests : IAsyncLifetime
         Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
     }
 
+    // A capture of another PayPal order (created at PayPal outside this service) that claims this
+    // order's number in its custom_id: PayPal confirms the capture, but it belongs to another order.
     [Fact]
-    public async Task PaymentThatDoesNotMatchTheOrderGoesToReviewWithoutALicense()
+    public async Task ACaptureOfAnotherPayPalOrderThatNamesThisOrderChangesNothing()
     {
         var checkout = await shop.CheckoutAsync(); // 49.00 USD
-        using var response = await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000005", "4.90"));
+        var other = await shop.PayPalApiAsync(HttpMethod.Post, "/v2/checkout/orders", new
+        {
+            intent = "CAPTURE",
+            purchase_units = new[] { new { custom_id = checkout.OrderNumber, amount = new { currency_code = "USD", value = "4.90" } } },
+        }, "other-" + Guid.NewGuid().ToString("N"));
+        var otherId = other.GetProperty("id").GetString()!;
+        await shop.SetPayPalSandboxAsync(new { dropWebhooks = true });
+        (await shop.Http.PostAsync($"/sandbox/paypal/orders/{otherId}/approve", null)).Dispose();
+        var captured = await shop.PayPalApiAsync(HttpMethod.Post, $"/v2/checkout/orders/{otherId}/capture", new { }, "capture-" + otherId);
+        var captureId = captured.GetProperty("purchase_units")[0].GetProperty("payments").GetProperty("captures")[0].GetProperty("id").GetString()!;
+
+        using var response = await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, captureId, "49.00"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        var order = await shop.WaitForStatusAsync(checkout, "review");
-        Assert.Empty(order!.Licenses);
-        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM deliveries"));
-    }
-
-    [Fact]
-    public async Task PaymentInAnotherCurrencyGoesToReview()
-    {
-        var checkout = await shop.CheckoutAsync();
-        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000006", "49.00", "EUR"))).Dispose();
-        var order = await shop.WaitForStatusAsync(checkout, "review");
-        Assert.Empty(order!.Licenses);
+        await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"), n => n == 0);
+        var order = await shop.OrderAsync(checkout);
+        Assert.Equal("pending", order!.Status);
+        Assert.Empty(order.Licenses);
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE kind = 'Paid' AND outcome LIKE '%names another provider order%'"));
     }
 
     [Fact]
     public async Task RefundThatArrivesBeforeTheCompletionStillEndsRefundedWithoutAnActiveLicense()
     {
         var checkout = await shop.CheckoutAsync();
-        const string captureId = "CAPTURE00000000007";
-        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.RefundEvent(checkout.OrderNumber, captureId, "REFUND00000000007", "49.00"))).Dispose();
+        await shop.SetPayPalSandboxAsync(new { dropWebhooks = true });
+        await shop.ApproveAsync(checkout);
+        var captureId = await shop.CaptureAtPayPalAsync(checkout);
+        var refundId = await shop.RefundAtPayPalAsync(captureId, "49.00");
+
+        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.RefundEvent(checkout.OrderNumber, captureId, refundId, "49.00"))).Dispose();
         await shop.WaitForStatusAsync(checkout, "refunded");
 
         using var completed = await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, captureId, "49.00"));
@@ -181,13 +195,19 @@ public sealed class PayPalWebhookTests : IAsyncLifetime
     public async Task PendingCaptureDoesNotDeliverUntilItCompletes()
     {
         var checkout = await shop.CheckoutAsync();
-        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.PENDING", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000008", "49.00"))).Dispose();
-        await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NOT NULL"), n => n == 1);
+        await shop.ApproveAsync(checkout, captureStatus: "PENDING"); // the APPROVED notification makes the service capture
+        await Eventually.GetAsync(
+            () => shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE kind = 'Pending' AND processed_at IS NOT NULL"), n => n == 1);
         var pending = await shop.OrderAsync(checkout);
         Assert.Equal("pending", pending!.Status);
         Assert.Empty(pending.Licenses);
 
-        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE00000000008", "49.00"))).Dispose();
+        var transactionRef = await Eventually.GetAsync(async () =>
+        {
+            await using var connection = await app.Db.OpenAsync(CancellationToken.None);
+            return await Dapper.SqlMapper.ExecuteScalarAsync<string?>(connection, "SELECT provider_transaction_ref FROM orders WHERE order_number = @n", new { n = checkout.OrderNumber });
+        }, r => r is not null);
+        (await shop.Http.PostAsync($"/sandbox/paypal/captures/{transactionRef}/complete", null)).Dispose();
         var paid = await shop.WaitForStatusAsync(checkout, "paid");
         Assert.Single(paid!.Licenses);
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orders.Api.Orders;
 
 namespace Orders.Api.Payments.Avangate;
 
@@ -7,6 +8,12 @@ namespace Orders.Api.Payments.Avangate;
 internal sealed class AvangateProvider(AvangateSettings settings, TimeProvider time) : IPaymentProvider
 {
     public string Name => AvangateEvents.ProviderName;
+
+    public string DisplayName => "2Checkout";
+
+    // The buy-link is signed with an expiration (Avangate:LinkLifetime).
+    public DateTime? PaymentPageOpenUntil(DateTime createdAt, string status) =>
+        status == OrderStatus.Pending ? createdAt.Add(settings.Options.LinkLifetime) : null;
 
     public Task<StartedCheckout> StartCheckoutAsync(CheckoutStart checkout, CancellationToken cancellationToken)
     {
@@ -48,13 +55,21 @@ internal sealed class AvangateProvider(AvangateSettings settings, TimeProvider t
         return Task.FromResult(new StartedCheckout(ProviderOrderRef: null, new Uri(url)));
     }
 
-    public Task<PaymentEvent?> CaptureApprovedAsync(string providerOrderRef, CancellationToken cancellationToken) =>
-        Task.FromResult<PaymentEvent?>(null);
-
     // The reseller's order API needs separate API credentials this service does not hold; its
     // notifications are retried for two days, which is the reconciliation it offers.
     public Task<PaymentEvent?> QueryAsync(ProviderOrderQuery order, CancellationToken cancellationToken) =>
         Task.FromResult<PaymentEvent?>(null);
+
+    public bool CanBeAsked => false;
+
+    // The reseller's notifications carry a full HMAC-SHA256 over their values and are applied as they are.
+    public Task<IReadOnlyList<PaymentEvent>> ConfirmAsync(PaymentNotification notification, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<PaymentEvent>>([]);
+
+    // Without the order API the reseller cannot confirm that nothing was paid: the order stays pending
+    // (its notifications, or the expiry, settle it).
+    public Task<CancelOutcome> CancelAsync(ProviderOrderQuery order, CancellationToken cancellationToken) =>
+        Task.FromResult(CancelOutcome.CannotTell);
 
     public Task<RefundOutcome> RefundAsync(RefundRequest refund, CancellationToken cancellationToken) =>
         Task.FromResult(RefundOutcome.NotPossible(

@@ -16,6 +16,12 @@ internal sealed partial class PayPalClient(HttpClient http, PayPalSettings setti
     public Task<PayPalOrder> GetOrderAsync(string orderId, CancellationToken ct) =>
         SendAsync<PayPalOrder>(HttpMethod.Get, $"v2/checkout/orders/{Uri.EscapeDataString(orderId)}", null, null, ct);
 
+    public Task<PayPalCapture> GetCaptureAsync(string captureId, CancellationToken ct) =>
+        SendAsync<PayPalCapture>(HttpMethod.Get, $"v2/payments/captures/{Uri.EscapeDataString(captureId)}", null, null, ct);
+
+    public Task<PayPalRefund> GetRefundAsync(string refundId, CancellationToken ct) =>
+        SendAsync<PayPalRefund>(HttpMethod.Get, $"v2/payments/refunds/{Uri.EscapeDataString(refundId)}", null, null, ct);
+
     public Task<PayPalRefund> RefundCaptureAsync(string captureId, RefundBody body, string requestId, CancellationToken ct) =>
         SendAsync<PayPalRefund>(HttpMethod.Post, $"v2/payments/captures/{Uri.EscapeDataString(captureId)}/refund", body, requestId, ct);
 

@@ -48,6 +48,10 @@ internal static class PayPalEvents
         }
     }
 
+    // A webhook is a notification, never a fact: its signature covers only a CRC-32 of the body
+    // (PROVIDERS.md 1.8), so every event that could move money is stored as Notified with the ids it
+    // names, and processing asks PayPal's API what those resources really are (ConfirmAsync).
+    // Amounts and order numbers in the body are not kept: only what the API answers counts.
     public static PaymentEvent FromWebhook(JsonElement root)
     {
         var eventId = RequiredString(root, "id");
@@ -59,111 +63,94 @@ internal static class PayPalEvents
 
         return eventType switch
         {
-            "PAYMENT.CAPTURE.COMPLETED" => FromCapture(eventId, eventType, PaymentEventKind.Paid, resource),
-            "PAYMENT.CAPTURE.PENDING" => FromCapture(eventId, eventType, PaymentEventKind.Pending, resource),
-            "PAYMENT.CAPTURE.DENIED" or "PAYMENT.CAPTURE.DECLINED" => FromCapture(eventId, eventType, PaymentEventKind.Failed, resource),
-            "PAYMENT.CAPTURE.REFUNDED" => FromRefund(eventId, eventType, PaymentEventKind.Refunded, resource),
-            "PAYMENT.CAPTURE.REVERSED" => FromRefund(eventId, eventType, PaymentEventKind.Reversed, resource),
-            "CHECKOUT.ORDER.APPROVED" => FromOrderResource(eventId, eventType, PaymentEventKind.Approved, resource),
-            "CHECKOUT.PAYMENT-APPROVAL.REVERSED" => FromOrderResource(eventId, eventType, PaymentEventKind.Canceled, resource),
+            CaptureCompleted or "PAYMENT.CAPTURE.PENDING" or "PAYMENT.CAPTURE.DENIED" or "PAYMENT.CAPTURE.DECLINED" =>
+                Notification(eventId, eventType, OrderIdOfCapture(resource), RequiredString(resource, "id"), null),
+            "PAYMENT.CAPTURE.REFUNDED" or CaptureReversed =>
+                Notification(eventId, eventType, null, LinkTarget(resource, "up"), RequiredString(resource, "id")),
+            "CHECKOUT.ORDER.APPROVED" or ApprovalReversed =>
+                Notification(eventId, eventType, OptionalString(resource, "id") ?? OptionalString(resource, "order_id")
+                    ?? throw new PayPalEventException("The order resource has no id."), null, null),
             _ => new PaymentEvent(PayPalProvider.ProviderName, eventId, Clip(eventType), PaymentEventKind.Ignored, null, null, null, null, null, null),
         };
     }
+
+    public const string CaptureCompleted = "PAYMENT.CAPTURE.COMPLETED";
+    public const string CaptureReversed = "PAYMENT.CAPTURE.REVERSED";
+    public const string ApprovalReversed = "CHECKOUT.PAYMENT-APPROVAL.REVERSED";
+
+    private static PaymentEvent Notification(string eventId, string eventType, string? orderId, string? captureId, string? refundId) =>
+        new(PayPalProvider.ProviderName, eventId, eventType, PaymentEventKind.Notified, null, orderId, captureId, refundId, null, null);
 
     // After a capture (ours or someone else's) the order itself says what happened to the money.
     public static PaymentEvent? FromOrder(PayPalOrder order)
     {
         var unit = order.PurchaseUnits?.FirstOrDefault();
         var capture = unit?.Payments?.Captures?.FirstOrDefault();
-        if (unit is null || capture is null)
-        {
-            return null;
-        }
+        return unit is null || capture is null ? null : FromCapture(capture, "CAPTURE.RESULT", unit.CustomId, order.Id);
+    }
 
+    // A capture as GET /v2/payments/captures/{id} answers it. The id is shared with FromOrder's, so
+    // a capture learned on the customer's return and confirmed again for its webhook is one event.
+    public static PaymentEvent FromCapture(PayPalCapture capture) =>
+        FromCapture(capture, "CAPTURE.CONFIRMED", null, capture.SupplementaryData?.RelatedIds?.OrderId);
+
+    private static PaymentEvent FromCapture(PayPalCapture capture, string typePrefix, string? unitCustomId, string? orderId)
+    {
         var kind = capture.Status switch
         {
             "COMPLETED" => PaymentEventKind.Paid,
             "PENDING" => PaymentEventKind.Pending,
             "DECLINED" or "FAILED" => PaymentEventKind.Failed,
-            // Refunds and reversals of this capture arrive as their own webhooks with their amounts.
+            // Refunds and reversals of this capture are confirmed as their own events with their amounts.
             _ => PaymentEventKind.Ignored,
         };
         long? amount = Money.TryParseMinor(capture.Amount?.Value, capture.Amount?.CurrencyCode, out var minor) ? minor : null;
         return new PaymentEvent(
             PayPalProvider.ProviderName,
             $"capture:{capture.Id}:{capture.Status}",
-            $"CAPTURE.RESULT.{capture.Status}",
+            $"{typePrefix}.{capture.Status}",
             kind,
-            capture.CustomId ?? unit.CustomId,
-            order.Id,
+            capture.CustomId ?? unitCustomId,
+            orderId,
             capture.Id,
             null,
             amount,
             capture.Amount?.CurrencyCode);
     }
 
-    private static PaymentEvent FromCapture(string eventId, string eventType, PaymentEventKind kind, JsonElement capture)
-    {
-        var (amount, currency) = ReadAmount(capture);
-        var orderId = capture.TryGetProperty("supplementary_data", out var supplementary)
-            && supplementary.TryGetProperty("related_ids", out var related)
-                ? OptionalString(related, "order_id")
-                : null;
-        return new PaymentEvent(
-            PayPalProvider.ProviderName, eventId, eventType, kind,
-            OptionalString(capture, "custom_id"), orderId, RequiredString(capture, "id"), null, amount, currency);
-    }
-
-    // One refund is one event, whoever reports it: the answer to our own refund call and PayPal's
-    // PAYMENT.CAPTURE.REFUNDED webhook (and its repeats) share this id, so the inbox keeps it once.
+    // One refund is one event, whoever reports it: the answer to our own refund call and the
+    // confirmation of PayPal's PAYMENT.CAPTURE.REFUNDED webhook (and its repeats) share this id.
     public static string RefundEventId(string refundId) => $"refund:{refundId}";
 
-    // The resource of a refund or reversal is the refund; its "up" link points at the capture.
-    private static PaymentEvent FromRefund(string eventId, string eventType, PaymentEventKind kind, JsonElement refund)
+    // A refund (or a reversal, when PayPal took back the whole capture) as PayPal's API answers it.
+    // Only a COMPLETED refund returns money; pending, failed and cancelled ones change nothing.
+    public static PaymentEvent FromRefund(PayPalRefund refund, string? captureId, bool reversal, string? orderNumber = null)
     {
-        var (amount, currency) = ReadAmount(refund);
-        var captureId = LinkTarget(refund, "up");
-        var refundId = RequiredString(refund, "id");
+        long? amount = Money.TryParseMinor(refund.Amount?.Value, refund.Amount?.CurrencyCode, out var minor) ? minor : null;
+        var kind = refund.Status != "COMPLETED" ? PaymentEventKind.Ignored : reversal ? PaymentEventKind.Reversed : PaymentEventKind.Refunded;
         return new PaymentEvent(
-            PayPalProvider.ProviderName, kind == PaymentEventKind.Refunded ? RefundEventId(refundId) : eventId, eventType, kind,
-            OptionalString(refund, "custom_id"), null, captureId, refundId, amount, currency);
+            PayPalProvider.ProviderName,
+            reversal ? $"reversal:{refund.Id}" : RefundEventId(refund.Id),
+            (reversal ? "REVERSAL.CONFIRMED." : "REFUND.CONFIRMED.") + refund.Status,
+            kind,
+            orderNumber ?? refund.CustomId,
+            null,
+            captureId ?? LinkTarget(refund.Links, "up"),
+            refund.Id,
+            amount,
+            refund.Amount?.CurrencyCode);
     }
 
-    private static PaymentEvent FromOrderResource(string eventId, string eventType, PaymentEventKind kind, JsonElement order)
-    {
-        string? customId = null;
-        long? amount = null;
-        string? currency = null;
-        if (order.TryGetProperty("purchase_units", out var units) && units.ValueKind == JsonValueKind.Array && units.GetArrayLength() > 0)
-        {
-            var unit = units[0];
-            customId = OptionalString(unit, "custom_id");
-            (amount, currency) = ReadAmount(unit);
-        }
+    // PayPal confirmed that this order was never paid (not approved, not completed, or gone).
+    public static PaymentEvent Canceled(string orderNumber, string payPalOrderId, string payPalStatus) =>
+        new(PayPalProvider.ProviderName, $"order:{payPalOrderId}:canceled", $"ORDER.CONFIRMED.{payPalStatus}", PaymentEventKind.Canceled,
+            orderNumber, payPalOrderId, null, null, null, null);
 
-        var orderId = OptionalString(order, "id") ?? OptionalString(order, "order_id")
-            ?? throw new PayPalEventException("The order resource has no id.");
-        return new PaymentEvent(PayPalProvider.ProviderName, eventId, eventType, kind, customId, orderId, null, null, amount, currency);
-    }
-
-    private static (long? Amount, string? Currency) ReadAmount(JsonElement element)
-    {
-        if (!element.TryGetProperty("amount", out var money) || money.ValueKind != JsonValueKind.Object)
-        {
-            return (null, null);
-        }
-
-        var currency = OptionalString(money, "currency_code");
-        var value = OptionalString(money, "value");
-        if (currency is null || value is null)
-        {
-            return (null, null);
-        }
-
-        return Money.TryParseMinor(value, currency, out var minor)
-            ? (minor, currency)
-            : throw new PayPalEventException("The amount is not a valid decimal for its currency.");
-    }
+    private static string? OrderIdOfCapture(JsonElement capture) =>
+        capture.TryGetProperty("supplementary_data", out var supplementary) && supplementary.ValueKind == JsonValueKind.Object
+            && supplementary.TryGetProperty("related_ids", out var related) && related.ValueKind == JsonValueKind.Object
+            ? OptionalString(related, "order_id")
+            : null;
 
     private static string? LinkTarget(JsonElement element, string rel)
     {
@@ -182,6 +169,11 @@ internal static class PayPalEvents
 
         return null;
     }
+
+    private static string? LinkTarget(List<PayPalLink>? links, string rel) =>
+        links?.FirstOrDefault(l => l.Rel == rel) is { } link && Uri.TryCreate(link.Href, UriKind.Absolute, out var uri)
+            ? Clip(uri.Segments[^1].TrimEnd('/'))
+            : null;
 
     private static string RequiredString(JsonElement element, string name) =>
         OptionalString(element, name) ?? throw new PayPalEventException($"The field '{name}' is missing.");

@@ -28,9 +28,21 @@ internal sealed record PayPalPurchaseUnit(
 
 internal sealed record PayPalPayments(List<PayPalCapture>? Captures);
 
-internal sealed record PayPalCapture(string Id, string Status, PayPalMoney? Amount, string? CustomId, string? InvoiceId);
+internal sealed record PayPalCapture(
+    string Id,
+    string Status,
+    PayPalMoney? Amount,
+    string? CustomId,
+    string? InvoiceId,
+    PayPalSupplementaryData? SupplementaryData = null,
+    List<PayPalLink>? Links = null);
 
-internal sealed record PayPalRefund(string Id, string Status, PayPalMoney? Amount);
+// On a capture read by itself (GET /v2/payments/captures/{id}): the PayPal order it belongs to.
+internal sealed record PayPalSupplementaryData(PayPalRelatedIds? RelatedIds);
+
+internal sealed record PayPalRelatedIds(string? OrderId);
+
+internal sealed record PayPalRefund(string Id, string Status, PayPalMoney? Amount, string? CustomId = null, List<PayPalLink>? Links = null);
 
 internal sealed record PayPalTokenResponse(string AccessToken, string TokenType, int ExpiresIn);
 

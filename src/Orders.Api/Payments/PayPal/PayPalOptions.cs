@@ -21,9 +21,12 @@ internal sealed class PayPalOptions
 
     public string BrandName { get; set; } = "Orders";
 
-    // PayPal publishes no freshness rule; deliveries older than this are refused. Replays inside the
-    // window are harmless because events are de-duplicated by id. PayPal retries for 3 days.
-    public TimeSpan WebhookMaxAge { get; set; } = TimeSpan.FromDays(4);
+    // PayPal signs every transmission when it sends it (a retry is a new transmission with its own id,
+    // time and signature), so a genuine delivery is seconds old; this allows for clock skew and slow
+    // networks. Older ones are refused (401) and PayPal retries them freshly signed. Inside the window
+    // a transmission id is accepted with one body only (webhook_transmissions), and whatever a
+    // notification says is confirmed with PayPal's API before anything changes.
+    public TimeSpan WebhookMaxAge { get; set; } = TimeSpan.FromMinutes(15);
 }
 
 internal sealed class SandboxSwitch

@@ -1,9 +1,10 @@
+using System.Data.Common;
 using Dapper;
+using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orders.Api.Data;
 using Orders.Api.Hosting;
 using Orders.Api.Orders;
-using Orders.Api.Payments;
 using Orders.Api.Processing;
 using Orders.Api.Webhooks;
 
@@ -11,20 +12,24 @@ namespace Orders.Api.Payments.PayPal;
 
 // Where PayPal sends the buyer back. PayPal appends token=<PayPal order id>; st is our status token,
 // put into the return URL at checkout so that only the buyer's own browser is let through.
+// (The cancel link of every provider is Checkout/CheckoutCancelEndpoints.)
 internal static partial class PayPalReturnEndpoints
 {
     private const string FindSql = $"SELECT {OrderRow.Columns} FROM orders WHERE provider = 'paypal' AND provider_order_ref = @Ref";
 
     public static IEndpointRouteBuilder MapPayPalReturn(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/checkout/paypal").WithTags("Checkout");
-        group.MapGet("/return", Return).WithName("PayPalReturn");
-        group.MapGet("/cancel", Cancel).WithName("PayPalCancel");
+        app.MapGroup("/checkout/paypal").WithTags("Checkout").MapGet("/return", Return).WithName("PayPalReturn");
         return app;
     }
 
+    // The return is a notification like any other: PayPal is asked what became of the order (and it
+    // is captured if the buyer approved it), inline so the status page is current when the customer
+    // lands on it. If PayPal cannot be reached the notification stays unprocessed and a job keeps
+    // asking (so do the recovery sweep and reconciliation); the status page says we are confirming.
     internal static async Task<Results<SeeOtherResult, ProblemHttpResult>> Return(
-        string? token, string? st, Db db, PayPalProvider paypal, Inbox inbox, PaymentEventApplier applier, ILoggerFactory loggers, CancellationToken ct)
+        string? token, string? st, Db db, Inbox inbox, ProcessInboxEventJob processing, IBackgroundJobClient jobs, TimeProvider time,
+        ILoggerFactory loggers, CancellationToken ct)
     {
         var order = await FindAsync(db, token, st, ct);
         if (order is null)
@@ -32,40 +37,48 @@ internal static partial class PayPalReturnEndpoints
             return NotFound();
         }
 
-        if (order.Status == OrderStatus.Pending)
+        if (ProviderConfirmation.MayStillBePaid(order.Status))
         {
+            var logger = loggers.CreateLogger("Orders.Checkout.PayPal");
+            var returned = new PaymentEvent(PayPalProvider.ProviderName, $"buyer-return:{order.ProviderOrderRef}:{time.GetUtcNow():yyyyMMddHHmmss}",
+                "BUYER.RETURNED", PaymentEventKind.Notified, order.OrderNumber, order.ProviderOrderRef, null, null, null, null);
+            StoredEvent stored;
             try
             {
-                if (await paypal.CaptureApprovedAsync(order.ProviderOrderRef!, ct) is { } captured)
-                {
-                    var stored = await inbox.StoreAsync(captured, ct);
-                    await applier.ApplyAsync(stored.InboxId, ct);
-                }
+                stored = await inbox.StoreAsync(returned, ct);
             }
-            catch (PaymentProviderException e)
+            catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
             {
-                // The customer still lands on the status page; the approval webhook finishes the capture.
-                LogCaptureDeferred(loggers.CreateLogger("Orders.Checkout.PayPal"), order.OrderNumber, e.Message);
+                // Nothing was asked of PayPal: the approval's webhook and reconciliation still capture it.
+                LogReturnNotStored(logger, order.OrderNumber, e.GetType().Name);
+                return new SeeOtherResult(StatusTokens.StatusPath(order.OrderNumber, st!));
+            }
+
+            try
+            {
+                await processing.ProcessAsync(stored.InboxId, ct);
+            }
+            catch (Exception e) when (e is PaymentProviderException or DbException or InvalidOperationException or TimeoutException)
+            {
+                LogCaptureDeferred(logger, order.OrderNumber, e is PaymentProviderException ? e.Message : e.GetType().Name);
+                Retry(jobs, stored.InboxId, logger);
             }
         }
 
         return new SeeOtherResult(StatusTokens.StatusPath(order.OrderNumber, st!));
     }
 
-    internal static async Task<Results<SeeOtherResult, ProblemHttpResult>> Cancel(
-        string? token, string? st, Db db, Inbox inbox, PaymentEventApplier applier, CancellationToken ct)
+    private static void Retry(IBackgroundJobClient jobs, long inboxId, ILogger logger)
     {
-        var order = await FindAsync(db, token, st, ct);
-        if (order is null)
+        try
         {
-            return NotFound();
+            jobs.Enqueue<ProcessInboxEventJob>(job => job.RunAsync(inboxId, CancellationToken.None));
         }
-
-        var canceled = new PaymentEvent(PayPalProvider.ProviderName, $"buyer-cancel:{order.ProviderOrderRef}", "BUYER.CANCELED",
-            PaymentEventKind.Canceled, order.OrderNumber, order.ProviderOrderRef, null, null, null, null);
-        var stored = await inbox.StoreAsync(canceled, ct);
-        await applier.ApplyAsync(stored.InboxId, ct);
-        return new SeeOtherResult(StatusTokens.StatusPath(order.OrderNumber, st!));
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The row is unprocessed in the database: the recovery sweep enqueues it within a minute.
+            LogRetryNotEnqueued(logger, inboxId, e.GetType().Name);
+        }
     }
 
     private static async Task<OrderRow?> FindAsync(Db db, string? payPalOrderId, string? statusToken, CancellationToken ct)
@@ -83,6 +96,12 @@ internal static partial class PayPalReturnEndpoints
     private static ProblemHttpResult NotFound() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Order not found", detail: "No order matches this link.");
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderNumber}: capture on return deferred to the webhook ({Reason})")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderNumber}: PayPal could not be asked on the customer's return ({Reason}); a job keeps asking")]
     private static partial void LogCaptureDeferred(ILogger logger, string orderNumber, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderNumber}: the customer's return could not be stored ({ErrorType}); the webhook and reconciliation confirm the payment")]
+    private static partial void LogReturnNotStored(ILogger logger, string orderNumber, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox {InboxId}: the retry was not enqueued ({ErrorType}); the recovery sweep picks it up")]
+    private static partial void LogRetryNotEnqueued(ILogger logger, long inboxId, string errorType);
 }

@@ -68,6 +68,10 @@ internal static class StripeEvents
         _ => null,
     };
 
+    // The session as the expire call answered it: Stripe confirmed it can no longer be paid.
+    public static PaymentEvent CanceledSession(Session session) =>
+        FromSession(session, SessionEventId(Required(session.Id, "id"), "canceled"), "session.expired.on-cancel", PaymentEventKind.Canceled);
+
     // A refund, from our Refund API call or from the refunds of a charge.refunded. Pending refunds
     // count (Stripe already counts them in the charge's amount_refunded); failed or canceled ones do not.
     public static PaymentEvent FromRefund(Refund refund, string eventType, string? orderNumber, string? providerOrderRef, string? transactionRef)

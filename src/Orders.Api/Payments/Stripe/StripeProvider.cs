@@ -1,4 +1,5 @@
 using System.Net;
+using Orders.Api.Orders;
 using Stripe;
 using Stripe.Checkout;
 
@@ -13,6 +14,12 @@ internal sealed class StripeProvider(StripeApi api, StripeSettings settings, Tim
     private static readonly HashSet<string> SpecialCaseCurrencies = ["HUF", "ISK", "TWD", "UGX"];
 
     public string Name => StripeEvents.ProviderName;
+
+    public string DisplayName => "Stripe";
+
+    // A canceled order's session was expired through the API, so only a pending one can be paid.
+    public DateTime? PaymentPageOpenUntil(DateTime createdAt, string status) =>
+        status == OrderStatus.Pending ? createdAt.Add(settings.Options.SessionLifetime) : null;
 
     public async Task<StartedCheckout> StartCheckoutAsync(CheckoutStart checkout, CancellationToken cancellationToken)
     {
@@ -47,9 +54,10 @@ internal sealed class StripeProvider(StripeApi api, StripeSettings settings, Tim
             // Session metadata is not copied to the PaymentIntent; its charges and disputes map back through this.
             PaymentIntentData = new SessionPaymentIntentDataOptions { Metadata = Metadata(), Description = checkout.ProductName },
             CustomerEmail = checkout.CustomerEmail,
-            // Paid or cancelled, the customer comes back to the order's status page; the webhook decides.
+            // Paid, the customer comes back to the order's status page (the webhook decides); Cancel
+            // goes to our cancel link, which expires the session before the order is called canceled.
             SuccessUrl = checkout.StatusUrl.AbsoluteUri,
-            CancelUrl = checkout.StatusUrl.AbsoluteUri,
+            CancelUrl = checkout.CancelUrl.AbsoluteUri,
             ExpiresAt = time.GetUtcNow().Add(settings.Options.SessionLifetime).UtcDateTime,
         };
         var session = await api.CallAsync("create checkout session",
@@ -62,9 +70,6 @@ internal sealed class StripeProvider(StripeApi api, StripeSettings settings, Tim
 
         return new StartedCheckout(session.Id, url);
     }
-
-    public Task<PaymentEvent?> CaptureApprovedAsync(string providerOrderRef, CancellationToken cancellationToken) =>
-        Task.FromResult<PaymentEvent?>(null);
 
     public async Task<RefundOutcome> RefundAsync(RefundRequest refund, CancellationToken cancellationToken)
     {
@@ -110,6 +115,35 @@ internal sealed class StripeProvider(StripeApi api, StripeSettings settings, Tim
         catch (PaymentProviderException e) when (StripeApi.IsRefusal(e, HttpStatusCode.NotFound))
         {
             return null; // not a session Stripe knows: it simply expires here
+        }
+    }
+
+    public bool CanBeAsked => true;
+
+    // Stripe's events are HMAC-signed over the whole body (a strong signature), and the money events
+    // are read back from the API where the event alone is not enough (refunds): none is stored as Notified.
+    public Task<IReadOnlyList<PaymentEvent>> ConfirmAsync(PaymentNotification notification, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<PaymentEvent>>([]);
+
+    // The customer left Stripe's page: the session is expired through the API, so it can no longer be
+    // paid. Stripe refuses that for a session already complete; then the session says what happened.
+    public async Task<CancelOutcome> CancelAsync(ProviderOrderQuery order, CancellationToken cancellationToken)
+    {
+        if (order.ProviderOrderRef is null)
+        {
+            return CancelOutcome.CannotTell;
+        }
+
+        try
+        {
+            var expired = await api.CallAsync("expire checkout session",
+                client => new SessionService(client).ExpireAsync(order.ProviderOrderRef, cancellationToken: cancellationToken),
+                cancellationToken);
+            return new CancelOutcome(StripeEvents.CanceledSession(expired));
+        }
+        catch (PaymentProviderException e) when (StripeApi.IsRefusal(e))
+        {
+            return new CancelOutcome(await QueryAsync(order, cancellationToken));
         }
     }
 

@@ -18,6 +18,10 @@ internal sealed class DatabaseKeyRing(Db db, TimeProvider time) : IXmlRepository
 {
     private const string AllKeysSql = "SELECT xml FROM data_protection_keys ORDER BY id";
 
+    private const string AllRowsSql = "SELECT id, xml FROM data_protection_keys ORDER BY id";
+
+    private const string DeleteKeysSql = "DELETE FROM data_protection_keys WHERE id IN @Ids";
+
     private const string InsertKeySql = """
         INSERT INTO data_protection_keys (friendly_name, xml, created_at) VALUES (@FriendlyName, @Xml, @CreatedAt)
         """;
@@ -27,6 +31,19 @@ internal sealed class DatabaseKeyRing(Db db, TimeProvider time) : IXmlRepository
     {
         using var connection = db.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
         return [.. connection.Query<string>(AllKeysSql).Select(XElement.Parse)];
+    }
+
+    // Once a certificate encrypts the ring, keys stored before in the clear (their master key is
+    // readable in the XML) are deleted at start-up, before the ring is loaded: forms rendered under
+    // them fail once and staff sign in again. Returns how many went.
+    public int DeleteUnencryptedKeys()
+    {
+        using var connection = db.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var clear = connection.Query<(long Id, string Xml)>(AllRowsSql)
+            .Where(row => XElement.Parse(row.Xml).DescendantsAndSelf().Any(e => e.Name.LocalName == "masterKey"))
+            .Select(row => row.Id)
+            .ToList();
+        return clear.Count == 0 ? 0 : connection.Execute(DeleteKeysSql, new { Ids = clear });
     }
 
     public void StoreElement(XElement element, string friendlyName)

@@ -39,6 +39,10 @@ internal static partial class StartupReport
         {
             LogKeyRingUnencrypted(logger, app.Environment.IsDevelopment() ? LogLevel.Information : LogLevel.Warning);
         }
+        else if (app.Services.GetRequiredService<DatabaseKeyRing>().DeleteUnencryptedKeys() is > 0 and var deleted)
+        {
+            LogUnencryptedKeysDeleted(logger, deleted);
+        }
 
         if (PaymentsRegistration.SandboxEnabled(app.Configuration))
         {
@@ -59,6 +63,9 @@ internal static partial class StartupReport
 
     [LoggerMessage(Message = "Data Protection keys (antiforgery, staff sessions) are stored unencrypted in the orders database: set DataProtection:CertificatePath to encrypt them (required in Production)")]
     private static partial void LogKeyRingUnencrypted(ILogger logger, LogLevel level);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleted {Count} Data Protection key(s) stored unencrypted before DataProtection:CertificatePath was set; forms open now must be sent again and staff sign in again")]
+    private static partial void LogUnencryptedKeysDeleted(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Payments go to the local sandbox under /sandbox (no PayPal credentials configured). Never use this in production.")]
     private static partial void LogSandbox(ILogger logger);

@@ -108,6 +108,37 @@ public sealed partial class DataAtRestTests
     }
 
     [Fact]
+    public async Task KeysStoredUnencryptedBeforeACertificateWasConfiguredAreDeletedAtStartUp()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "orders-tests", Guid.NewGuid().ToString("N"));
+        await using (var before = new OrdersApp(dataDirectory))
+        {
+            (await before.Http().GetAsync("/buy/PHOTOSHRINK-PRO")).Dispose();
+            await using var connection = await before.Db.OpenAsync(CancellationToken.None);
+            Assert.Contains(await connection.QueryAsync<string>("SELECT xml FROM data_protection_keys"), xml => xml.Contains("<masterKey", StringComparison.Ordinal));
+        }
+
+        await using var after = new OrdersApp(dataDirectory, new()
+        {
+            ["DataProtection:CertificatePath"] = TestCertificates.WritePkcs12(dataDirectory + "-secrets"),
+            ["DataProtection:CertificatePassword"] = TestCertificates.Password,
+        });
+        using (var form = await after.Http().GetAsync("/buy/PHOTOSHRINK-PRO"))
+        {
+            Assert.Equal(HttpStatusCode.OK, form.StatusCode);
+        }
+
+        await using (var connection = await after.Db.OpenAsync(CancellationToken.None))
+        {
+            var keys = (await connection.QueryAsync<string>("SELECT xml FROM data_protection_keys")).ToList();
+            Assert.NotEmpty(keys);
+            Assert.DoesNotContain(keys, xml => xml.Contains("<masterKey", StringComparison.Ordinal));
+        }
+
+        Assert.Contains(after.Logs.Lines, l => l.Contains("Deleted 1 Data Protection key(s) stored unencrypted", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task WithoutACertificateTheUnencryptedKeyRingIsExplainedInOneLineInsteadOfTheFrameworksWarning()
     {
         await using var app = new OrdersApp();

@@ -75,7 +75,7 @@ internal sealed class DataProtectionSettings
     public string? CertificatePassword { get; set; }
 
     public static DataProtectionSettings From(IConfiguration configuration) =>
-        configuration.GetSection(Section).Get<DataProtectionSettings>() ?? new();
+        configuration.GetSection(DataProtectionSettings.Section).Get<DataProtectionSettings>() ?? new();
 
     public bool Encrypts => !string.IsNullOrWhiteSpace(CertificatePath);
 

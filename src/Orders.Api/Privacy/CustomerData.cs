@@ -306,8 +306,8 @@ internal sealed partial class CustomerData(
             erased = await EraseInTransactionAsync(connection, tx, orders, keys, [], now, ct);
             if (erased is null)
             {
-                // One of them changed meanwhile (a late payment made it pending again is impossible,
-                // but a concurrent erasure is not): the next run takes them up again.
+                // One was erased meanwhile (a staff erasure of the same address): the next run
+                // takes up the rest.
                 await tx.RollbackAsync(ct);
                 return 0;
             }

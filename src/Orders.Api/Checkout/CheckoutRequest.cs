@@ -35,9 +35,13 @@ internal static class CheckoutValidation
         }
 
         var name = request.LicenseeName?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > MaxLicenseeNameLength || name.Any(char.IsControl))
+        if (string.IsNullOrEmpty(name) || name.Length > MaxLicenseeNameLength)
         {
             errors["licenseeName"] = [$"Enter the licensee's name (1 to {MaxLicenseeNameLength} characters)."];
+        }
+        else if (name.Any(c => char.IsControl(c) || IsDirectionControl(c)))
+        {
+            errors["licenseeName"] = ["The licensee's name cannot contain control characters or text-direction marks; type it as plain text."];
         }
         else if (CardNumberGuard.ContainsCardLikeNumber(name))
         {
@@ -60,6 +64,12 @@ internal static class CheckoutValidation
     // The same logical request hashes the same, however it was spelled.
     public static string Fingerprint(CheckoutRequest r) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
         r.Sku?.Trim().ToUpperInvariant(), r.Quantity, r.Email?.Trim().ToLowerInvariant(), r.LicenseeName?.Trim(), r.Provider?.Trim().ToLowerInvariant()))));
+
+    // The name is printed in the license and shown to support staff: a direction override (U+202E)
+    // would make it display as something other than what it is. Joiners (U+200C/U+200D) stay: some
+    // scripts need them.
+    private static bool IsDirectionControl(char c) => c is '\u061C' or '\u200E' or '\u200F'
+        or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
     private static bool IsEmailAddress(string? value)
     {

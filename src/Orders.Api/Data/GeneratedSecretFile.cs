@@ -13,11 +13,11 @@ internal static class GeneratedSecretFile
             return false;
         }
 
+        // Owner-only from its creation, not narrowed after the secret is already in it.
         var temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(temp, generate());
-        if (!OperatingSystem.IsWindows())
+        using (var file = new StreamWriter(OwnerOnlyFiles.Create(temp)))
         {
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            file.Write(generate());
         }
 
         try

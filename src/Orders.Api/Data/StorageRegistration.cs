@@ -28,6 +28,15 @@ internal static class StorageRegistration
                     ? configured
                     : $"Data Source={Path.Combine(Licensing.DataDirectory.Resolve(storage.Value, environment), "orders.db")}";
             })
+            // Every path that opens the SQLite file reads these options first (Db, Migrations, the
+            // staff command), so the file exists owner-only before SQLite would create it.
+            .PostConfigure(o =>
+            {
+                if (o.Provider == DatabaseProvider.Sqlite)
+                {
+                    OwnerOnlyFiles.PrepareSqliteDatabase(o.ConnectionString);
+                }
+            })
             .ValidateOnStart();
         services.AddSingleton<Db>();
         services.AddSingleton<WalCheckpointer>();

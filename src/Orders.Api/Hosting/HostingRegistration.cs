@@ -32,14 +32,19 @@ internal static class HostingRegistration
         services.AddSingleton<PublicAddress>();
         services.AddSingleton(TimeProvider.System);
         services.AddErrorHandling();
-        services.AddDatabaseKeyRing();
+        services.AddDatabaseKeyRing(configuration);
         services.AddAntiforgery();
         services.AddHealth();
         services.AddRateLimits(configuration);
         services.AddTelemetry(configuration);
         services.AddRequestLog(configuration);
+        // The sandbox is never described. In Production neither are the staff routes (/api/support/*,
+        // admin ones included): the document is public, and staff work through the console.
+        var describeStaffRoutes = !builder.Environment.IsProduction();
         services.AddOpenApi(options => options.ShouldInclude = description =>
-            description.RelativePath?.StartsWith("sandbox", StringComparison.Ordinal) != true);
+            description.RelativePath is not { } path
+            || (!path.StartsWith("sandbox", StringComparison.Ordinal)
+                && (describeStaffRoutes || !path.StartsWith("api/support", StringComparison.Ordinal))));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;

@@ -62,6 +62,18 @@ internal static class ProductionGuard
             problems.Add("set Security:TokenSecret (at least 32 random characters, the same on every instance)");
         }
 
+        // Without it the links handed to providers (return, cancel) and mailed to customers would
+        // be built from the request's Host header, which the client chooses.
+        if (string.IsNullOrWhiteSpace(c["App:PublicBaseUrl"]))
+        {
+            problems.Add("set App:PublicBaseUrl to the address customers reach the shop at (e.g. https://shop.example.com)");
+        }
+
+        if (!DataProtectionSettings.From(c).Encrypts)
+        {
+            problems.Add("set DataProtection:CertificatePath (an RSA certificate with its private key, and DataProtection:CertificatePassword or DataProtection:CertificateKeyPath) so the Data Protection key ring is encrypted in the database");
+        }
+
         if (string.Equals(c["Mail:Mode"], "Smtp", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(c["Mail:Host"]))
         {
             problems.Add("Mail:Mode is Smtp: set Mail:Host");

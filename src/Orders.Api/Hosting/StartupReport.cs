@@ -18,10 +18,30 @@ internal static partial class StartupReport
         app.Services.GetRequiredService<StatusTokens>();
         var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
         var mail = app.Services.GetRequiredService<IOptions<MailOptions>>().Value;
-        LogDataDirectory(logger, DataDirectory.Resolve(storage, app.Environment));
+        var dataDirectory = DataDirectory.Resolve(storage, app.Environment);
+        LogDataDirectory(logger, dataDirectory);
+
+        // Installations from before the data folder was owner-only: narrowed here, once per start.
+        var narrowed = OwnerOnlyFiles.NarrowExisting(dataDirectory, [LicenseKeys.GeneratedKeyFileName, StatusTokens.GeneratedSecretFileName], "*.tmp");
         if (mail.Mode == MailMode.Pickup)
         {
-            LogPickup(logger, app.Services.GetRequiredService<PickupMailTransport>().Directory);
+            var pickup = app.Services.GetRequiredService<PickupMailTransport>().Directory;
+            LogPickup(logger, pickup);
+            narrowed += OwnerOnlyFiles.NarrowExisting(pickup, [], "*.eml");
+        }
+
+        if (narrowed > 0)
+        {
+            LogNarrowed(logger, narrowed);
+        }
+
+        if (!DataProtectionSettings.From(app.Configuration).Encrypts)
+        {
+            LogKeyRingUnencrypted(logger, app.Environment.IsDevelopment() ? LogLevel.Information : LogLevel.Warning);
+        }
+        else if (app.Services.GetRequiredService<DatabaseKeyRing>().DeleteUnencryptedKeys() is > 0 and var deleted)
+        {
+            LogUnencryptedKeysDeleted(logger, deleted);
         }
 
         if (PaymentsRegistration.SandboxEnabled(app.Configuration))
@@ -37,6 +57,15 @@ internal static partial class StartupReport
 
     [LoggerMessage(Level = LogLevel.Information, Message = "E-mails are written as .eml files to {Path}")]
     private static partial void LogPickup(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Made {Count} file(s) and folder(s) in the data directory readable by the service's user only")]
+    private static partial void LogNarrowed(ILogger logger, int count);
+
+    [LoggerMessage(Message = "Data Protection keys (antiforgery, staff sessions) are stored unencrypted in the orders database: set DataProtection:CertificatePath to encrypt them (required in Production)")]
+    private static partial void LogKeyRingUnencrypted(ILogger logger, LogLevel level);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleted {Count} Data Protection key(s) stored unencrypted before DataProtection:CertificatePath was set; forms open now must be sent again and staff sign in again")]
+    private static partial void LogUnencryptedKeysDeleted(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Payments go to the local sandbox under /sandbox (no PayPal credentials configured). Never use this in production.")]
     private static partial void LogSandbox(ILogger logger);

@@ -91,7 +91,7 @@ internal static class DataDirectory
     public static string Resolve(StorageOptions storage, IHostEnvironment environment)
     {
         var path = Path.GetFullPath(storage.DataDirectory, environment.ContentRootPath);
-        Directory.CreateDirectory(path);
+        OwnerOnlyFiles.CreateFolder(path);
         return path;
     }
 }

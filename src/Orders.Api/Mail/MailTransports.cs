@@ -19,10 +19,11 @@ internal sealed class PickupMailTransport(IOptions<MailOptions> options, IOption
 
     public async Task SendAsync(MimeMessage message, string fileStem, CancellationToken ct)
     {
-        System.IO.Directory.CreateDirectory(Directory);
+        // The e-mails carry license keys and addresses: owner-only, like the rest of the data folder.
+        OwnerOnlyFiles.CreateFolder(Directory);
         var path = Path.Combine(Directory, fileStem + ".eml");
         var temp = path + ".tmp";
-        await using (var stream = File.Create(temp))
+        await using (var stream = OwnerOnlyFiles.Create(temp))
         {
             await message.WriteToAsync(stream, ct);
             await stream.FlushAsync(ct);

@@ -44,7 +44,17 @@ internal sealed record CustomerExport(
     IReadOnlyList<ConsentRecord> PrivacyNoticeConsents,
     IReadOnlyList<ExportedAuditEntry> AuditEntries);
 
-internal sealed record ErasureSummary(int OrdersErased, int LicenseKeysErased, int EmailsErased, int ConsentRecordsErased, DateTime ErasedAt, IReadOnlyList<string> OrderNumbers);
+// OrdersErasedWhenTheyEnd: orders of the address still waiting for their payment when the erasure
+// was asked for; each is erased by the expiry and retention job once it has ended.
+internal sealed record ErasureSummary(
+    int OrdersErased,
+    int LicenseKeysErased,
+    int EmailsErased,
+    int ConsentRecordsErased,
+    DateTime ErasedAt,
+    IReadOnlyList<string> OrderNumbers,
+    int OrdersErasedWhenTheyEnd,
+    IReadOnlyList<string> OrderNumbersErasedWhenTheyEnd);
 
 internal sealed record PreviewOrder(string OrderNumber, DateTime CreatedAt, string Status, string ProductName);
 
@@ -55,10 +65,6 @@ internal abstract record ErasureOutcome
     public sealed record Erased(ErasureSummary Summary) : ErasureOutcome;
 
     public sealed record NothingStored : ErasureOutcome;
-
-    // An order still waiting for its payment: the provider may yet confirm it, and the license
-    // would then be issued to a tombstone. Erase once it is paid, canceled or expired.
-    public sealed record AwaitingPayment(IReadOnlyList<string> OrderNumbers) : ErasureOutcome;
 
     // The orders changed between the check and the erasure (a payment arrived, a concurrent erasure).
     public sealed record Conflict : ErasureOutcome;
@@ -72,6 +78,11 @@ internal abstract record ErasureOutcome
 // bookkeeping must keep stays (order number, product, amounts, currency, dates, provider
 // references, license ids). SQLite runs with secure_delete, so the old values are zeroed in the
 // file, and the WAL is checkpointed right after so no copy lingers there either.
+// An order still waiting for its payment is not erased at once (the provider may yet confirm it,
+// and the customer who paid is owed the license): it is marked (erase_requested_at) and erased by
+// the expiry and retention job as soon as it has ended: canceled, failed or expired, or paid with
+// its license e-mail sent. Unpaid orders expire by themselves, so nobody can hold an erasure off
+// by starting checkouts with someone's address.
 internal sealed partial class CustomerData(
     Db db,
     AuditLog audit,
@@ -104,6 +115,32 @@ internal sealed partial class CustomerData(
         UPDATE orders SET email = @Tombstone, licensee_name = @Tombstone, checkout_fingerprint = NULL, erased_at = @Now, updated_at = @Now
         WHERE id IN @OrderIds AND erased_at IS NULL AND status <> 'pending'
         """;
+
+    // The status is left as it is (updated_at too: retention counts from the last status change).
+    private const string RequestErasureSql = """
+        UPDATE orders SET erase_requested_at = COALESCE(erase_requested_at, @Now)
+        WHERE id IN @WaitingIds AND erased_at IS NULL AND status = 'pending'
+        """;
+
+    // Orders whose erasure waited for them to end, and have: not pending, and no e-mail of theirs
+    // still to send (a license paid for after the request reaches the customer first).
+    private static readonly Dialect EndedErasureRequestsSql = new(
+        Sqlite: """
+            SELECT id, order_number, status, sku, product_name, quantity, unit_price_minor, total_minor, currency, email, licensee_name,
+                   provider, provider_order_ref, provider_transaction_ref, created_at, updated_at, paid_at
+            FROM orders o
+            WHERE erase_requested_at IS NOT NULL AND erased_at IS NULL AND status <> 'pending'
+              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.order_id = o.id AND d.status IN ('pending', 'sending'))
+            ORDER BY id LIMIT @Limit
+            """,
+        SqlServer: """
+            SELECT TOP (@Limit) id, order_number, status, sku, product_name, quantity, unit_price_minor, total_minor, currency, email, licensee_name,
+                   provider, provider_order_ref, provider_transaction_ref, created_at, updated_at, paid_at
+            FROM orders o
+            WHERE erase_requested_at IS NOT NULL AND erased_at IS NULL AND status <> 'pending'
+              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.order_id = o.id AND d.status IN ('pending', 'sending'))
+            ORDER BY id
+            """);
 
     private const string DeliveryIdsSql = "SELECT id FROM deliveries WHERE order_id IN @OrderIds";
 
@@ -221,37 +258,97 @@ internal sealed partial class CustomerData(
                 return new ErasureOutcome.NothingStored();
             }
 
-            var waiting = orders.Where(o => o.Status == OrderStatus.Pending).Select(o => o.OrderNumber).ToList();
-            if (waiting.Count > 0)
-            {
-                return new ErasureOutcome.AwaitingPayment(waiting);
-            }
-
-            var ids = orders.Select(o => o.Id).ToList();
+            var waiting = orders.Where(o => o.Status == OrderStatus.Pending).ToList();
+            var ended = orders.Where(o => o.Status != OrderStatus.Pending).ToList();
+            using var turn = await db.WriteTurnAsync(WritePriority.Interactive, ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
-            var args = new { Tombstone, Now = now, OrderIds = ids, Keys = keys };
-            var erasedOrders = await connection.ExecuteAsync(new CommandDefinition(EraseOrdersSql, args, tx, cancellationToken: ct));
-            if (erasedOrders != orders.Count)
+            var erased = await EraseInTransactionAsync(connection, tx, ended, keys, [email.Trim()], now, ct);
+            var marked = await connection.ExecuteAsync(new CommandDefinition(RequestErasureSql, new { Now = now, WaitingIds = waiting.Select(o => o.Id).ToList() }, tx, cancellationToken: ct));
+            if (erased is null || marked != waiting.Count)
             {
                 await tx.RollbackAsync(ct);
                 return new ErasureOutcome.Conflict();
             }
 
-            deliveryIds = [.. await connection.QueryAsync<long>(new CommandDefinition(DeliveryIdsSql, args, tx, cancellationToken: ct))];
-            var erasedKeys = await connection.ExecuteAsync(new CommandDefinition(EraseLicenseKeysSql, args, tx, cancellationToken: ct));
-            var erasedEmails = await connection.ExecuteAsync(new CommandDefinition(EraseDeliveriesSql, args, tx, cancellationToken: ct));
-            var erasedConsents = await connection.ExecuteAsync(new CommandDefinition(db.Pick(EraseConsentsSql), args, tx, cancellationToken: ct));
-            await ScrubFreeTextAsync(connection, tx, ids, [email.Trim(), .. orders.Select(o => o.Email), .. orders.Select(o => o.LicenseeName)], ct);
-            await WriteAuditAsync(connection, tx, staff, AuditActions.CustomerErased, orders,
+            await WriteAuditAsync(connection, tx, staff.Id, staff.Username, AuditActions.CustomerErased, ended,
                 _ => "the customer's e-mail address, licensee name and license key text erased; the order stays for bookkeeping", ct);
+            await WriteAuditAsync(connection, tx, staff.Id, staff.Username, AuditActions.CustomerErased, waiting,
+                _ => "erasure requested while the order waits for its payment: it is erased as soon as it ends", ct, skipWhenEmpty: true);
             await tx.CommitAsync(ct);
-            summary = new ErasureSummary(erasedOrders, erasedKeys, erasedEmails, erasedConsents, now, [.. orders.Select(o => o.OrderNumber)]);
+            deliveryIds = erased.DeliveryIds;
+            summary = new ErasureSummary(erased.Orders, erased.LicenseKeys, erased.Emails, erased.Consents, now, [.. ended.Select(o => o.OrderNumber)],
+                waiting.Count, [.. waiting.Select(o => o.OrderNumber)]);
         }
 
         await CheckpointAsync(ct);
         DeleteMailCopies(deliveryIds);
-        LogErased(logger, staff.Id, summary.OrdersErased);
+        LogErased(logger, staff.Id, summary.OrdersErased, summary.OrdersErasedWhenTheyEnd);
         return new ErasureOutcome.Erased(summary);
+    }
+
+    // The expiry and retention job's step: erases the orders whose erasure waited for them to end
+    // and that have ended. Returns how many were erased.
+    public async Task<int> EraseEndedRequestsAsync(int limit, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        Erased? erased;
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            var orders = (await connection.QueryAsync<OrderData>(new CommandDefinition(db.Pick(EndedErasureRequestsSql), new { Limit = limit }, cancellationToken: ct))).ToList();
+            if (orders.Count == 0)
+            {
+                return 0;
+            }
+
+            var keys = orders.SelectMany(o => AddressKeys(o.Email)).Distinct(StringComparer.Ordinal).ToList();
+            using var turn = await db.WriteTurnAsync(WritePriority.Background, ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            erased = await EraseInTransactionAsync(connection, tx, orders, keys, [], now, ct);
+            if (erased is null)
+            {
+                // One was erased meanwhile (a staff erasure of the same address): the next run
+                // takes up the rest.
+                await tx.RollbackAsync(ct);
+                return 0;
+            }
+
+            await WriteAuditAsync(connection, tx, null, ErasureActor, AuditActions.CustomerErased, orders,
+                _ => "the customer's e-mail address, licensee name and license key text erased now that the order has ended (erasure requested while it waited for its payment)", ct);
+            await tx.CommitAsync(ct);
+        }
+
+        await CheckpointAsync(ct);
+        DeleteMailCopies(erased.DeliveryIds);
+        LogErasedWhenEnded(logger, erased.Orders);
+        return erased.Orders;
+    }
+
+    public const string ErasureActor = "system (erasure request)";
+
+    private sealed record Erased(int Orders, int LicenseKeys, int Emails, int Consents, List<long> DeliveryIds);
+
+    // Null when an order was no longer erasable (it changed meanwhile): the caller rolls back.
+    private async Task<Erased?> EraseInTransactionAsync(DbConnection connection, DbTransaction tx, List<OrderData> orders, IReadOnlyList<string> keys,
+        IEnumerable<string> alsoScrub, DateTime now, CancellationToken ct)
+    {
+        var ids = orders.Select(o => o.Id).ToList();
+        var args = new { Tombstone, Now = now, OrderIds = ids, Keys = keys };
+        var erasedOrders = ids.Count == 0 ? 0 : await connection.ExecuteAsync(new CommandDefinition(EraseOrdersSql, args, tx, cancellationToken: ct));
+        if (erasedOrders != orders.Count)
+        {
+            return null;
+        }
+
+        List<long> deliveryIds = ids.Count == 0 ? [] : [.. await connection.QueryAsync<long>(new CommandDefinition(DeliveryIdsSql, args, tx, cancellationToken: ct))];
+        var erasedKeys = ids.Count == 0 ? 0 : await connection.ExecuteAsync(new CommandDefinition(EraseLicenseKeysSql, args, tx, cancellationToken: ct));
+        var erasedEmails = ids.Count == 0 ? 0 : await connection.ExecuteAsync(new CommandDefinition(EraseDeliveriesSql, args, tx, cancellationToken: ct));
+        var erasedConsents = await connection.ExecuteAsync(new CommandDefinition(db.Pick(EraseConsentsSql), args, tx, cancellationToken: ct));
+        if (ids.Count > 0)
+        {
+            await ScrubFreeTextAsync(connection, tx, ids, [.. alsoScrub, .. orders.Select(o => o.Email), .. orders.Select(o => o.LicenseeName)], ct);
+        }
+
+        return new Erased(erasedOrders, erasedKeys, erasedEmails, erasedConsents, deliveryIds);
     }
 
     private static async Task<List<ConsentRecord>> ConsentsAsync(DbConnection connection, IReadOnlyList<string> keys, CancellationToken ct)
@@ -280,17 +377,25 @@ internal sealed partial class CustomerData(
         }
     }
 
-    private async Task WriteAuditAsync(DbConnection connection, DbTransaction? tx, StaffMember staff, string action, List<OrderData> orders, Func<int, string> detail, CancellationToken ct)
+    private Task WriteAuditAsync(DbConnection connection, DbTransaction? tx, StaffMember staff, string action, List<OrderData> orders, Func<int, string> detail, CancellationToken ct) =>
+        WriteAuditAsync(connection, tx, staff.Id, staff.Username, action, orders, detail, ct);
+
+    private async Task WriteAuditAsync(DbConnection connection, DbTransaction? tx, long? staffUserId, string actor, string action, List<OrderData> orders,
+        Func<int, string> detail, CancellationToken ct, bool skipWhenEmpty = false)
     {
         if (orders.Count == 0)
         {
-            await audit.WriteAsync(connection, tx, staff, action, null, null, detail(0), ct);
+            if (!skipWhenEmpty)
+            {
+                await audit.WriteAsync(connection, tx, staffUserId, actor, action, null, null, detail(0), ct);
+            }
+
             return;
         }
 
         foreach (var order in orders)
         {
-            await audit.WriteAsync(connection, tx, staff, action, order.Id, order.OrderNumber, detail(orders.Count), ct);
+            await audit.WriteAsync(connection, tx, staffUserId, actor, action, order.Id, order.OrderNumber, detail(orders.Count), ct);
         }
     }
 
@@ -381,8 +486,11 @@ internal sealed partial class CustomerData(
     [LoggerMessage(Level = LogLevel.Information, Message = "Staff user {StaffUserId} exported a customer's data ({Orders} order(s))")]
     private static partial void LogExported(ILogger logger, long staffUserId, int orders);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Staff user {StaffUserId} erased a customer's data ({Orders} order(s))")]
-    private static partial void LogErased(ILogger logger, long staffUserId, int orders);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Staff user {StaffUserId} erased a customer's data ({Orders} order(s); {Waiting} waiting for their payment are erased when they end)")]
+    private static partial void LogErased(ILogger logger, long staffUserId, int orders, int waiting);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Erased the customer data of {Orders} order(s) that ended after their erasure was requested")]
+    private static partial void LogErasedWhenEnded(ILogger logger, int orders);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint after an erasure did not finish ({ErrorType}); the next automatic checkpoint completes it")]
     private static partial void LogCheckpointFailed(ILogger logger, string errorType);

@@ -40,7 +40,9 @@ internal static class CustomerDataApi
         return TypedResults.File(JsonSerializer.SerializeToUtf8Bytes(export, ExportJson), "application/json", CustomerDataFormat.FileName(export.ExportedAt));
     }
 
-    internal static async Task<Results<Ok<ErasureSummary>, ValidationProblem, ProblemHttpResult>> Erase(
+    // 200 when everything is erased; 202 when orders still waiting for their payment are erased
+    // later, as each ends (the summary says which).
+    internal static async Task<Results<Ok<ErasureSummary>, Accepted<ErasureSummary>, ValidationProblem, ProblemHttpResult>> Erase(
         EraseBody? body, ClaimsPrincipal user, CustomerData data, CancellationToken ct)
     {
         if (CustomerData.EmailProblem(body?.Email) is { } problem)
@@ -50,10 +52,8 @@ internal static class CustomerDataApi
 
         return await data.EraseAsync(StaffMember.From(user), body!.Email!, ct) switch
         {
-            ErasureOutcome.Erased erased => TypedResults.Ok(erased.Summary),
-            ErasureOutcome.AwaitingPayment waiting => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "An order awaits its payment",
-                detail: $"{string.Join(", ", waiting.OrderNumbers)} still waits for the payment provider; a license may yet be issued to it. "
-                    + "Erase once it is paid, canceled or expired (unpaid orders expire by themselves). Nothing was erased."),
+            ErasureOutcome.Erased { Summary.OrdersErasedWhenTheyEnd: 0 } erased => TypedResults.Ok(erased.Summary),
+            ErasureOutcome.Erased erased => TypedResults.Accepted((string?)null, erased.Summary),
             ErasureOutcome.Conflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The orders changed",
                 detail: "An order of this customer changed while erasing. Nothing was erased; try again."),
             _ => NothingStored(),

@@ -31,14 +31,17 @@ internal static class CustomerDataPages
         return app;
     }
 
-    private static async Task<ContentHttpResult> CustomersPage(string? email, int? erased, HttpContext context, CustomerData data, CancellationToken ct)
+    private static async Task<ContentHttpResult> CustomersPage(string? email, int? erased, int? later, HttpContext context, CustomerData data, CancellationToken ct)
     {
         var address = email?.Trim() ?? "";
         string result = "";
         var status = StatusCodes.Status200OK;
         if (erased is { } count)
         {
-            result = $"""<div class="notice ok" role="status" data-testid="erased-notice">Erased: the address and licensee name on {count} order(s) were replaced by {E(CustomerData.Tombstone)}. The orders stay for bookkeeping; the licenses stay valid.</div>""";
+            var waiting = later is > 0
+                ? $""" {later} order(s) still waiting for their payment are erased as soon as each ends (expired, canceled, or paid and its license e-mailed)."""
+                : "";
+            result = $"""<div class="notice ok" role="status" data-testid="erased-notice">Erased: the address and licensee name on {count} order(s) were replaced by {E(CustomerData.Tombstone)}. The orders stay for bookkeeping; the licenses stay valid.{waiting}</div>""";
         }
         else if (address.Length > 0)
         {
@@ -124,7 +127,8 @@ internal static class CustomerDataPages
             <p>On {preview.Orders.Count} order(s) ({string.Join(", ", preview.Orders.Select(o => E(o.OrderNumber)))}) the e-mail address and the licensee name are replaced by
                <span class="mono">{E(CustomerData.Tombstone)}</span>, and so are the addresses of their e-mails, the stored text of their license keys and
                {preview.ConsentRecords} privacy-notice record(s). Order numbers, products, amounts, dates and provider references stay for bookkeeping.
-               The licenses stay valid; nothing can be sent to these orders any more. <strong>This cannot be undone.</strong></p>
+               The licenses stay valid; nothing can be sent to these orders any more. An order still waiting for its payment is erased as soon as it ends.
+               <strong>This cannot be undone.</strong></p>
             <form method="post" action="/support/customers/erase">
               {AntiforgeryField(context)}
               <input type="hidden" name="email" value="{E(address)}">
@@ -155,9 +159,8 @@ internal static class CustomerDataPages
         var outcome = await data.EraseAsync(staff, email, ct);
         return outcome switch
         {
-            ErasureOutcome.Erased erased => new SeeOtherResult($"/support/customers?erased={erased.Summary.OrdersErased}"),
-            ErasureOutcome.AwaitingPayment waiting => Confirmation(context, email, await data.PreviewAsync(staff, email, ct),
-                $"Nothing was erased: {string.Join(", ", waiting.OrderNumbers)} still waits for its payment. Erase once it is paid, canceled or expired.", StatusCodes.Status409Conflict),
+            ErasureOutcome.Erased { Summary.OrdersErasedWhenTheyEnd: 0 } erased => new SeeOtherResult($"/support/customers?erased={erased.Summary.OrdersErased}"),
+            ErasureOutcome.Erased erased => new SeeOtherResult($"/support/customers?erased={erased.Summary.OrdersErased}&later={erased.Summary.OrdersErasedWhenTheyEnd}"),
             ErasureOutcome.Conflict => Confirmation(context, email, await data.PreviewAsync(staff, email, ct),
                 "Nothing was erased: an order changed meanwhile. Try again.", StatusCodes.Status409Conflict),
             _ => Page(context, "Erase customer data", """<div class="notice warn" role="status">Nothing is stored for this address (or it was erased already).</div><p><a href="/support/customers">Back</a></p>""", StatusCodes.Status404NotFound, "customers"),

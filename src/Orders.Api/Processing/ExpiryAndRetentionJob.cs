@@ -3,6 +3,7 @@ using Hangfire;
 using Microsoft.Extensions.Options;
 using Orders.Api.Data;
 using Orders.Api.Payments;
+using Orders.Api.Privacy;
 using Orders.Api.Webhooks;
 
 namespace Orders.Api.Processing;
@@ -14,6 +15,7 @@ internal sealed partial class ExpiryAndRetentionJob(
     Db db,
     Inbox inbox,
     PaymentEventApplier applier,
+    CustomerData customerData,
     IOptions<MaintenanceOptions> options,
     TimeProvider time,
     ILogger<ExpiryAndRetentionJob> logger)
@@ -62,6 +64,7 @@ internal sealed partial class ExpiryAndRetentionJob(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await ExpireAsync(cancellationToken);
+        await EraseEndedOrdersAsync(cancellationToken);
         await RetainAsync(cancellationToken);
     }
 
@@ -90,6 +93,10 @@ internal sealed partial class ExpiryAndRetentionJob(
 
         return overdue.Count;
     }
+
+    // Erasures asked for while an order waited for its payment complete once it has ended (after
+    // expiry, so an order expired in this run is erased in it too; Privacy/CustomerData.cs).
+    public Task<int> EraseEndedOrdersAsync(CancellationToken ct) => customerData.EraseEndedRequestsAsync(options.Value.BatchSize, ct);
 
     public async Task<(int Orders, int Events)> RetainAsync(CancellationToken ct)
     {

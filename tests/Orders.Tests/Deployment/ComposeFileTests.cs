@@ -13,6 +13,7 @@ public sealed partial class ComposeFileTests
     [
         "PayPal__BaseUrl", "PayPal__ClientId", "PayPal__ClientSecret", "PayPal__WebhookId",
         "Security__TokenSecret", "ConnectionStrings__Orders", "Database__Provider",
+        "App__PublicBaseUrl", "DataProtection__CertificatePath", "DataProtection__CertificatePassword",
     ];
 
     private static readonly string[] IgnoredInImageBuild = ["bin", "obj", "data", ".git", "TestResults", ".env"];

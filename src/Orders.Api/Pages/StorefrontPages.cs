@@ -101,8 +101,10 @@ internal static class StorefrontPages
         {
             OrderStatus.Pending when left is not null =>
                 $"You left {providerName}'s payment page. {providerName} has not confirmed a payment for this order, so nothing has been charged as far as we know. If you did pay, your license is e-mailed to you as soon as {providerName} confirms it.",
-            OrderStatus.Pending when selfRefreshing => $"We are confirming your payment with {providerName}. This page updates by itself.",
-            OrderStatus.Pending => $"{providerName} has not confirmed a payment for this order yet. If you paid, your license is e-mailed to you as soon as {providerName} confirms it.",
+            OrderStatus.Pending when selfRefreshing =>
+                $"We are confirming your payment with {providerName}; this page updates by itself. If you left without paying, nothing was charged.",
+            OrderStatus.Pending =>
+                $"{providerName} has not confirmed a payment for this order yet. If you paid, your license is e-mailed to you as soon as {providerName} confirms it. If you left without paying, nothing was charged.",
             OrderStatus.Paid => "Thank you! Your payment is confirmed and your license has been e-mailed to you.",
             OrderStatus.Review => "Your payment arrived but needs a quick check by our team. We will e-mail you.",
             OrderStatus.Canceled => $"You canceled the payment at {providerName}. Nothing was charged.",

@@ -99,7 +99,6 @@ internal static class SupportAuthentication
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
         });
     }
-
 }
 
 // The Hangfire dashboard can retry and delete jobs: admins only. Hangfire's default filter (local

@@ -94,6 +94,12 @@ internal static class SupportPages
         switch (outcome)
         {
             case SignInOutcome.Succeeded succeeded:
+                // Signing in over an open session replaces it: the old one ends rather than idles out.
+                if (StaffSessions.SessionIdOf(context.User) is { } previous)
+                {
+                    await context.RequestServices.GetRequiredService<StaffSessions>().EndAsync(previous, ct);
+                }
+
                 await context.SignInAsync(SupportAuthentication.Scheme, succeeded.CookiePrincipal, new AuthenticationProperties { IsPersistent = false });
                 return new SeeOtherResult(target);
             case SignInOutcome.Throttled throttled:

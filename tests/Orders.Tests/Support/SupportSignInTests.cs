@@ -122,6 +122,23 @@ public sealed class SupportSignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SigningInAgainOverAnOpenSessionEndsTheOldOne()
+    {
+        using var session = await SupportSession.AdminAsync(app);
+        using var old = CopyOf(session);
+
+        // The sign-in page sends a signed-in user on, so the form's token comes from the search page.
+        using var again = await session.PostFormAsync("/support", "/support/sign-in",
+            new() { ["username"] = "alice", ["password"] = SupportSession.AdminPassword });
+        Assert.Equal(HttpStatusCode.SeeOther, again.StatusCode);
+
+        (await session.GetJsonAsync("/api/support/me")).GetProperty("username");
+        using var oldCookie = await Me(old);
+        Assert.Equal(HttpStatusCode.Unauthorized, oldCookie.StatusCode);
+        Assert.Equal(1, await OpenSessionsAsync("alice"));
+    }
+
+    [Fact]
     public async Task DisablingAnAccountEndsAllItsSessionsAndEnablingItDoesNotBringThemBack()
     {
         using var admin = await SupportSession.AdminAsync(app);

@@ -2,7 +2,7 @@
 
 CREATE TABLE staff_sessions (
     id            BIGINT IDENTITY(1, 1) NOT NULL CONSTRAINT pk_staff_sessions PRIMARY KEY,
-    token_hash    CHAR(64)      NOT NULL,              -- hex SHA-256 of the session id in the cookie
+    token_hash    NVARCHAR(64)  NOT NULL,              -- hex SHA-256 of the session id in the cookie
     staff_user_id BIGINT        NOT NULL CONSTRAINT fk_staff_sessions_staff REFERENCES support_users (id),
     created_at    DATETIME2(3)  NOT NULL,
     last_seen_at  DATETIME2(3)  NOT NULL,              -- for Support:IdleTimeout

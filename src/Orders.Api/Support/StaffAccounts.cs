@@ -10,7 +10,7 @@ namespace Orders.Api.Support;
 internal sealed class StaffUser
 {
     public const string Columns = """
-        id, username, role, password_hash, security_stamp, failed_attempts, locked_until, disabled, created_at, last_sign_in_at
+        id, username, role, password_hash, security_stamp, disabled, created_at, last_sign_in_at
         """;
 
     public long Id { get; init; }
@@ -18,21 +18,9 @@ internal sealed class StaffUser
     public string Role { get; init; } = "";
     public string PasswordHash { get; init; } = "";
     public string SecurityStamp { get; init; } = "";
-    public int FailedAttempts { get; init; }
-    public DateTime? LockedUntil { get; init; }
     public bool Disabled { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime? LastSignInAt { get; init; }
-}
-
-// What every request of a support session re-checks (SupportAuthentication): whether the account
-// still exists, is enabled, has the same role and the same security stamp. Nothing more is read on
-// that path: not the password hash, not the timestamps.
-internal sealed class StaffSessionState
-{
-    public string Role { get; init; } = "";
-    public string SecurityStamp { get; init; } = "";
-    public bool Disabled { get; init; }
 }
 
 internal enum StaffChange
@@ -45,7 +33,7 @@ internal enum StaffChange
 // Staff accounts: created, listed, disabled and given new passwords from the command line (there is
 // deliberately no web page that creates an admin). Passwords are hashed with ASP.NET Core Identity's
 // PasswordHasher (PBKDF2, salted, versioned so it can rehash on sign-in). Disabling a user or
-// resetting a password changes the security stamp, which ends every session of that user.
+// resetting a password ends every session of that user (StaffSessions), in the same transaction.
 internal sealed partial class StaffAccounts(Db db, AuditLog audit, TimeProvider time)
 {
     public const int MinPasswordLength = 12;
@@ -55,21 +43,19 @@ internal sealed partial class StaffAccounts(Db db, AuditLog audit, TimeProvider 
 
     private static readonly Dialect InsertSql = new(
         Sqlite: """
-            INSERT INTO support_users (username, role, password_hash, security_stamp, failed_attempts, disabled, created_at)
-            VALUES (@Username, @Role, @PasswordHash, @SecurityStamp, 0, 0, @Now)
+            INSERT INTO support_users (username, role, password_hash, security_stamp, disabled, created_at)
+            VALUES (@Username, @Role, @PasswordHash, @SecurityStamp, 0, @Now)
             RETURNING id
             """,
         SqlServer: """
-            INSERT INTO support_users (username, role, password_hash, security_stamp, failed_attempts, disabled, created_at)
+            INSERT INTO support_users (username, role, password_hash, security_stamp, disabled, created_at)
             OUTPUT INSERTED.id
-            VALUES (@Username, @Role, @PasswordHash, @SecurityStamp, 0, 0, @Now)
+            VALUES (@Username, @Role, @PasswordHash, @SecurityStamp, 0, @Now)
             """);
 
     private const string ListSql = $"SELECT {StaffUser.Columns} FROM support_users ORDER BY username";
 
     private const string FindByUsernameSql = $"SELECT {StaffUser.Columns} FROM support_users WHERE username = @Username";
-
-    private const string SessionStateSql = "SELECT role AS Role, security_stamp AS SecurityStamp, disabled AS Disabled FROM support_users WHERE id = @Id";
 
     private const string SetDisabledSql = """
         UPDATE support_users SET disabled = @Disabled, security_stamp = @SecurityStamp WHERE username = @Username
@@ -77,7 +63,7 @@ internal sealed partial class StaffAccounts(Db db, AuditLog audit, TimeProvider 
 
     private const string ResetPasswordSql = """
         UPDATE support_users
-        SET password_hash = @PasswordHash, security_stamp = @SecurityStamp, failed_attempts = 0, locked_until = NULL
+        SET password_hash = @PasswordHash, security_stamp = @SecurityStamp
         WHERE username = @Username
         """;
 
@@ -105,9 +91,19 @@ internal sealed partial class StaffAccounts(Db db, AuditLog audit, TimeProvider 
             return "The password must not start or end with spaces.";
         }
 
+        if (password.All(c => c == password[0]))
+        {
+            return "The password must not be one character repeated.";
+        }
+
         var name = Normalize(username);
-        return name.Length >= 3 && password.Contains(name, StringComparison.OrdinalIgnoreCase)
-            ? "The password must not contain the username."
+        if (name.Length > 0 && password.Contains(name, StringComparison.OrdinalIgnoreCase))
+        {
+            return "The password must not contain the username.";
+        }
+
+        return CommonPasswords.Contains(password)
+            ? "The password is on a list of common passwords that guessing tries first; choose another."
             : null;
     }
 
@@ -157,12 +153,6 @@ internal sealed partial class StaffAccounts(Db db, AuditLog audit, TimeProvider 
         return await connection.QuerySingleOrDefaultAsync<StaffUser>(new CommandDefinition(FindByUsernameSql, new { Username = Normalize(username) }, cancellationToken: ct));
     }
 
-    public async Task<StaffSessionState?> FindSessionStateAsync(long id, CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<StaffSessionState>(new CommandDefinition(SessionStateSql, new { Id = id }, cancellationToken: ct));
-    }
-
     public async Task<StaffChange> SetDisabledAsync(string username, bool disabled, string actor, CancellationToken ct)
     {
         username = Normalize(username);
@@ -173,6 +163,11 @@ internal sealed partial class StaffAccounts(Db db, AuditLog audit, TimeProvider 
         if (changed == 0)
         {
             return StaffChange.NotFound;
+        }
+
+        if (disabled)
+        {
+            await StaffSessions.EndAllAsync(connection, tx, username, time.GetUtcNow().UtcDateTime, ct);
         }
 
         await audit.WriteAsync(connection, tx, null, actor, disabled ? AuditActions.StaffDisabled : AuditActions.StaffEnabled, null, null, $"'{username}'", ct);
@@ -197,6 +192,7 @@ internal sealed partial class StaffAccounts(Db db, AuditLog audit, TimeProvider 
             return StaffChange.NotFound;
         }
 
+        await StaffSessions.EndAllAsync(connection, tx, username, time.GetUtcNow().UtcDateTime, ct);
         await audit.WriteAsync(connection, tx, null, actor, AuditActions.PasswordReset, null, null, $"'{username}'", ct);
         await tx.CommitAsync(ct);
         return StaffChange.Done;

@@ -25,10 +25,11 @@ internal static class StaffCommand
           staff list                                  list accounts
           staff disable <username>                    disable an account and end its sessions
           staff enable <username>                     enable a disabled account
-          staff reset-password <username>             set a new password, unlock, end its sessions
+          staff reset-password <username>             set a new password, end its sessions
 
         The password is read from the ORDERS_STAFF_PASSWORD environment variable when it is set,
-        otherwise from standard input (one line). It must be at least 12 characters long.
+        otherwise from standard input (one line). It must be at least 12 characters long, must not
+        contain the username, be one character repeated, or be on the shipped list of common passwords.
         Configuration (--Key=value, environment variables) is the service's: the command uses the
         same database the service would.
         """;
@@ -102,7 +103,7 @@ internal static class StaffCommand
         switch (verb)
         {
             case "list":
-                await WriteListAsync(await accounts.ListAsync(CancellationToken.None), services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, output);
+                await WriteListAsync(await accounts.ListAsync(CancellationToken.None), output);
                 return Ok;
 
             case "add":
@@ -160,7 +161,7 @@ internal static class StaffCommand
                     return Failed;
                 }
 
-                await output.WriteLineAsync($"New password set for '{name}'. The account is unlocked and its other sessions are signed out.");
+                await output.WriteLineAsync($"New password set for '{name}'. Its sessions are signed out.");
                 return Ok;
             }
         }
@@ -278,7 +279,7 @@ internal static class StaffCommand
         }
     }
 
-    private static async Task WriteListAsync(IReadOnlyList<StaffUser> users, DateTime now, TextWriter output)
+    private static async Task WriteListAsync(IReadOnlyList<StaffUser> users, TextWriter output)
     {
         if (users.Count == 0)
         {
@@ -288,13 +289,11 @@ internal static class StaffCommand
 
         static string When(DateTime? t) => t?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "never";
         var width = Math.Max("USERNAME".Length, users.Max(u => u.Username.Length)) + 2;
-        await output.WriteLineAsync($"{"USERNAME".PadRight(width)}{"ROLE",-9}{"STATUS",-28}{"CREATED (UTC)",-18}LAST SIGN-IN (UTC)");
+        await output.WriteLineAsync($"{"USERNAME".PadRight(width)}{"ROLE",-9}{"STATUS",-10}{"CREATED (UTC)",-18}LAST SIGN-IN (UTC)");
         foreach (var u in users)
         {
-            var status = u.Disabled ? "disabled"
-                : u.LockedUntil > now ? $"locked until {u.LockedUntil.Value.ToString("HH:mm", CultureInfo.InvariantCulture)}"
-                : "active";
-            await output.WriteLineAsync($"{u.Username.PadRight(width)}{u.Role,-9}{status,-28}{When(u.CreatedAt),-18}{When(u.LastSignInAt)}");
+            var status = u.Disabled ? "disabled" : "active";
+            await output.WriteLineAsync($"{u.Username.PadRight(width)}{u.Role,-9}{status,-10}{When(u.CreatedAt),-18}{When(u.LastSignInAt)}");
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Hangfire.Dashboard;
 using Microsoft.AspNetCore.Authentication;
@@ -10,9 +9,10 @@ namespace Orders.Api.Support;
 
 // One cookie session for the support pages, the support API and the job dashboard. Pages that need
 // a session redirect to the sign-in page; the API and the dashboard answer 401/403 instead, as an
-// API should. Every request re-checks the account (disabled? password reset?), so ending a session
-// takes effect at once, not when the cookie runs out.
-internal static partial class SupportAuthentication
+// API should. The session itself is a row in the database (StaffSessions) that every request looks
+// up, so ending it (sign-out, account disabled, password reset, idle, too old) takes effect at once
+// for every copy of the cookie, not when the cookie runs out.
+internal static class SupportAuthentication
 {
     public const string Scheme = "OrdersSupport";
     public const string SignInPath = "/support/sign-in";
@@ -31,8 +31,9 @@ internal static partial class SupportAuthentication
                 cookie.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
                 cookie.Cookie.Path = "/";
                 cookie.Cookie.IsEssential = true;
-                cookie.ExpireTimeSpan = support.Value.IdleTimeout;
-                cookie.SlidingExpiration = true;
+                // The row decides about idleness; the cookie only never outlives the longest session.
+                cookie.ExpireTimeSpan = support.Value.MaxSessionLength;
+                cookie.SlidingExpiration = false;
                 cookie.LoginPath = SignInPath;
                 cookie.LogoutPath = "/support/sign-out";
                 cookie.AccessDeniedPath = "/support/forbidden";
@@ -71,45 +72,22 @@ internal static partial class SupportAuthentication
         return Task.CompletedTask;
     }
 
+    // The cookie names a session; the database says whether it is still open and whose it is. The
+    // request then runs as the account is now (its current role), not as the cookie remembers it.
     private static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
-        var staff = context.Principal is null ? null : StaffMember.TryFrom(context.Principal);
-        var services = context.HttpContext.RequestServices;
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var maxLength = services.GetRequiredService<IOptions<SupportOptions>>().Value.MaxSessionLength;
-        var stamp = context.Principal?.FindFirstValue(StaffMember.SecurityStampClaim);
-        var signedInAt = long.TryParse(context.Principal?.FindFirstValue(StaffMember.SignedInAtClaim), CultureInfo.InvariantCulture, out var seconds)
-            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
-            : DateTimeOffset.MinValue;
-
-        string? reason = null;
-        if (staff is null || stamp is null)
+        var token = context.Principal?.FindFirstValue(StaffSessions.TokenClaim);
+        var session = token is null
+            ? null
+            : await context.HttpContext.RequestServices.GetRequiredService<StaffSessions>().FindAsync(token, context.HttpContext.RequestAborted);
+        if (session is null)
         {
-            reason = "unreadable session";
-        }
-        else if (now - signedInAt > maxLength)
-        {
-            reason = "session reached its maximum length";
-        }
-        else
-        {
-            var user = await services.GetRequiredService<StaffAccounts>().FindSessionStateAsync(staff.Id, context.HttpContext.RequestAborted);
-            if (user is null || user.Disabled)
-            {
-                reason = "account disabled or removed";
-            }
-            else if (!string.Equals(user.SecurityStamp, stamp, StringComparison.Ordinal) || user.Role != staff.Role)
-            {
-                reason = "password reset or account changed";
-            }
-        }
-
-        if (reason is not null)
-        {
-            LogSessionEnded(services.GetRequiredService<ILoggerFactory>().CreateLogger("Orders.Support.Session"), staff?.Id, reason);
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(Scheme);
+            return;
         }
+
+        context.ReplacePrincipal(StaffSessions.Principal(session));
     }
 
     private static async Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
@@ -121,9 +99,6 @@ internal static partial class SupportAuthentication
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
         });
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Support session of staff user {StaffUserId} ended: {Reason}")]
-    private static partial void LogSessionEnded(ILogger logger, long? staffUserId, string reason);
 }
 
 // The Hangfire dashboard can retry and delete jobs: admins only. Hangfire's default filter (local

@@ -10,9 +10,19 @@ internal sealed class SupportOptions
     // ...and after this long in any case, however busy: staff sign in again every working day.
     public TimeSpan MaxSessionLength { get; set; } = TimeSpan.FromHours(12);
 
-    public int MaxFailedSignIns { get; set; } = 5;
+    // Failed sign-ins slow down instead of locking the account (SignInThrottle): this many wrong
+    // passwords for one username from one client network are free, then each attempt waits...
+    public int FreeFailedSignIns { get; set; } = 5;
 
-    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+    // ...as do this many from one client network for any usernames...
+    public int FreeFailedSignInsPerNetwork { get; set; } = 20;
+
+    // ...and this many for one username from all networks together (guessing spread over many).
+    public int FreeFailedSignInsPerUsername { get; set; } = 50;
+
+    // The wait doubles from 30 seconds up to this; a count is forgotten after four times this long
+    // without a failure.
+    public TimeSpan MaxSignInDelay { get; set; } = TimeSpan.FromMinutes(15);
 }
 
 internal static class StaffRoles

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -43,7 +44,7 @@ internal static class SupportPages
     {
         var anonymous = app.MapGroup("/support").WithTags("Support pages").ExcludeFromDescription().AllowAnonymous();
         anonymous.MapGet("/sign-in", SignInPage);
-        // Lockout protects one account; the rate limit slows guessing across many.
+        // SignInThrottle slows guessing per username and network; this limit caps any one address.
         anonymous.MapPost("/sign-in", SignIn).RequireRateLimiting(RateLimits.SignIn);
 
         var staff = app.MapGroup("/support").WithTags("Support pages").ExcludeFromDescription().RequireAuthorization(SupportPolicies.Staff);
@@ -86,23 +87,38 @@ internal static class SupportPages
 
     private static async Task<Results<ContentHttpResult, SeeOtherResult>> SignIn([FromForm] SignInForm? form, HttpContext context, StaffSignIn signIn, CancellationToken ct)
     {
-        var outcome = await signIn.SignInAsync(form?.Username, form?.Password, ct);
+        // Decided before anything is written: a return address that cannot be sent must not fail
+        // the request after the session was started and audited.
+        var target = SafeReturnUrl(form?.ReturnUrl);
+        var outcome = await signIn.SignInAsync(form?.Username, form?.Password, context.Connection.RemoteIpAddress, ct);
         switch (outcome)
         {
             case SignInOutcome.Succeeded succeeded:
-                await context.SignInAsync(SupportAuthentication.Scheme, succeeded.Principal, new AuthenticationProperties { IsPersistent = false });
-                return new SeeOtherResult(SafeReturnUrl(form?.ReturnUrl));
-            case SignInOutcome.LockedOut locked:
-                var minutes = Math.Max(1, (int)Math.Ceiling((locked.Until - context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime).TotalMinutes));
+                // Signing in over an open session replaces it: the old one ends rather than idles out.
+                if (StaffSessions.SessionIdOf(context.User) is { } previous)
+                {
+                    await context.RequestServices.GetRequiredService<StaffSessions>().EndAsync(previous, ct);
+                }
+
+                await context.SignInAsync(SupportAuthentication.Scheme, succeeded.CookiePrincipal, new AuthenticationProperties { IsPersistent = false });
+                return new SeeOtherResult(target);
+            case SignInOutcome.Throttled throttled:
+                var seconds = Math.Max(1, (int)Math.Ceiling(throttled.RetryAfter.TotalSeconds));
+                context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 return SignInFormPage(context, form?.ReturnUrl, form?.Username, null,
-                    $"Too many failed sign-ins: this account is locked until {locked.Until.ToString("HH:mm", CultureInfo.InvariantCulture)} UTC (about {minutes} minute{(minutes == 1 ? "" : "s")}). An admin can reset the password to unlock it sooner.",
-                    StatusCodes.Status400BadRequest);
+                    $"Too many failed sign-ins for this username or from this network. Wait {Duration(seconds)} and try again.",
+                    StatusCodes.Status429TooManyRequests);
             case SignInOutcome.Disabled:
                 return SignInFormPage(context, form?.ReturnUrl, form?.Username, null, "This account is disabled. Ask an admin to enable it.", StatusCodes.Status400BadRequest);
-            default:
+            case SignInOutcome.Failed:
                 return SignInFormPage(context, form?.ReturnUrl, form?.Username, null, "Wrong username or password.", StatusCodes.Status400BadRequest);
+            default:
+                throw new InvalidOperationException($"Unhandled sign-in outcome {outcome.GetType().Name}.");
         }
     }
+
+    private static string Duration(int seconds) =>
+        seconds < 90 ? $"{seconds} seconds" : $"{(int)Math.Ceiling(seconds / 60.0)} minutes";
 
     private static ContentHttpResult SignInFormPage(HttpContext context, string? returnUrl, string? username, string? notice, string? error, int statusCode) =>
         Page(context, "Sign in", $"""
@@ -123,8 +139,14 @@ internal static class SupportPages
             </div>
             """, statusCode);
 
-    private static async Task<SeeOtherResult> SignOut([FromForm] SignOutForm? form, HttpContext context, AuditLog audit, CancellationToken ct)
+    private static async Task<SeeOtherResult> SignOut([FromForm] SignOutForm? form, HttpContext context, AuditLog audit, StaffSessions sessions, CancellationToken ct)
     {
+        // Ending the row is what signs out: every copy of the cookie stops working with it.
+        if (StaffSessions.SessionIdOf(context.User) is { } sessionId)
+        {
+            await sessions.EndAsync(sessionId, ct);
+        }
+
         if (StaffMember.TryFrom(context.User) is { } staff)
         {
             await audit.WriteAsync(staff, AuditActions.SignedOut, null, null, null, ct);
@@ -134,11 +156,40 @@ internal static class SupportPages
         return new SeeOtherResult("/support/sign-in?signedOut=1");
     }
 
-    // Only a path on this site: never an open redirect to somewhere else.
-    private static string SafeReturnUrl(string? returnUrl) =>
-        returnUrl is { Length: > 1 and <= 2048 } url && url[0] == '/' && url[1] != '/' && url[1] != '\\' && !url.Any(char.IsControl)
-            ? url
-            : "/support";
+    // Only a path on this site, never an open redirect to somewhere else; percent-encoded where it
+    // is not plain ASCII (a Location header must be), so "/support/orders/ÄÖ" works as typed.
+    internal static string SafeReturnUrl(string? returnUrl)
+    {
+        const string Fallback = "/support";
+        if (returnUrl is not { Length: > 1 and <= 2048 } url || url[0] != '/' || url[1] == '/')
+        {
+            return Fallback;
+        }
+
+        var encoded = new StringBuilder(url.Length);
+        Span<byte> utf8 = stackalloc byte[4];
+        foreach (var rune in url.EnumerateRunes())
+        {
+            // Browsers read a backslash as a slash ("/\evil.example" is another site).
+            if (rune.Value == '\\' || Rune.IsControl(rune))
+            {
+                return Fallback;
+            }
+
+            if (rune.IsAscii && rune.Value != ' ')
+            {
+                encoded.Append((char)rune.Value);
+                continue;
+            }
+
+            foreach (var b in utf8[..rune.EncodeToUtf8(utf8)])
+            {
+                encoded.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+            }
+        }
+
+        return encoded.ToString();
+    }
 
     // --- Search ---------------------------------------------------------------------------------
 

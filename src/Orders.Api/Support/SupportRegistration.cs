@@ -9,7 +9,9 @@ internal static class SupportRegistration
         services.AddOptions<SupportOptions>()
             .Bind(configuration.GetSection(SupportOptions.Section))
             .Validate(o => o.IdleTimeout > TimeSpan.Zero && o.MaxSessionLength >= o.IdleTimeout, "Support:IdleTimeout must be positive and no longer than Support:MaxSessionLength.")
-            .Validate(o => o.MaxFailedSignIns > 0 && o.LockoutDuration > TimeSpan.Zero, "Support:MaxFailedSignIns and Support:LockoutDuration must be positive.")
+            .Validate(o => o.FreeFailedSignIns > 0 && o.FreeFailedSignInsPerNetwork > 0 && o.FreeFailedSignInsPerUsername > 0,
+                "Support:FreeFailedSignIns, Support:FreeFailedSignInsPerNetwork and Support:FreeFailedSignInsPerUsername must be positive.")
+            .Validate(o => o.MaxSignInDelay >= SignInThrottle.FirstDelay, $"Support:MaxSignInDelay must be at least {SignInThrottle.FirstDelay}.")
             .ValidateOnStart();
         services.AddSupportAuthentication();
         services.AddSingleton<LookupAuditWriter>();
@@ -17,6 +19,8 @@ internal static class SupportRegistration
         services.AddSingleton<AuditLog>();
         services.AddSingleton<StaffAccounts>();
         services.AddSingleton<StaffSignIn>();
+        services.AddSingleton<StaffSessions>();
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton<OrderSearch>();
         services.AddSingleton<SupportOrders>();
         services.AddScoped<SupportActions>();

@@ -74,6 +74,32 @@ public sealed class StaffCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WeakPasswordsAreRefusedWithAReasonAndExitCode1()
+    {
+        Assert.Equal(0, (await RunAsync(["staff", "add", "dora", "--role", "support"], stdin: "a sound passphrase 7\n")).ExitCode);
+        foreach (var (username, password, reason) in new[]
+        {
+            ("eve", "aaaaaaaaaaaa", "one character repeated"),
+            ("eve", "hello EVE friends", "must not contain the username"),
+            ("eve", "Unbelievable", "list of common passwords"),
+            ("dora", "aaaaaaaaaaaa", "one character repeated"),
+            ("dora", "hello DORA friends", "must not contain the username"),
+            ("dora", "Unbelievable", "list of common passwords"),
+        })
+        {
+            var run = username == "eve"
+                ? await RunAsync(["staff", "add", username, "--role", "support"], stdin: password + "\n")
+                : await RunAsync(["staff", "reset-password", username], stdin: password + "\n");
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains(reason, run.Error, StringComparison.Ordinal);
+            Assert.Contains("Nothing was changed", run.Error, StringComparison.Ordinal);
+        }
+
+        var list = await RunAsync(["staff", "list"]);
+        Assert.DoesNotContain(list.Output.Split('\n'), l => l.StartsWith("eve ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task DisableEnableAndResetPasswordChangeWhoCanSignIn()
     {
         Assert.Equal(0, (await RunAsync(["staff", "add", "carol", "--role", "support"], stdin: "first secret phrase 1\n")).ExitCode);

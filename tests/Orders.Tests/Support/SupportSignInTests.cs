@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dapper;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -105,50 +106,82 @@ public sealed class SupportSignInTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FiveWrongPasswordsLockTheAccountForFifteenMinutes()
+    public async Task SignOutEndsEveryCopyOfTheSessionCookie()
     {
-        await SupportSession.CreateStaffAsync(app, "alice", StaffRoles.Admin, SupportSession.AdminPassword);
-        using var session = SupportSession.Anonymous(app);
+        using var session = await SupportSession.AdminAsync(app);
+        using var copy = CopyOf(session);
+        (await Me(copy)).EnsureSuccessStatusCode();
 
-        for (var attempt = 1; attempt <= 4; attempt++)
-        {
-            using var wrong = await session.SignInAsync("alice", $"wrong password {attempt}");
-            Assert.Contains("Wrong username or password.", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        }
+        using var signOut = await session.PostFormAsync("/support", "/support/sign-out", []);
+        Assert.Equal(HttpStatusCode.SeeOther, signOut.StatusCode);
 
-        using var fifth = await session.SignInAsync("alice", "wrong password 5");
-        Assert.Contains("this account is locked until", await fifth.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-
-        // Locked means locked: the right password does not get in either.
-        using var right = await session.SignInAsync("alice", SupportSession.AdminPassword);
-        Assert.Equal(HttpStatusCode.BadRequest, right.StatusCode);
-        Assert.Contains("locked", await right.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-
-        app.Clock.Advance(TimeSpan.FromMinutes(14));
-        using var stillLocked = await session.SignInAsync("alice", SupportSession.AdminPassword);
-        Assert.Equal(HttpStatusCode.BadRequest, stillLocked.StatusCode);
-
-        app.Clock.Advance(TimeSpan.FromMinutes(2));
-        using var unlocked = await session.SignInAsync("alice", SupportSession.AdminPassword);
-        Assert.Equal(HttpStatusCode.SeeOther, unlocked.StatusCode);
-        Assert.Contains(AuditActions.LockedOut, await AuditActionsAsync());
+        using var afterSignOut = await Me(copy);
+        Assert.Equal(HttpStatusCode.Unauthorized, afterSignOut.StatusCode);
+        using var page = await copy.GetAsync("/support");
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
     }
 
     [Fact]
-    public async Task AfterALockoutExpiresTheFullNumberOfAttemptsIsBack()
+    public async Task SigningInAgainOverAnOpenSessionEndsTheOldOne()
+    {
+        using var session = await SupportSession.AdminAsync(app);
+        using var old = CopyOf(session);
+
+        // The sign-in page sends a signed-in user on, so the form's token comes from the search page.
+        using var again = await session.PostFormAsync("/support", "/support/sign-in",
+            new() { ["username"] = "alice", ["password"] = SupportSession.AdminPassword });
+        Assert.Equal(HttpStatusCode.SeeOther, again.StatusCode);
+
+        (await session.GetJsonAsync("/api/support/me")).GetProperty("username");
+        using var oldCookie = await Me(old);
+        Assert.Equal(HttpStatusCode.Unauthorized, oldCookie.StatusCode);
+        Assert.Equal(1, await OpenSessionsAsync("alice"));
+    }
+
+    [Fact]
+    public async Task DisablingAnAccountEndsAllItsSessionsAndEnablingItDoesNotBringThemBack()
+    {
+        using var admin = await SupportSession.AdminAsync(app);
+        using var first = await SupportSession.SupportAsync(app);
+        using var second = await SupportSession.SignedInAsync(app, "sam", SupportSession.SupportPassword);
+        using var copy = CopyOf(first);
+        var accounts = app.Service<StaffAccounts>();
+
+        Assert.Equal(StaffChange.Done, await accounts.SetDisabledAsync("sam", disabled: true, "test", CancellationToken.None));
+        Assert.Equal(0, await OpenSessionsAsync("sam"));
+        Assert.Equal(1, await OpenSessionsAsync("alice"));
+        Assert.Equal(StaffChange.Done, await accounts.SetDisabledAsync("sam", disabled: false, "test", CancellationToken.None));
+
+        foreach (var client in new[] { first.Http, second.Http, copy })
+        {
+            using var response = await Me(client);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        (await Me(admin.Http)).EnsureSuccessStatusCode();
+        Assert.Equal(StaffChange.Done, await accounts.ResetPasswordAsync("alice", "a brand new password 42", "test", CancellationToken.None));
+        Assert.Equal(0, await OpenSessionsAsync("alice"));
+    }
+
+    [Fact]
+    public async Task ANonAsciiReturnUrlIsFollowedPercentEncodedAndAForeignOneIsNot()
     {
         await SupportSession.CreateStaffAsync(app, "alice", StaffRoles.Admin, SupportSession.AdminPassword);
         using var session = SupportSession.Anonymous(app);
-        for (var attempt = 1; attempt <= 5; attempt++)
-        {
-            (await session.SignInAsync("alice", $"wrong password {attempt}")).Dispose();
-        }
 
-        app.Clock.Advance(TimeSpan.FromMinutes(16));
-        using var wrongAgain = await session.SignInAsync("alice", "wrong password 6");
-        Assert.Contains("Wrong username or password.", await wrongAgain.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        using var right = await session.SignInAsync("alice", SupportSession.AdminPassword);
-        Assert.Equal(HttpStatusCode.SeeOther, right.StatusCode);
+        using var signIn = await session.SignInAsync("alice", SupportSession.AdminPassword, returnUrl: "/support/orders/ÄÖ");
+        Assert.Equal(HttpStatusCode.SeeOther, signIn.StatusCode);
+        Assert.Equal("/support/orders/%C3%84%C3%96", signIn.Headers.Location!.OriginalString);
+        Assert.Single(await AuditActionsAsync(), a => a == AuditActions.SignedIn);
+
+        using var again = await session.Http.GetAsync("/support/sign-in?returnUrl=" + Uri.EscapeDataString("/support/orders/ÄÖ?x=ü ß"));
+        Assert.Equal(HttpStatusCode.SeeOther, again.StatusCode);
+        Assert.Equal("/support/orders/%C3%84%C3%96?x=%C3%BC%20%C3%9F", again.Headers.Location!.OriginalString);
+
+        foreach (var foreign in new[] { "//evil.example/x", "/\\evil.example/x", "https://evil.example/", "/support\\..\\x" })
+        {
+            Assert.Equal("/support", SupportPages.SafeReturnUrl(foreign));
+        }
     }
 
     [Fact]
@@ -265,9 +298,29 @@ public sealed class SupportSignInTests : IAsyncLifetime
         Assert.True(cookie.Cookie.HttpOnly);
         Assert.Equal("/", cookie.Cookie.Path);
         Assert.Null(cookie.Cookie.Domain);
-        Assert.Equal(TimeSpan.FromMinutes(30), cookie.ExpireTimeSpan);
-        Assert.True(cookie.SlidingExpiration);
+        // The session row decides about idleness (StaffSessions); the cookie never outlives a session.
+        Assert.Equal(TimeSpan.FromHours(12), cookie.ExpireTimeSpan);
+        Assert.False(cookie.SlidingExpiration);
         Assert.Equal("/support/sign-in", cookie.LoginPath);
+    }
+
+    // Another browser with the same cookie (a copied cookie).
+    private HttpClient CopyOf(SupportSession session)
+    {
+        var copy = app.Http();
+        copy.DefaultRequestHeaders.Add("Cookie", session.Cookies.GetCookieHeader(app.ServerAddress));
+        return copy;
+    }
+
+    private static Task<HttpResponseMessage> Me(HttpClient client) => client.GetAsync("/api/support/me");
+
+    private async Task<int> OpenSessionsAsync(string username)
+    {
+        await using var connection = await app.Db.OpenAsync(CancellationToken.None);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
+            SELECT COUNT(*) FROM staff_sessions s JOIN support_users u ON u.id = s.staff_user_id
+            WHERE u.username = @Username AND s.ended_at IS NULL
+            """, new { Username = username }));
     }
 
     private async Task<List<string>> AuditActionsAsync()

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Http.Resilience;
+using Polly;
 using Orders.Api.Payments.Avangate;
 using Orders.Api.Payments.PayPal;
 using Orders.Api.Payments.Stripe;
@@ -95,8 +96,13 @@ internal static class PaymentsRegistration
                 o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(45);
                 o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(30);
             });
+        // No retries: a webhook whose certificate cannot be fetched is answered 503 and PayPal
+        // redelivers it, and a failed URL is remembered (PayPalCertificates), so one bad header
+        // costs one request to PayPal. The breaker answers at once while PayPal's host is failing.
         services.AddHttpClient(PayPalCertificates.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(20))
-            .AddStandardResilienceHandler();
+            .AddResilienceHandler("paypal-certificates", pipeline => pipeline
+                .AddTimeout(TimeSpan.FromSeconds(10))
+                .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions()));
         services.AddScoped<PayPalProvider>();
         services.AddScoped<IPaymentProvider>(sp => sp.GetRequiredService<PayPalProvider>());
     }

@@ -183,6 +183,15 @@ public sealed class AvangateAddedFieldTests
     }
 
     [Fact]
+    public void AnAddedFieldNamingNoKnownFieldRefusesToStart()
+    {
+        using var app = new OrdersApp(settings: new() { ["Avangate:AddedIpnFields:0"] = "IPN_LOYALTY_POINTS after NO_SUCH_FIELD" });
+        var message = Assert.ThrowsAny<Exception>(() => app.Http()).ToString();
+        Assert.Contains("Avangate:AddedIpnFields", message, StringComparison.Ordinal);
+        Assert.Contains("NO_SUCH_FIELD", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ProductFieldsMustBeContiguousAndEquallyLong()
     {
         var order = AvangateFieldOrder.With(AvangateFieldOrder.Ipn, []);

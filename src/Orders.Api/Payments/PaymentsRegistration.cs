@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
 using Orders.Api.Payments.Avangate;
 using Orders.Api.Payments.PayPal;
 using Orders.Api.Payments.Stripe;
@@ -41,6 +43,7 @@ internal static class PaymentsRegistration
             services.Configure<StripeSandboxOptions>(o => o.ApiVersion ??= global::Stripe.StripeConfiguration.ApiVersion);
         }
 
+        services.AddProviderOptions(configuration);
         services.AddScoped<PaymentProviders>();
         if (PayPalEnabled(configuration))
         {
@@ -49,7 +52,6 @@ internal static class PaymentsRegistration
 
         if (AvangateEnabled(configuration))
         {
-            services.AddOptions<AvangateOptions>().Bind(configuration.GetSection(AvangateOptions.Section));
             services.AddSingleton<AvangateSettings>();
             services.AddScoped<AvangateProvider>();
             services.AddScoped<IPaymentProvider>(sp => sp.GetRequiredService<AvangateProvider>());
@@ -63,15 +65,49 @@ internal static class PaymentsRegistration
         return services;
     }
 
+    // Every provider's settings, checked at start-up even for a provider that is off: a partial
+    // configuration refuses to start, naming the setting to set, instead of failing every checkout.
+    private static void AddProviderOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PayPalOptions>().Bind(configuration.GetSection(PayPalOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PayPalOptions>>(new ProviderSettingsValidator<PayPalOptions>(configuration, PayPalOptions.Section,
+            [("ClientId", o => o.ClientId), ("ClientSecret", o => o.ClientSecret), ("WebhookId", o => o.WebhookId), ("BaseUrl", o => o.BaseUrl)],
+            o => Problems(
+                (!IsHttpUrlOrEmpty(o.BaseUrl), "PayPal:BaseUrl must be an absolute URL such as https://api-m.paypal.com."),
+                (o.WebhookMaxAge < TimeSpan.FromMinutes(1) || o.WebhookMaxAge > TimeSpan.FromDays(1),
+                    "PayPal:WebhookMaxAge must be between 00:01:00 and 1.00:00:00 (transmission ids are kept two days to refuse a second body)."))));
+
+        services.AddOptions<AvangateOptions>().Bind(configuration.GetSection(AvangateOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AvangateOptions>>(new ProviderSettingsValidator<AvangateOptions>(configuration, AvangateOptions.Section,
+            [("MerchantCode", o => o.MerchantCode), ("SecretKey", o => o.SecretKey), ("BuyLinkSecret", o => o.BuyLinkSecret), ("CheckoutUrl", o => o.CheckoutUrl)],
+            o => Problems(
+                (!IsHttpUrlOrEmpty(o.CheckoutUrl), "Avangate:CheckoutUrl must be an absolute URL such as https://secure.2checkout.com/checkout/buy."),
+                (o.NotificationMaxAge <= TimeSpan.Zero, "Avangate:NotificationMaxAge must be positive."),
+                (o.LinkLifetime <= TimeSpan.Zero, "Avangate:LinkLifetime must be positive."),
+                (AvangateFieldOrder.AdditionProblem(AvangateFieldOrder.Ipn, o.AddedIpnFields) is not null,
+                    $"Avangate:AddedIpnFields: {AvangateFieldOrder.AdditionProblem(AvangateFieldOrder.Ipn, o.AddedIpnFields)}"),
+                (AvangateFieldOrder.AdditionProblem(AvangateFieldOrder.Lcn, o.AddedLcnFields) is not null,
+                    $"Avangate:AddedLcnFields: {AvangateFieldOrder.AdditionProblem(AvangateFieldOrder.Lcn, o.AddedLcnFields)}"))));
+
+        // Stripe:ApiBase is not required: Stripe has one API host, the default.
+        services.AddOptions<StripeOptions>().Bind(configuration.GetSection(StripeOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StripeOptions>>(new ProviderSettingsValidator<StripeOptions>(configuration, StripeOptions.Section,
+            [("SecretKey", o => o.SecretKey), ("WebhookSecret", o => o.WebhookSecret)],
+            o => Problems(
+                (o.SessionLifetime < TimeSpan.FromMinutes(30) || o.SessionLifetime > TimeSpan.FromHours(24),
+                    "Stripe:SessionLifetime must be between 00:30:00 and 1.00:00:00 (Stripe's limits for a Checkout Session's expires_at)."),
+                (!IsHttpUrlOrEmpty(o.ApiBase), "Stripe:ApiBase must be an absolute URL such as https://api.stripe.com."))));
+    }
+
+    private static IEnumerable<string> Problems(params (bool Failed, string Message)[] checks) =>
+        checks.Where(c => c.Failed).Select(c => c.Message);
+
+    private static bool IsHttpUrlOrEmpty(string? value) =>
+        string.IsNullOrWhiteSpace(value)
+        || (Uri.TryCreate(value, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp));
+
     private static void AddStripe(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StripeOptions>()
-            .Bind(configuration.GetSection(StripeOptions.Section))
-            .Validate(o => o.SessionLifetime >= TimeSpan.FromMinutes(30) && o.SessionLifetime <= TimeSpan.FromHours(24),
-                "Stripe:SessionLifetime must be between 00:30:00 and 1.00:00:00 (Stripe's limits for a Checkout Session's expires_at).")
-            .Validate(o => string.IsNullOrWhiteSpace(o.ApiBase) || Uri.TryCreate(o.ApiBase, UriKind.Absolute, out _),
-                "Stripe:ApiBase must be an absolute URL such as https://api.stripe.com.")
-            .ValidateOnStart();
         services.AddSingleton<StripeSettings>();
         services.AddSingleton<StripeApi>();
         // No resilience handler: Stripe.net retries itself, with the request's idempotency key.
@@ -82,10 +118,6 @@ internal static class PaymentsRegistration
 
     private static void AddPayPal(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<PayPalOptions>().Bind(configuration.GetSection(PayPalOptions.Section))
-            .Validate(o => o.WebhookMaxAge >= TimeSpan.FromMinutes(1) && o.WebhookMaxAge <= TimeSpan.FromDays(1),
-                "PayPal:WebhookMaxAge must be between 00:01:00 and 1.00:00:00 (transmission ids are kept two days to refuse a second body).")
-            .ValidateOnStart();
         services.AddSingleton<PayPalSettings>();
         services.AddSingleton<PayPalAccessTokens>();
         services.AddSingleton<PayPalCertificates>();
@@ -98,8 +130,13 @@ internal static class PaymentsRegistration
                 o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(45);
                 o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(30);
             });
+        // No retries: a webhook whose certificate cannot be fetched is answered 503 and PayPal
+        // redelivers it, and a failed URL is remembered (PayPalCertificates), so one bad header
+        // costs one request to PayPal. The breaker answers at once while PayPal's host is failing.
         services.AddHttpClient(PayPalCertificates.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(20))
-            .AddStandardResilienceHandler();
+            .AddResilienceHandler("paypal-certificates", pipeline => pipeline
+                .AddTimeout(TimeSpan.FromSeconds(10))
+                .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions()));
         services.AddScoped<PayPalProvider>();
         services.AddScoped<IPaymentProvider>(sp => sp.GetRequiredService<PayPalProvider>());
     }
@@ -130,5 +167,27 @@ internal static class PaymentsRegistration
         }
 
         return app;
+    }
+}
+
+// One rule for every provider: while the local sandbox stands in for the providers nothing is
+// required; otherwise a provider with any of its credentials set needs all of them.
+internal sealed class ProviderSettingsValidator<TOptions>(
+    IConfiguration configuration,
+    string section,
+    (string Key, Func<TOptions, string?> Read)[] required,
+    Func<TOptions, IEnumerable<string>> otherProblems) : IValidateOptions<TOptions>
+    where TOptions : class
+{
+    public ValidateOptionsResult Validate(string? name, TOptions options)
+    {
+        var failures = otherProblems(options).ToList();
+        if (!PaymentsRegistration.SandboxEnabled(configuration) && required.FirstOrDefault(r => !string.IsNullOrWhiteSpace(r.Read(options))) is { Key: { } setKey })
+        {
+            failures.AddRange(required.Where(r => string.IsNullOrWhiteSpace(r.Read(options)))
+                .Select(r => $"{section}:{r.Key} must be set when {section}:{setKey} is set."));
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -12,7 +12,7 @@ internal static class AvangateNotificationKinds
 }
 
 // The unsigned field lists of an IPN (PROVIDERS.md 2.1, in the order of a real payload) and an
-// LCN (2.6). Signatures are appended by AvangateIpnSigner.
+// LCN (2.6, with DATE_UPDATED, the time of the change). Signatures are appended by AvangateIpnSigner.
 internal sealed class AvangateNotificationFields(IOptions<AvangateSandboxOptions> options)
 {
     private const string Zero = "0";
@@ -129,7 +129,7 @@ internal sealed class AvangateNotificationFields(IOptions<AvangateSandboxOptions
         return f.Fields;
     }
 
-    public static List<KeyValuePair<string, string>> Lcn(AvangateOrder order, string status)
+    public static List<KeyValuePair<string, string>> Lcn(AvangateOrder order, string status, DateTimeOffset now)
     {
         var f = new FieldList();
         f.Add("FIRSTNAME", AvangateSandboxShopper.FirstName);
@@ -144,6 +144,7 @@ internal sealed class AvangateNotificationFields(IOptions<AvangateSandboxOptions
         f.Add("ADDRESS", AvangateSandboxShopper.Address1);
         f.Add("LICENSE_CODE", order.LicenseReference(0));
         f.Add("EXPIRATION_DATE", AvangateTime.Date(order.LicenseExpires));
+        f.Add("DATE_UPDATED", AvangateTime.DateTime(now));
         f.Add("STATUS", status);
         return f.Fields;
     }

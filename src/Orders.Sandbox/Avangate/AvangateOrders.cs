@@ -94,7 +94,7 @@ internal sealed class AvangateOrders(
                 return (null, NotPaid(refno));
             }
             var notification = outbox.Publish(
-                AvangateNotificationKinds.Lcn, signer.Sign(AvangateNotificationFields.Lcn(order, status), options.Value.SecretKey), order.Refno);
+                AvangateNotificationKinds.Lcn, signer.Sign(AvangateNotificationFields.Lcn(order, status, time.GetUtcNow()), options.Value.SecretKey), order.Refno);
             logger.LcnQueued(notification.Id, order.Refno, status);
             return (Queued(notification, order.Refno), null);
         }

@@ -12,14 +12,12 @@ internal static class AvangateEvents
     {
         var refNo = Required(ipn, "REFNO");
         var status = Required(ipn, "ORDERSTATUS");
-        var messageId = Clip(ipn.First("MESSAGE_ID"));
         var currency = Clip(ipn.First("CURRENCY"))?.ToUpperInvariant();
         long? amount = Money.TryParseMinor(ipn.First("IPN_TOTALGENERAL"), currency, out var minor) ? minor : null;
         var fraudStatus = ipn.First("FRAUD_STATUS");
 
-        // The reseller resends the same notification until it sees our receipt: its identity is the
-        // message id where there is one, else the order and its status.
-        var eventId = messageId is null ? $"ipn:{refNo}:{status}" : $"ipn:{refNo}:{status}:{messageId}";
+        // Its identity is what the reseller signed, never a field name a replayer could change.
+        var eventId = "ipn:" + ipn.Digest;
         var kind = status switch
         {
             _ when ipn.First("TEST_ORDER") == "1" && !acceptTestOrders => PaymentEventKind.Ignored,
@@ -52,9 +50,8 @@ internal static class AvangateEvents
     {
         var licenseCode = Required(lcn, "LICENSE_CODE");
         var status = Clip(lcn.First("STATUS"))?.ToUpperInvariant() ?? "UNKNOWN";
-        var expires = Clip(lcn.First("EXPIRATION_DATE")) ?? "";
         var kind = status is "DISABLED" or "CANCELED" or "EXPIRED" or "PAST_DUE" ? PaymentEventKind.LicenseDisabled : PaymentEventKind.Ignored;
-        return new PaymentEvent(ProviderName, $"lcn:{licenseCode}:{status}:{expires}", $"LCN.{status}", kind,
+        return new PaymentEvent(ProviderName, "lcn:" + lcn.Digest, $"LCN.{status}", kind,
             null, null, licenseCode, null, null, null);
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace Orders.Api.Payments.Avangate;
@@ -8,6 +9,8 @@ namespace Orders.Api.Payments.Avangate;
 internal sealed class AvangateNotification
 {
     public static readonly string[] SignatureFields = ["HASH", "SIGNATURE_SHA2_256", "SIGNATURE_SHA3_256"];
+
+    private string? signedSource;
 
     private AvangateNotification(List<KeyValuePair<string, string>> fields) => Fields = fields;
 
@@ -40,6 +43,14 @@ internal sealed class AvangateNotification
     public IEnumerable<string> ValuesToSign() =>
         Fields.Where(f => !SignatureFields.Contains(f.Key, StringComparer.Ordinal)).Select(f => f.Value);
 
+    // The exact text the signature covers: the values, length-prefixed, names left out.
+    public string SignedSource => signedSource ??= AvangateHash.LengthPrefixed(ValuesToSign());
+
+    // The notification's identity for de-duplication: a digest of what is signed, so renaming,
+    // dropping or adding signature fields, or renaming MESSAGE_ID, cannot make a replay look new.
+    // The reseller resends the very same fields until it sees our receipt.
+    public string Digest => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(SignedSource)))[..32];
+
     // The strongest signature present that this platform and configuration accept.
     public (AvangateAlgorithm Algorithm, string Value)? StrongestSignature(bool allowMd5)
     {
@@ -57,5 +68,5 @@ internal sealed class AvangateNotification
     }
 
     public bool IsSignedWith(string secret, AvangateAlgorithm algorithm, string signature) =>
-        AvangateHash.Matches(AvangateHash.Hmac(algorithm, secret, AvangateHash.LengthPrefixed(ValuesToSign())), signature);
+        AvangateHash.Matches(AvangateHash.Hmac(algorithm, secret, SignedSource), signature);
 }

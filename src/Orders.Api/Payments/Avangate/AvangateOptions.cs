@@ -29,9 +29,16 @@ internal sealed class AvangateOptions
     // Apply TEST_ORDER=1 notifications outside the sandbox (a staging account).
     public bool AcceptTestOrders { get; set; }
 
-    // Notifications whose IPN_DATE is older than this are refused as replays. The reseller retries
-    // for two days; its clock's time zone is not documented, hence the margin.
+    // Notifications whose IPN_DATE (IPN) or DATE_UPDATED (LCN) is further than this from now are
+    // refused as replays. The reseller retries for two days; its clock's time zone is not
+    // documented, hence the margin.
     public TimeSpan NotificationMaxAge { get; set; } = TimeSpan.FromDays(3);
+
+    // Fields the reseller has started sending, as "NAME after EXISTING" (e.g. "IPN_NEW_FIELD[] after
+    // IPN_PRICE[]"): a notification with a field name not in the known list is refused.
+    public List<string> AddedIpnFields { get; set; } = [];
+
+    public List<string> AddedLcnFields { get; set; } = [];
 
     // How long a buy-link stays valid (its signed "expiration").
     public TimeSpan LinkLifetime { get; set; } = TimeSpan.FromHours(2);
@@ -50,6 +57,9 @@ internal sealed class AvangateSettings(
 {
     public const string SandboxPrefix = "/sandbox/avangate";
 
+    private AvangateFieldOrder? ipnFields;
+    private AvangateFieldOrder? lcnFields;
+
     public AvangateOptions Options => options.Value;
 
     public bool SandboxOn => sandboxSwitch.Value.Enabled ?? PaymentsRegistration.SandboxEnabled(configuration);
@@ -67,6 +77,10 @@ internal sealed class AvangateSettings(
     public string BuyLinkSecret => Pick(options.Value.BuyLinkSecret, sandbox.Value.BuyLinkSecret, "Avangate:BuyLinkSecret");
 
     public bool AcceptTestOrders => SandboxOn || options.Value.AcceptTestOrders;
+
+    public AvangateFieldOrder IpnFields => ipnFields ??= AvangateFieldOrder.With(AvangateFieldOrder.Ipn, options.Value.AddedIpnFields);
+
+    public AvangateFieldOrder LcnFields => lcnFields ??= AvangateFieldOrder.With(AvangateFieldOrder.Lcn, options.Value.AddedLcnFields);
 
     private string Pick(string? configured, string sandboxValue, string setting) =>
         !string.IsNullOrWhiteSpace(configured) ? configured

@@ -8,9 +8,10 @@ using Orders.Api.Webhooks;
 namespace Orders.Api.Payments.Avangate;
 
 // The reseller's notifications: IPN (orders) and LCN (licenses). Verify the signature over the raw
-// fields in order → store the normalised event → only then answer 200 with the read receipt the
-// reseller checks. Anything unverified gets a 4xx and no receipt, so nothing unverified is ever
-// acknowledged, and the reseller keeps retrying whatever we could not store.
+// fields in order → check the names it does not cover and the date it carries → store the
+// normalised event → only then answer 200 with the read receipt the reseller checks. Anything
+// unverified gets a 4xx and no receipt, so nothing unverified is ever acknowledged, and the
+// reseller keeps retrying whatever we could not store.
 internal static partial class AvangateWebhookEndpoints
 {
     public static IEndpointRouteBuilder MapAvangateWebhooks(this IEndpointRouteBuilder app)
@@ -63,11 +64,28 @@ internal static partial class AvangateWebhookEndpoints
                 signature is null ? "No SIGNATURE_SHA3_256 or SIGNATURE_SHA2_256 field (HASH alone is accepted only with Avangate:AllowMd5)." : "The signature does not match the fields.");
         }
 
-        if (!isLcn && IsStale(notification.First("IPN_DATE"), settings.Options.NotificationMaxAge, time))
+        // The signature does not cover names: they must be the reseller's, in its order (AvangateFieldOrder).
+        if ((isLcn ? settings.LcnFields : settings.IpnFields).Problem(notification.Fields) is { } misnamed)
         {
-            LogRejected(logger, kind, "IPN_DATE outside the accepted window (replay?)");
+            LogRejected(logger, kind, misnamed);
+            metrics.WebhookRejected(AvangateEvents.ProviderName, "unexpected-fields");
+            return Problem(StatusCodes.Status400BadRequest, "Unexpected notification fields", misnamed);
+        }
+
+        // Every notification carries the time it was sent, so a recorded one cannot be replayed later.
+        var dateField = isLcn ? "DATE_UPDATED" : "IPN_DATE";
+        if (SentAt(notification.First(dateField), isLcn) is not { } sentAt)
+        {
+            LogRejected(logger, kind, $"{dateField} missing or unreadable");
+            metrics.WebhookRejected(AvangateEvents.ProviderName, "unparseable");
+            return Problem(StatusCodes.Status400BadRequest, "Unreadable notification", $"{dateField} is missing or not a date.");
+        }
+
+        if (Math.Abs((time.GetUtcNow().UtcDateTime - sentAt).TotalSeconds) > settings.Options.NotificationMaxAge.TotalSeconds)
+        {
+            LogRejected(logger, kind, $"{dateField} outside the accepted window (replay?)");
             metrics.WebhookRejected(AvangateEvents.ProviderName, "stale");
-            return Problem(StatusCodes.Status401Unauthorized, "Notification too old", "IPN_DATE is outside the accepted window.");
+            return Problem(StatusCodes.Status401Unauthorized, "Notification too old", $"{dateField} is outside the accepted window.");
         }
 
         PaymentEvent paymentEvent;
@@ -97,11 +115,11 @@ internal static partial class AvangateWebhookEndpoints
         return TypedResults.Text(receipt, "text/html; charset=utf-8");
     }
 
-    // Verified but far from now: a recorded notification being replayed. A missing or unreadable
-    // IPN_DATE is not held against the sender (the field list depends on the account's settings).
-    private static bool IsStale(string? ipnDate, TimeSpan maxAge, TimeProvider time) =>
-        DateTime.TryParseExact(ipnDate, "yyyyMMddHHmmss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var sent)
-        && Math.Abs((time.GetUtcNow().UtcDateTime - sent).TotalSeconds) > maxAge.TotalSeconds;
+    // IPN_DATE is YmdHis; the LCN's DATE_UPDATED is documented only as a 20-character date, so the
+    // reseller's Y-m-d H:i:s is read as well.
+    private static DateTime? SentAt(string? value, bool isLcn) =>
+        DateTime.TryParseExact(value, isLcn ? ["yyyy-MM-dd HH:mm:ss", "yyyyMMddHHmmss"] : ["yyyyMMddHHmmss"], CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var sent) ? sent : null;
 
     private static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(new ProblemDetails { Status = status, Title = title, Detail = detail });

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Orders.Sandbox;
+using Orders.Sandbox.PayPal;
 
 namespace Orders.Bench;
 
@@ -46,6 +48,28 @@ internal sealed class PayPalSide : IAsyncDisposable
     {
         await app.StopAsync();
         await app.DisposeAsync();
+    }
+
+    // The seeded pending orders, paid at "PayPal": each gets an approved order with a completed
+    // capture in the sandbox (no webhook), so that the service, which confirms every notification
+    // with PayPal's API before it acts, finds the capture its event names.
+    public List<PaidEvent> PaidAtPayPal(IEnumerable<SeededOrder> orders)
+    {
+        var sandbox = app.Services.GetRequiredService<SandboxOrders>();
+        return [.. orders.Select(o =>
+        {
+            var body = new JsonObject
+            {
+                ["intent"] = "CAPTURE",
+                ["purchase_units"] = new JsonArray(new JsonObject
+                {
+                    ["custom_id"] = o.Number,
+                    ["invoice_id"] = o.Number,
+                    ["amount"] = new JsonObject { ["currency_code"] = "USD", ["value"] = "49.00" },
+                }),
+            };
+            return PaidEvent.For(o.Number, o.PayPalOrderId) with { CaptureId = sandbox.SeedCaptured(o.PayPalOrderId, body) };
+        })];
     }
 
     // Signed POST /webhooks/paypal requests for these events, built in parallel on every core.

@@ -262,7 +262,7 @@ namespace Orders.Bench
             using var service = await StartServiceAsync(data, "e2e", webOnly: false);
 
             // Warm-up: a smaller batch through the whole path first.
-            var warmRequests = paypal.SignAll(warmBatch.Select(o => PaidEvent.For(o.Number, o.PayPalOrderId)).ToList(), service.HostPort);
+            var warmRequests = paypal.SignAll(paypal.PaidAtPayPal(warmBatch), service.HostPort);
             var warmClock = Stopwatch.StartNew();
             await HttpLoad.RunAsync(service.Endpoint, warmRequests, Connections, TimeSpan.FromMinutes(2));
             var warmDone = await WaitProcessedAsync(data, warmBatch.Count, size.DrainCap, warmClock, null, 0);
@@ -274,7 +274,7 @@ namespace Orders.Bench
             });
 
             // N paid-order events; the clock runs from the first request to the last e-mail file.
-            var firstEvents = firstBatch.Select(o => PaidEvent.For(o.Number, o.PayPalOrderId)).ToList();
+            var firstEvents = paypal.PaidAtPayPal(firstBatch);
             var firstRequests = paypal.SignAll(firstEvents, service.HostPort);
             service.ResetPeak();
             var clock = Stopwatch.StartNew();
@@ -292,7 +292,7 @@ namespace Orders.Bench
 
             // The backlog: every event at once (64 connections), while customers check out and look at
             // their orders at a steady pace. The drain ends when every license and e-mail is done.
-            var backlogEvents = backlogOrders.Select(o => PaidEvent.For(o.Number, o.PayPalOrderId)).ToList();
+            var backlogEvents = paypal.PaidAtPayPal(backlogOrders);
             var backlogRequests = paypal.SignAll(backlogEvents, service.HostPort);
             var checkouts = Enumerable.Range(0, 20_000).Select(i => HttpLoad.Post(service.HostPort, "/api/checkout", Encoding.UTF8.GetBytes(
                 $$"""{"sku":"PHOTOSHRINK-STD","quantity":1,"email":"buyer{{i}}@example.org","licenseeName":"Buyer {{i}}","provider":"paypal"}"""),

@@ -311,6 +311,34 @@ internal sealed class SandboxOrders(
         }
     }
 
+    // For load tests (bench/): an order created, approved and captured at "PayPal" under the id the
+    // caller chose, without a webhook, as if the buyer paid and every notification was still to come.
+    // Returns the capture id (captureId, when given: a capture this sandbox's predecessor made).
+    public string SeedCaptured(string orderId, JsonNode createBody, string? captureId = null)
+    {
+        var (request, failure) = CreateOrderValidator.Validate(createBody);
+        if (failure is not null)
+        {
+            throw new ArgumentException($"Not a valid create-order body ({failure.Error.Name}).", nameof(createBody));
+        }
+        var now = time.GetUtcNow();
+        var order = new PayPalOrder(orderId, request!, now) { Approved = true, Status = "COMPLETED" };
+        lock (order.Gate)
+        {
+            foreach (var unit in request!.Units)
+            {
+                var capture = new PayPalCapture(captureId ?? NewId(captures), order, unit, "COMPLETED", now);
+                captures[capture.Id] = capture;
+                order.Captures.Add(capture);
+            }
+        }
+        if (!orders.TryAdd(orderId, order))
+        {
+            throw new ArgumentException($"Order {orderId} exists already.", nameof(orderId));
+        }
+        return order.Captures[0].Id;
+    }
+
     private PayPalFailure? ReserveInvoiceIds(string orderId, ValidatedOrder request)
     {
         List<string> reserved = [];

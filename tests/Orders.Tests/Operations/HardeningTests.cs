@@ -68,7 +68,8 @@ public sealed class HardeningTests
         });
         var shop = new Shop(app);
         var checkout = await shop.CheckoutAsync();
-        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE0000000LOCK", "49.00").ToJsonString());
+        var captureId = await shop.PaidAtPayPalSilentlyAsync(checkout);
+        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, captureId, "49.00").ToJsonString());
 
         // Another process holds the write lock (a backup tool, a stuck migration…).
         await using (var blocker = new SqliteConnection($"Data Source={app.DatabasePath}"))
@@ -94,6 +95,7 @@ public sealed class HardeningTests
 
         Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM orders"));
+        // (the retry is a new transmission: PayPal signs each delivery attempt anew)
 
         // The provider retries; now it is stored and processed.
         using var retried = await shop.PostSignedWebhookAsync(body);

@@ -200,8 +200,9 @@ public sealed class CustomerDataTests : IAsyncLifetime
         }
 
         // The customer paid at PayPal after all.
+        var captureId = await shop.PaidAtPayPalSilentlyAsync(checkout);
         using var webhook = await shop.PostSignedWebhookAsync(
-            PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURELATE0000001", "49.00"));
+            PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, captureId, "49.00"));
         Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
 
         Assert.Equal("review", (await shop.WaitForStatusAsync(checkout, "review"))!.Status);

@@ -148,7 +148,7 @@ public sealed partial class DataInventoryTests
     [GeneratedRegex(@"^### `([A-Za-z_]+)`")]
     private static partial Regex TableHeading();
 
-    [GeneratedRegex(@"`([A-Za-z_]+)`")]
+    [GeneratedRegex(@"`([A-Za-z_][A-Za-z0-9_]*)`")]
     private static partial Regex Backticked();
 
     [GeneratedRegex(@"(^|_)(ip|ip_?address|remote_?addr|client_?address|user_?agent)($|_)", RegexOptions.IgnoreCase)]

@@ -24,7 +24,8 @@ public sealed partial class DataProtectionTests : IAsyncLifetime
     public async Task CardNumberInAWebhooksExtraFieldsNeverReachesTheDatabaseFile()
     {
         var checkout = await shop.CheckoutAsync();
-        var paypalEvent = PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE0000000000C", "49.00");
+        var captureId = await shop.PaidAtPayPalSilentlyAsync(checkout);
+        var paypalEvent = PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, captureId, "49.00");
         paypalEvent["resource"]!["note_to_payer"] = $"card {CardNumber}";
         paypalEvent["resource"]!["payment_source"] = new JsonObject { ["card"] = new JsonObject { ["number"] = CardNumber } };
         using var response = await shop.PostSignedWebhookAsync(paypalEvent);

@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Orders.Api.Data;
 using Orders.Api.Mail;
+using Orders.Api.Payments;
 using Orders.Api.Webhooks;
 using Orders.Tests.Infrastructure;
 
@@ -178,18 +179,15 @@ public sealed class BatchProcessingTests : IAsyncLifetime
 
     private Task<(CheckoutDto Checkout, long InboxId)> PaidEventStoredAsync(string captureId, string email) => PaidEventStoredAsync(shop, app, captureId, email);
 
-    // A pending order and its capture webhook, stored but not processed (no job server runs).
+    // A pending order and its payment as PayPal's API confirmed it (what ProviderConfirmation stores
+    // for a capture notification), stored but not processed (no job server runs): groups are applied
+    // from confirmed events and from Stripe's and the reseller's webhooks.
     private static async Task<(CheckoutDto Checkout, long InboxId)> PaidEventStoredAsync(Shop shop, OrdersApp app, string captureId, string email)
     {
         var checkout = await shop.CheckoutAsync(email: email);
-        using (var response = await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent(
-            "PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, captureId, "49.00")))
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
-
-        var id = (await QueryAsync<long>(app, "SELECT id FROM webhook_inbox WHERE provider_transaction_ref = @C", new { C = captureId })).Single();
-        return (checkout, id);
+        var stored = await app.Service<Inbox>().StoreAsync(new PaymentEvent("paypal", $"capture:{captureId}:COMPLETED", "CAPTURE.CONFIRMED.COMPLETED",
+            PaymentEventKind.Paid, checkout.OrderNumber, checkout.PayPalOrderId, captureId, null, 4900, "USD"), CancellationToken.None);
+        return (checkout, stored.InboxId);
     }
 
     private Task RunBatchAsync(long[] inboxIds) => RunBatchAsync(app, inboxIds);

@@ -17,9 +17,12 @@ public sealed class RecoverySweepTests
         await using (var first = new OrdersApp(dataDirectory, new() { ["Jobs:RunServer"] = "false" }))
         {
             var shop = new Shop(first);
-            webhookOnly = await shop.CheckoutAsync(email: "one@example.com");
-            using (var response = await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent(
-                "PAYMENT.CAPTURE.COMPLETED", webhookOnly.OrderNumber, webhookOnly.PayPalOrderId, "CAPTURE0000000000R", "49.00")))
+            // Paid through Stripe, whose signed events are applied as they are (a PayPal notification
+            // would be confirmed with PayPal, and the in-process sandbox dies with the process).
+            var stripe = new Orders.Tests.Stripe.StripeShop(first, shop);
+            webhookOnly = await stripe.CheckoutAsync(email: "one@example.com");
+            using (var response = await stripe.PostSignedWebhookAsync(Orders.Tests.Stripe.StripeEventsFactory.Event("checkout.session.completed",
+                Orders.Tests.Stripe.StripeEventsFactory.Session(Orders.Tests.Stripe.StripeShop.SessionId(webhookOnly), webhookOnly.OrderNumber, 4900))))
             {
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             }

@@ -77,7 +77,8 @@ public sealed class SqlServerPurchasePathTests : IAsyncLifetime
     {
         var shop = Shop();
         var checkout = await shop.CheckoutAsync();
-        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE0000000SQL1", "49.00").ToJsonString());
+        var captureId = await shop.PaidAtPayPalSilentlyAsync(checkout);
+        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, captureId, "49.00").ToJsonString());
         var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => shop.PostSignedWebhookAsync(body)));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         await shop.WaitForStatusAsync(checkout, "paid");
@@ -92,9 +93,13 @@ public sealed class SqlServerPurchasePathTests : IAsyncLifetime
     {
         var shop = Shop();
         var checkout = await shop.CheckoutAsync();
-        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.RefundEvent(checkout.OrderNumber, "CAPTURE0000000SQL2", "REFUND000000000SQL", "49.00"))).Dispose();
+        await shop.SetPayPalSandboxAsync(new { dropWebhooks = true });
+        await shop.ApproveAsync(checkout);
+        var captureId = await shop.CaptureAtPayPalAsync(checkout);
+        var refundId = await shop.RefundAtPayPalAsync(captureId, "49.00");
+        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.RefundEvent(checkout.OrderNumber, captureId, refundId, "49.00"))).Dispose();
         await shop.WaitForStatusAsync(checkout, "refunded");
-        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, "CAPTURE0000000SQL2", "49.00"))).Dispose();
+        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, captureId, "49.00"))).Dispose();
         await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"), n => n == 0);
         var order = await shop.OrderAsync(checkout);
         Assert.Equal("refunded", order!.Status);

@@ -44,8 +44,10 @@ public sealed class SlowJobStorageTests : IAsyncLifetime
 
         // The first event's processing job is now stuck on its way into Hangfire's storage; the
         // second event is stored and acknowledged all the same.
-        var firstAnswer = await AcknowledgeAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", first.OrderNumber, first.PayPalOrderId, "CAPTURE00000000101", "49.00"));
-        var secondAnswer = await AcknowledgeAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", second.OrderNumber, second.PayPalOrderId, "CAPTURE00000000102", "49.00"));
+        var firstCapture = await shop.PaidAtPayPalSilentlyAsync(first);
+        var secondCapture = await shop.PaidAtPayPalSilentlyAsync(second);
+        var firstAnswer = await AcknowledgeAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", first.OrderNumber, first.PayPalOrderId, firstCapture, "49.00"));
+        var secondAnswer = await AcknowledgeAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", second.OrderNumber, second.PayPalOrderId, secondCapture, "49.00"));
 
         Assert.False(firstAnswer.GetProperty("duplicate").GetBoolean());
         Assert.False(secondAnswer.GetProperty("duplicate").GetBoolean());
@@ -61,9 +63,11 @@ public sealed class SlowJobStorageTests : IAsyncLifetime
     public async Task EventsStoredWhileTheJobStorageIsStuckAreQueuedTogetherInOneJob()
     {
         var orders = new List<CheckoutDto>();
+        var captureIds = new List<string>();
         for (var i = 0; i < 4; i++)
         {
             orders.Add(await shop.CheckoutAsync(email: $"buyer{i}@example.com", licenseeName: $"Buyer {i}"));
+            captureIds.Add(await shop.PaidAtPayPalSilentlyAsync(orders[i]));
         }
 
         // Each webhook is its own commit and its own group. The first group's job is stuck on its way
@@ -73,7 +77,7 @@ public sealed class SlowJobStorageTests : IAsyncLifetime
         for (var i = 0; i < orders.Count; i++)
         {
             var answer = await AcknowledgeAsync(PayPalEventsFactory.CaptureEvent(
-                "PAYMENT.CAPTURE.COMPLETED", orders[i].OrderNumber, orders[i].PayPalOrderId, $"CAPTURE0000000020{i}", "49.00"));
+                "PAYMENT.CAPTURE.COMPLETED", orders[i].OrderNumber, orders[i].PayPalOrderId, captureIds[i], "49.00"));
             inboxIds.Add(answer.GetProperty("inboxId").GetInt64());
         }
 

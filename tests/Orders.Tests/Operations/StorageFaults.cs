@@ -37,6 +37,23 @@ internal static class StorageFaults
         return new Restore(() => ChattrAsync("-i", files));
     }
 
+    // For tests that make files read-only later, from inside the service's work: skip up front.
+    public static async Task RequireReadOnlyFilesAsync(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var scratch = Path.Combine(directory, "chattr-check");
+        await File.WriteAllTextAsync(scratch, "");
+        var (ok, error) = await ChattrAsync("+i", [scratch]);
+        if (ok)
+        {
+            (ok, error) = await ChattrAsync("-i", [scratch]);
+            Assert.True(ok, $"chattr -i failed: {error}");
+        }
+
+        File.Delete(scratch);
+        Assert.SkipUnless(ok, $"chattr +i is not allowed here ({error}); a read-only database file cannot be played without it.");
+    }
+
     public static Task RestoreWritableAsync(IAsyncDisposable readOnly) => readOnly.DisposeAsync().AsTask();
 
     // Returns the page count the connections were limited to.

@@ -68,6 +68,60 @@ internal static class StorageFaults
     // SQLite clamps this to its own largest size.
     public static Task AllowGrowthAsync(Db db) => SetMaxPageCountAsync(db, 4_294_967_294, null);
 
+    // Takes (and gives back) more connections than the pool keeps idle, so some are opened now.
+    public static async Task OpenManyAsync(Db db)
+    {
+        var held = new List<System.Data.Common.DbConnection>();
+        try
+        {
+            for (var i = 0; i < Connections; i++)
+            {
+                held.Add(await db.OpenAsync(CancellationToken.None));
+            }
+        }
+        finally
+        {
+            foreach (var connection in held)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    // How many of the connections the service hands out cannot write (SQLite opened the file read-only).
+    public static async Task<int> ReadOnlyConnectionsAsync(Db db)
+    {
+        var held = new List<System.Data.Common.DbConnection>();
+        var readOnly = 0;
+        try
+        {
+            for (var i = 0; i < Connections; i++)
+            {
+                var connection = await db.OpenAsync(CancellationToken.None);
+                held.Add(connection);
+                try
+                {
+                    await using var transaction = await connection.BeginTransactionAsync();
+                    await connection.ExecuteAsync("PRAGMA user_version = 0", transaction: transaction);
+                    await transaction.RollbackAsync();
+                }
+                catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode == 8)
+                {
+                    readOnly++;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var connection in held)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+
+        return readOnly;
+    }
+
     private static async Task SetMaxPageCountAsync(Db db, long pages, System.Data.Common.DbConnection? alreadyOpen)
     {
         var held = new List<System.Data.Common.DbConnection>();

@@ -49,10 +49,14 @@ public sealed class StorageHealthTests : IAsyncLifetime
             var writes = refused.GetProperty("checks").GetProperty("database-writes");
             Assert.Equal("Unhealthy", writes.GetProperty("status").GetString());
             Assert.DoesNotContain(app.DataDirectory, refused.GetRawText(), StringComparison.Ordinal);
+            // Connections opened meanwhile open the file read-only.
+            await StorageFaults.OpenManyAsync(app.Db);
             await StorageFaults.RestoreWritableAsync(readOnly);
         }
 
         await WaitForReadinessAsync(HttpStatusCode.OK, TimeSpan.FromSeconds(5));
+        // ...and none of them is kept: every connection the service holds writes again.
+        Assert.Equal(0, await StorageFaults.ReadOnlyConnectionsAsync(app.Db));
     }
 
     // The probe answers from its last write for up to two seconds, so the change shows within that.

@@ -23,6 +23,10 @@ internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> 
     private readonly HashSet<long> held = [];
     private readonly SemaphoreSlim waiting = new(0, 1);
 
+    // Set once the last attempt at shutdown is made: the job server stops after this service, so a
+    // job finishing later can still hand over an outcome that nothing will retry.
+    private volatile bool stopped;
+
     // Whether this e-mail's last outcome is still waiting to be written.
     public bool Holds(long deliveryId)
     {
@@ -59,6 +63,12 @@ internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> 
         }
 
         LogKept(logger, outcome.DeliveryIds.Length, error);
+        if (stopped)
+        {
+            LogLeftClaimed(logger, outcome.DeliveryIds.Length);
+            return;
+        }
+
         if (waiting.CurrentCount == 0)
         {
             try
@@ -97,6 +107,7 @@ internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        stopped = true;
         await WriteKeptAsync();
         if (Kept is > 0 and var left)
         {

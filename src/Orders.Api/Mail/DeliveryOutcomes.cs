@@ -23,7 +23,7 @@ internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> 
     private readonly HashSet<long> held = [];
     private readonly SemaphoreSlim waiting = new(0, 1);
 
-    // Set once the last attempt at shutdown is made: the job server stops after this service, so a
+    // Set when the last attempt at shutdown begins: the job server stops after this service, so a
     // job finishing later can still hand over an outcome that nothing will retry.
     private volatile bool stopped;
 
@@ -143,7 +143,16 @@ internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> 
             }
 
             LogRecordedLate(logger, next.DeliveryIds.Length);
-            next.Then?.Invoke();
+            try
+            {
+                next.Then?.Invoke();
+            }
+            catch (Exception e)
+            {
+                // The job queue refused the follow-up (on SQL Server it lives in the same database).
+                // The row is recorded, so the recovery sweep finds it; this loop must not die.
+                LogFollowUpFailed(logger, next.DeliveryIds.Length, e.GetType().Name);
+            }
         }
     }
 
@@ -160,7 +169,7 @@ internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> 
 
             return null;
         }
-        catch (Exception e) when (e is DbException or TimeoutException)
+        catch (Exception e) when (e is DbException or TimeoutException or InvalidOperationException)
         {
             return e.GetType().Name;
         }
@@ -177,6 +186,9 @@ internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recorded the outcome of {Count} e-mail(s) that storage had refused")]
     private static partial void LogRecordedLate(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recorded the outcome of {Count} e-mail(s) but could not queue what follows ({ErrorType}); the recovery sweep picks them up")]
+    private static partial void LogFollowUpFailed(ILogger logger, int count, string errorType);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Stopping with the outcome of {Count} e-mail(s) not recorded; they stay claimed until Mail:ClaimLength runs out (on SQLite, until the next start-up)")]
     private static partial void LogLeftClaimed(ILogger logger, int count);

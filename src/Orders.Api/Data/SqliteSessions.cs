@@ -52,6 +52,17 @@ internal sealed class SqliteSessions(string connectionString) : IDisposable
 
     internal void Return(SqliteSession session, bool reusable)
     {
+        // SQLite opens a file it may not write (a read-only file or mount) read-only, and such a
+        // connection stays read-only after the file is writable again: it is closed, with the idle
+        // connections of Microsoft.Data.Sqlite's own pool, so the next one is opened afresh.
+        if (session.Connection.Handle is { } handle && SQLitePCL.raw.sqlite3_db_readonly(handle, "main") == 1)
+        {
+            session.Dispose();
+            using var sameFile = new SqliteConnection(connectionString);
+            SqliteConnection.ClearPool(sameFile);
+            return;
+        }
+
         // Last-in first-out: the sessions in use most have compiled most.
         if (reusable && !disposed && idle.Count < MaxIdle)
         {

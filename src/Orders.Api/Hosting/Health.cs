@@ -6,17 +6,19 @@ using Orders.Api.Data;
 
 namespace Orders.Api.Hosting;
 
-// /health/live: the process answers. /health/ready: it can do its job (database reachable, schema
-// current, job storage reachable). Answers say which check failed, never why in detail: exception
-// text can carry connection details.
+// /health/live: the process answers. /health/ready: it can do its job (database reachable and
+// taking writes, schema current, job storage reachable). Answers say which check failed, never why
+// in detail: exception text can carry connection details.
 internal static class Health
 {
     private const string Ready = "ready";
 
     public static IServiceCollection AddHealth(this IServiceCollection services)
     {
+        services.AddSingleton<StorageWriteProbe>();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [Ready])
+            .AddCheck<DatabaseWritesHealthCheck>("database-writes", tags: [Ready])
             .AddCheck<MigrationsHealthCheck>("migrations", tags: [Ready])
             .AddCheck<JobStorageHealthCheck>("job-storage", tags: [Ready]);
         return services;
@@ -52,6 +54,18 @@ internal static class Health
             {
                 return HealthCheckResult.Unhealthy("The orders database cannot be reached.");
             }
+        }
+    }
+
+    // A full disk or a read-only file still answers reads: only a write shows it (StorageWriteProbe).
+    private sealed class DatabaseWritesHealthCheck(StorageWriteProbe probe) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var outcome = await probe.ProbeAsync(cancellationToken);
+            return outcome.Error is null
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy($"The orders database refuses writes ({outcome.Error}).");
         }
     }
 

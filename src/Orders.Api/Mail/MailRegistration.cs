@@ -18,6 +18,8 @@ internal static class MailRegistration
             ? sp.GetRequiredService<SmtpMailTransport>()
             : sp.GetRequiredService<PickupMailTransport>());
         services.AddSingleton<LicenseEmail>();
+        services.AddSingleton<DeliveryOutcomes>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryOutcomes>());
         services.AddScoped<SendDeliveryJob>();
         return services;
     }

@@ -18,9 +18,11 @@ namespace Orders.Api.Mail;
 // sweep) cannot both send a row; the claimed rows are loaded, composed by kind, sent one by one,
 // and the sent ones marked in one update: two commits per batch instead of two per e-mail. Retries
 // are driven by the row itself (attempts, next_attempt_at): the database, not the job queue,
-// remembers them.
+// remembers them. Every outcome goes through DeliveryOutcomes, which keeps one that storage refuses
+// and writes it as soon as storage takes writes again.
 internal sealed partial class SendDeliveryJob(
     Db db,
+    DeliveryOutcomes outcomes,
     IMailTransport transport,
     LicenseEmail composer,
     PrivacyNoticeEmail noticeEmail,
@@ -96,6 +98,14 @@ internal sealed partial class SendDeliveryJob(
 
     private async Task SendAsync(long[] deliveryIds, CancellationToken cancellationToken)
     {
+        // An e-mail whose last outcome storage refused is still this process's: not claimed again
+        // until that outcome is written (it may have been sent).
+        long[] free = [.. deliveryIds.Where(id => !outcomes.Holds(id))];
+        if (free.Length == 0)
+        {
+            return;
+        }
+
         var now = time.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenAsync(cancellationToken);
         // Hangfire keeps scheduled times in whole seconds and may start a retry up to a second
@@ -105,7 +115,7 @@ internal sealed partial class SendDeliveryJob(
         using (await db.WriteTurnAsync(WritePriority.Background, cancellationToken))
         {
             claimed = (await connection.QueryAsync<long>(new CommandDefinition(db.Pick(ClaimSql),
-                new { Ids = deliveryIds, Now = now, DueBy = now.AddSeconds(2), ClaimedUntil = now + options.Value.ClaimLength }, cancellationToken: cancellationToken))).ToHashSet();
+                new { Ids = free, Now = now, DueBy = now.AddSeconds(2), ClaimedUntil = now + options.Value.ClaimLength }, cancellationToken: cancellationToken))).ToHashSet();
         }
 
         if (claimed.Count == 0)
@@ -113,14 +123,19 @@ internal sealed partial class SendDeliveryJob(
             return;
         }
 
-        var rows = (await connection.QueryAsync<DeliveryRow>(new CommandDefinition(LoadSql, new { Ids = claimed.ToArray() }, cancellationToken: cancellationToken)))
-            .OrderBy(r => r.DeliveryId)
-            .ToList();
-        var sent = new List<DeliveryRow>(rows.Count);
-        var unfinished = rows.Select(r => r.DeliveryId).ToHashSet();
+        var sent = new List<DeliveryRow>(claimed.Count);
+        // Until the rows are loaded every claimed one is unfinished: if loading fails they are
+        // released (and left to the recovery sweep rather than requeued into the same failure).
+        var unfinished = new HashSet<long>(claimed);
+        var loaded = false;
         var stopSendingAt = now + options.Value.ClaimLength / 2;
         try
         {
+            var rows = (await connection.QueryAsync<DeliveryRow>(new CommandDefinition(LoadSql, new { Ids = claimed.ToArray() }, cancellationToken: cancellationToken)))
+                .OrderBy(r => r.DeliveryId)
+                .ToList();
+            unfinished = rows.Select(r => r.DeliveryId).ToHashSet();
+            loaded = true;
             foreach (var row in rows)
             {
                 // Never start a message on a claim that may run out mid-conversation (another worker
@@ -138,7 +153,7 @@ internal sealed partial class SendDeliveryJob(
         finally
         {
             // Also on shutdown: what was sent is recorded, what was not attempted is released.
-            await FinishAsync(connection, sent, unfinished, requeue: !cancellationToken.IsCancellationRequested);
+            await FinishAsync(sent, unfinished, requeue: loaded && !cancellationToken.IsCancellationRequested);
         }
     }
 
@@ -149,7 +164,7 @@ internal sealed partial class SendDeliveryJob(
             var composed = await ComposeAsync(connection, row, cancellationToken);
             if (composed.CancelReason is { } reason)
             {
-                await connection.ExecuteAsync(new CommandDefinition(MarkCanceledSql, new { Id = row.DeliveryId, Error = reason }, cancellationToken: CancellationToken.None));
+                await outcomes.RecordAsync(new DeliveryOutcome(MarkCanceledSql, new { Id = row.DeliveryId, Error = reason }, [row.DeliveryId]));
                 return;
             }
 
@@ -161,7 +176,7 @@ internal sealed partial class SendDeliveryJob(
             // Whatever went wrong with this attempt (server down, refused, timed out, a full disk,
             // a kind nobody composes yet), the row must not stay claimed: record it, try again later.
             metrics.EmailFailed(row.Kind);
-            await ScheduleRetryAsync(connection, row.DeliveryId, row.Attempts, e);
+            await ScheduleRetryAsync(row.DeliveryId, row.Attempts, e);
         }
     }
 
@@ -193,74 +208,75 @@ internal sealed partial class SendDeliveryJob(
             row.DeliveryId, row.Kind, row.ToAddress, row.OrderNumber, row.ProductName, row.LicenseeName, row.Seats ?? 1, row.LicenseKey, statusUrl)), null, null);
     }
 
-    private async Task FinishAsync(DbConnection connection, List<DeliveryRow> sent, HashSet<long> unfinished, bool requeue)
+    private async Task FinishAsync(List<DeliveryRow> sent, HashSet<long> unfinished, bool requeue)
     {
         if (sent.Count > 0)
         {
-            long[] sentIds = [.. sent.Select(r => r.DeliveryId)];
-            using (await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None))
-            {
-                await connection.ExecuteAsync(new CommandDefinition(MarkSentSql, new { Ids = sentIds, Now = time.GetUtcNow().UtcDateTime }, cancellationToken: CancellationToken.None));
-            }
-
-            // A batch gets one Information line and each e-mail a Debug one, like the groups of events
-            // that created them (under a backlog, a JSON line and a write per e-mail).
-            foreach (var row in sent)
-            {
-                metrics.EmailSent(row.Kind);
-                if (sent.Count == 1)
-                {
-                    LogSent(logger, row.DeliveryId, row.Kind, row.OrderNumber);
-                }
-                else
-                {
-                    LogSentInBatch(logger, row.DeliveryId, row.Kind, row.OrderNumber);
-                }
-            }
-
-            if (sent.Count > 1)
-            {
-                LogSentBatch(logger, sent.Count, string.Join("; ", sent.CountBy(r => r.Kind).Select(k => $"{k.Value}× {k.Key}")));
-            }
+            List<DeliveryRow> rows = [.. sent];
+            long[] sentIds = [.. rows.Select(r => r.DeliveryId)];
+            await outcomes.RecordAsync(new DeliveryOutcome(MarkSentSql, new { Ids = sentIds, Now = time.GetUtcNow().UtcDateTime }, sentIds, () => Recorded(rows)));
         }
 
         if (unfinished.Count > 0)
         {
             long[] left = [.. unfinished];
-            await connection.ExecuteAsync(new CommandDefinition(ReleaseSql, new { Ids = left }, cancellationToken: CancellationToken.None));
-            if (requeue)
+            await outcomes.RecordAsync(new DeliveryOutcome(ReleaseSql, new { Ids = left }, left,
+                requeue ? () => jobs.Enqueue<SendDeliveryJob>(job => job.RunBatchAsync(left, CancellationToken.None)) : null));
+        }
+    }
+
+    // A batch gets one Information line and each e-mail a Debug one, like the groups of events
+    // that created them (under a backlog, a JSON line and a write per e-mail).
+    private void Recorded(List<DeliveryRow> sent)
+    {
+        foreach (var row in sent)
+        {
+            metrics.EmailSent(row.Kind);
+            if (sent.Count == 1)
             {
-                jobs.Enqueue<SendDeliveryJob>(job => job.RunBatchAsync(left, CancellationToken.None));
+                LogSent(logger, row.DeliveryId, row.Kind, row.OrderNumber);
             }
+            else
+            {
+                LogSentInBatch(logger, row.DeliveryId, row.Kind, row.OrderNumber);
+            }
+        }
+
+        if (sent.Count > 1)
+        {
+            LogSentBatch(logger, sent.Count, string.Join("; ", sent.CountBy(r => r.Kind).Select(k => $"{k.Value}× {k.Key}")));
         }
     }
 
     // FileStem: the pickup file's name, when the kind names it itself.
     private sealed record Composed(MimeMessage? Message, string? CancelReason, string? FileStem);
 
-    private async Task ScheduleRetryAsync(DbConnection connection, long deliveryId, int attempts, Exception e)
+    private Task ScheduleRetryAsync(long deliveryId, int attempts, Exception e)
     {
         // Only the error's type and SMTP status go anywhere: server messages can quote the address.
         var error = e is SmtpCommandException smtp ? $"{e.GetType().Name} {(int)smtp.StatusCode}" : e.GetType().Name;
         var giveUp = attempts >= options.Value.MaxAttempts;
         var delay = TimeSpan.FromSeconds(Math.Min(3600, options.Value.RetryBaseDelay.TotalSeconds * Math.Pow(2, Math.Max(0, attempts - 1))));
         var next = time.GetUtcNow().UtcDateTime + delay;
-        await connection.ExecuteAsync(new CommandDefinition(MarkFailedAttemptSql, new
+        return outcomes.RecordAsync(new DeliveryOutcome(MarkFailedAttemptSql, new
         {
             Id = deliveryId,
             Status = giveUp ? "failed" : "pending",
             NextAttemptAt = next,
             Error = error,
-        }, cancellationToken: CancellationToken.None));
-
-        if (giveUp)
+        }, [deliveryId], () =>
         {
-            LogGaveUp(logger, deliveryId, attempts, error);
-            return;
-        }
+            if (giveUp)
+            {
+                LogGaveUp(logger, deliveryId, attempts, error);
+                return;
+            }
 
-        LogRetrying(logger, deliveryId, attempts, error, delay);
-        jobs.Schedule<SendDeliveryJob>(job => job.RunAsync(deliveryId, CancellationToken.None), delay);
+            // Written late (storage refused it for a while), the retry is due at once.
+            var wait = next - time.GetUtcNow().UtcDateTime;
+            LogRetrying(logger, deliveryId, attempts, error, delay);
+            jobs.Schedule<SendDeliveryJob>(job => job.RunAsync(deliveryId, CancellationToken.None), wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+        }));
     }
 
     private sealed class DeliveryRow

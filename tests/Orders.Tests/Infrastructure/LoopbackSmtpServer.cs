@@ -32,6 +32,10 @@ public sealed class LoopbackSmtpServer : IAsyncDisposable
 
     public IReadOnlyCollection<MimeMessage> Messages => messages;
 
+    // Runs with each message before it is answered: a test can change the world at that moment (make
+    // storage refuse writes) and refuse the message (false: 451, nothing kept).
+    public Func<MimeMessage, Task<bool>>? BeforeAnswer { get; set; }
+
     public void Start()
     {
         reservation?.Dispose();
@@ -41,7 +45,7 @@ public sealed class LoopbackSmtpServer : IAsyncDisposable
             .Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)).IsSecure(false))
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
-        services.Add(new Store(messages));
+        services.Add(new Store(this));
         running = new CancellationTokenSource();
         serving = new SmtpServer.SmtpServer(options, services).StartAsync(running.Token);
     }
@@ -73,12 +77,18 @@ public sealed class LoopbackSmtpServer : IAsyncDisposable
         await StopAsync();
     }
 
-    private sealed class Store(ConcurrentQueue<MimeMessage> messages) : MessageStore
+    private sealed class Store(LoopbackSmtpServer server) : MessageStore
     {
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
             using var stream = new MemoryStream(buffer.ToArray());
-            messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
+            var message = await MimeMessage.LoadAsync(stream, cancellationToken);
+            if (server.BeforeAnswer is { } beforeAnswer && !await beforeAnswer(message))
+            {
+                return new SmtpResponse(SmtpReplyCode.Aborted, "Try again later");
+            }
+
+            server.messages.Enqueue(message);
             return SmtpResponse.Ok;
         }
     }

@@ -146,6 +146,11 @@ internal sealed class SqliteLease(SqliteSession session, SqliteSessions pool) : 
 {
     private SqliteTransaction? transaction;
     private bool returned;
+    private bool discard;
+
+    // After a failed write the connection is closed, not pooled: SQLite may keep a connection that met
+    // a read-only or failing file in that state after the file is fine again.
+    public void Discard() => discard = true;
 
     internal SqliteSession Session => returned ? throw new ObjectDisposedException(nameof(SqliteLease)) : session;
 
@@ -190,7 +195,7 @@ internal sealed class SqliteLease(SqliteSession session, SqliteSessions pool) : 
         if (disposing && !returned)
         {
             returned = true;
-            var reusable = true;
+            var reusable = !discard;
             try
             {
                 // A completed transaction lets go of its connection (Connection is null afterwards).

@@ -68,18 +68,15 @@ internal sealed class StorageWriteProbe(Db db) : IDisposable
         try
         {
             await using var connection = await db.OpenAsync(cancellationToken);
-            using (await db.WriteTurnAsync(WritePriority.Request, cancellationToken))
+            try
             {
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                if (db.Provider == DatabaseProvider.SqlServer)
-                {
-                    await connection.ExecuteAsync(new CommandDefinition(db.Pick(ScratchWriteSql), transaction: transaction, cancellationToken: cancellationToken));
-                    await transaction.RollbackAsync(cancellationToken);
-                }
-                else
-                {
-                    await WriteSqliteAsync(connection, transaction, cancellationToken);
-                }
+                await WriteOnceAsync(connection, cancellationToken);
+            }
+            catch (Exception) when (connection is SqliteLease lease)
+            {
+                // Not back into the pool: the next probe tries a fresh connection.
+                lease.Discard();
+                throw;
             }
 
             return new Outcome(null, Stopwatch.GetTimestamp());
@@ -91,6 +88,23 @@ internal sealed class StorageWriteProbe(Db db) : IDisposable
                 ? string.Create(CultureInfo.InvariantCulture, $"{e.GetType().Name} {sqlite.SqliteErrorCode}/{sqlite.SqliteExtendedErrorCode}")
                 : e is Microsoft.Data.SqlClient.SqlException sql ? string.Create(CultureInfo.InvariantCulture, $"{e.GetType().Name} {sql.Number}") : e.GetType().Name;
             return new Outcome(error, Stopwatch.GetTimestamp());
+        }
+    }
+
+    private async Task WriteOnceAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        using (await db.WriteTurnAsync(WritePriority.Request, cancellationToken))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            if (db.Provider == DatabaseProvider.SqlServer)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(db.Pick(ScratchWriteSql), transaction: transaction, cancellationToken: cancellationToken));
+                await transaction.RollbackAsync(cancellationToken);
+            }
+            else
+            {
+                await WriteSqliteAsync(connection, transaction, cancellationToken);
+            }
         }
     }
 

@@ -40,7 +40,9 @@ internal static partial class PayPalReturnEndpoints
         if (ProviderConfirmation.MayStillBePaid(order.Status))
         {
             var logger = loggers.CreateLogger("Orders.Checkout.PayPal");
-            var returned = new PaymentEvent(PayPalProvider.ProviderName, $"buyer-return:{order.ProviderOrderRef}:{time.GetUtcNow():yyyyMMddHHmmss}",
+            // One return a second is enough; the time has separators so that no run of digits in the id
+            // looks like a card number to the guard.
+            var returned = new PaymentEvent(PayPalProvider.ProviderName, $"buyer-return:{order.ProviderOrderRef}:{time.GetUtcNow():yyyy-MM-dd'T'HH:mm:ss}",
                 "BUYER.RETURNED", PaymentEventKind.Notified, order.OrderNumber, order.ProviderOrderRef, null, null, null, null);
             StoredEvent stored;
             try

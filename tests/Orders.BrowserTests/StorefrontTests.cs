@@ -41,8 +41,11 @@ public sealed class StorefrontTests(Chromium chromium) : IClassFixture<Chromium>
 
         await Expect(page).ToHaveURLAsync(OrderStatusUrl());
         await Expect(page.GetByTestId("order-status")).ToHaveTextAsync("canceled");
-        await Expect(page.GetByText("This order was canceled. Nothing was charged.")).ToBeVisibleAsync();
+        await Expect(page.GetByText("You canceled the payment at PayPal. Nothing was charged.")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("license-key")).ToHaveCountAsync(0);
+        // Two ways on: back to PayPal's page (still payable for a while) or another payment method.
+        await Expect(page.GetByTestId("back-to-payment")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("another-method")).ToBeVisibleAsync();
         await ScreenshotAsync(page, "order-canceled");
     }
 

@@ -266,6 +266,27 @@ internal sealed partial class PaymentEventApplier(
         return new ApplyResult(outcome, orderId);
     }
 
+    // The same for a group of notifications, in one transaction.
+    public async Task MarkNotificationsAsync(IReadOnlyList<(long InboxId, string Outcome, long? OrderId)> notifications, CancellationToken ct)
+    {
+        if (notifications.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await db.OpenAsync(ct);
+        using (await db.WriteTurnAsync(WritePriority.Background, ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            foreach (var (inboxId, outcome, orderId) in notifications)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(MarkProcessedSql, new { Id = inboxId, Now, Outcome = outcome, OrderId = orderId }, tx, cancellationToken: ct));
+            }
+
+            await tx.CommitAsync(ct);
+        }
+    }
+
     public async Task<OrderRow?> FindOrderForEventAsync(long inboxId, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);

@@ -13,6 +13,7 @@ namespace Orders.Api.Webhooks;
 // unprocessed rows.
 internal sealed partial class ProcessInboxBatchJob(
     PaymentEventApplier applier,
+    ProviderConfirmation confirmation,
     ProcessInboxEventJob events,
     IBackgroundJobClient jobs,
     OrdersMetrics metrics,
@@ -33,17 +34,20 @@ internal sealed partial class ProcessInboxBatchJob(
             while (group.Count > 0)
             {
                 var applied = new BatchApplied([], []);
+                IReadOnlyList<long> alone;
                 try
                 {
                     await metrics.TimeJobAsync("process-inbox-batch", async () => applied = await applier.ApplyBatchAsync(group, cancellationToken));
+                    // The notifications (they ask the provider first) are confirmed as a group too.
+                    alone = applied.Alone.Count == 0 ? [] : await confirmation.ConfirmGroupAsync(applied.Alone, cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     LogGroupFailed(logger, group.Count, e.GetType().Name);
-                    applied = new BatchApplied(Alone: group, Later: []);
+                    alone = applied.Alone.Count > 0 ? applied.Alone : group;
                 }
 
-                foreach (var inboxId in applied.Alone)
+                foreach (var inboxId in alone)
                 {
                     await RunAloneAsync(inboxId, cancellationToken);
                 }

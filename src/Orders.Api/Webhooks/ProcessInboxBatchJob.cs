@@ -7,10 +7,11 @@ namespace Orders.Api.Webhooks;
 // Processes the events one group commit stored. Carries ids only. The events are applied in groups
 // of up to ChunkSize per database transaction (one commit for the group instead of one per event:
 // on SQLite every commit is an fsync and there is one writer at a time, so the commits were the
-// limit). If a group fails, nothing of it was applied (its transaction rolled back) and its events
-// are run one at a time, as before: each failure is recorded on its inbox row and the event gets its
-// own ProcessInboxEventJob with the usual retries. If this job is lost, the recovery sweep finds the
-// unprocessed rows.
+// limit). Notifications (PayPal's) are confirmed with the provider as a group of their own
+// (ProviderConfirmation.ConfirmGroupAsync). If a group fails, nothing of it was applied (its
+// transaction rolled back) and its events are run one at a time: each failure is recorded on its
+// inbox row and the event gets its own ProcessInboxEventJob with the usual retries. If this job is
+// lost, the recovery sweep finds the unprocessed rows.
 internal sealed partial class ProcessInboxBatchJob(
     PaymentEventApplier applier,
     ProviderConfirmation confirmation,

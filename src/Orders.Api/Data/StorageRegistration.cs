@@ -14,7 +14,7 @@ internal static class StorageRegistration
         // keeps every text it has compiled (Data/SqliteSessions.cs; SQL Server caches a plan per
         // text). Batches of e-mails and events come in every length from 1 to 32 (up to 256), so
         // connections filled up with near-identical compiled statements: ≈ 13 MB more at the peak of
-        // a webhook backlog once groups started to commit early (bench/README.md, round 12). Padded,
+        // a webhook backlog once groups started to commit early (docs/bench-history-2026-11.md, round 12). Padded,
         // a list of more than five is sent in steps of ten (6–10 → 10, 11–20 → 20, …) with NULLs,
         // which IN never matches; no statement here uses NOT IN with a list.
         SqlMapper.Settings.PadListExpansions = true;

@@ -4,7 +4,7 @@ namespace Orders.Api.Data;
 // writer someone is watching a page for (WritePriority.Interactive: a customer's checkout, a staff
 // member's resend) goes ahead of everyone still waiting. During a webhook backlog the queue holds a
 // group commit of the inbox and a job's transaction most of the time; behind them a checkout waited
-// 5 ms at the median and 39 ms at the 99th percentile (bench/README.md, round 11). Interactive
+// 5 ms at the median and 39 ms at the 99th percentile (docs/bench-history-2026-11.md, round 11). Interactive
 // writers are few (checkout is rate limited per client, staff are a handful), so the others are
 // not starved.
 //

@@ -7,7 +7,7 @@ namespace Orders.Api.Hosting;
 // compiled statements for the service's lifetime (Data/SqliteSessions.cs), so long-lived native
 // blocks end up scattered over a dozen arenas, none of which can give its pages back: the peak
 // working set during a 100,000-event backlog went from ≈ 270 to 310 MB (limit 300). With two
-// arenas it was 248 MB at the same throughput (bench/README.md, round 6). MALLOC_ARENA_MAX does the
+// arenas it was 248 MB at the same throughput (docs/bench-history-2026-11.md, round 6). MALLOC_ARENA_MAX does the
 // same from the environment, but only if whoever starts the process remembers to set it; an
 // explicit MALLOC_ARENA_MAX still wins. Called first thing in Main, before the thread pool grows.
 internal static class NativeHeap

@@ -165,7 +165,7 @@ internal sealed partial class PaymentEventApplier(
     // When a customer's checkout is waiting for the write turn, the group commits what it has done
     // so far and returns the rest as Later, for the caller to apply in its next transaction (queued
     // behind the checkout): a group of 32 held the turn for 11 ms at the median, 42 ms at the 99th
-    // percentile during a webhook backlog (bench/README.md, round 11).
+    // percentile during a webhook backlog (docs/bench-history-2026-11.md, round 11).
     public async Task<BatchApplied> ApplyBatchAsync(IReadOnlyList<long> inboxIds, CancellationToken ct)
     {
         var deliveries = new List<long>();

@@ -51,14 +51,14 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
 
     // The other shapes find the matching order ids first, every lookup in one statement, and then
     // load those orders in one more (one statement joining the orders in was slower to run: SQLite
-    // materialises the union first, bench/README.md round 7). The search term is two scalar parameters, not a list:
+    // materialises the union first, docs/bench-history-2026-11.md round 7). The search term is two scalar parameters, not a list:
     // Dapper expands a list parameter by rewriting the SQL text with a regular expression on every
     // call. Prefixes are ranges (>= prefix, < the next prefix): an index seek in both databases, and
     // no LIKE wildcards to escape. An empty range (From = To) switches a prefix lookup off.
     // SQLite's limit is a literal (SqliteLimit), not a parameter: SQLite 3.49 plans a LIMIT by its
     // bound value, so it compiles a statement with `LIMIT @Limit` again every time the value is
     // bound, even the same value, and the statement cache kept none of that work. That recompiling
-    // was a fifth of a search's CPU (perf, bench/README.md round 8). SQL Server's plan cache has no
+    // was a fifth of a search's CPU (perf, docs/bench-history-2026-11.md round 8). SQL Server's plan cache has no
     // such problem with TOP (@Limit).
     private static readonly Dialect ByReferenceSql = new(
         Sqlite: $"""
@@ -310,7 +310,7 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
 
     // Debug, not Information: the audit log already records every search (who, what shape, how many
     // results), durably and queryable, and a JSON console line per search was a measurable part of
-    // a search's CPU (bench/README.md, round 7).
+    // a search's CPU (docs/bench-history-2026-11.md, round 7).
     [LoggerMessage(Level = LogLevel.Debug, Message = "Staff user {StaffUserId} searched orders by {Shape}: {Count} result(s)")]
     private static partial void LogSearched(ILogger logger, long staffUserId, string shape, int count);
 }

@@ -40,7 +40,7 @@ internal sealed record StoredEvent(long InboxId, bool Duplicate, bool Transmissi
 // The writer hands each group to a second loop that enqueues it, and goes on writing. An enqueue is
 // a round trip to the job storage (a SQL Server in production; here the in-memory storage, whose
 // client waits for its dispatcher thread): under a backlog the writer spent a fifth of its time
-// waiting for those (≈ 0.9 ms each on two busy cores, bench/README.md round 9), and every event
+// waiting for those (≈ 0.9 ms each on two busy cores, docs/bench-history-2026-11.md round 9), and every event
 // queued behind it waited too.
 // Groups that pile up behind a slow enqueue go out joined, up to JobSize ids (TakeJob).
 internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvider time, ILogger<Inbox> logger) : BackgroundService

@@ -74,6 +74,11 @@ internal static class PayPalErrors
         StatusCodes.Status404NotFound,
         Error("RESOURCE_NOT_FOUND", "The specified resource does not exist.", [Issue("INVALID_RESOURCE_ID", field, value, "path")], api));
 
+    // A path PayPal has no resource for: its 404 error shape, so a client reads it as an error.
+    public static PayPalFailure NoSuchPath() => new(
+        StatusCodes.Status404NotFound,
+        Error("RESOURCE_NOT_FOUND", "The specified resource does not exist.", null, "overview"));
+
     public static PayPalFailure Unprocessable(IReadOnlyList<PayPalIssue> details, string api = "orders/v2") => new(
         StatusCodes.Status422UnprocessableEntity,
         Error("UNPROCESSABLE_ENTITY", "The requested action could not be performed, semantically incorrect, or failed business validation.", details, api));

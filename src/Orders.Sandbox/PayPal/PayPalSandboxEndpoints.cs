@@ -47,6 +47,10 @@ internal static class PayPalSandboxEndpoints
         api.MapPost("/v1/notifications/verify-webhook-signature", VerifyWebhookSignature);
         api.MapGet("/v1/notifications/webhooks-events/{eventId}", GetEvent);
         api.MapPost("/v1/notifications/webhooks-events/{eventId}/resend", ResendEvent);
+
+        // Any other API path or method (catch-alls have the lowest precedence).
+        api.Map("/v1/{**path}", () => ApiOutcome.From(PayPalErrors.NoSuchPath()).ToResult());
+        api.Map("/v2/{**path}", () => ApiOutcome.From(PayPalErrors.NoSuchPath()).ToResult());
     }
 
     private static async Task<Results<JsonHttpResult<PayPalTokenResponse>, JsonHttpResult<OAuthError>>> IssueToken(

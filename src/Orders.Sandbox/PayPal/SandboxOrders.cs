@@ -37,9 +37,13 @@ internal sealed class SandboxOrders(
     {
         lock (createGate)
         {
+            // A repeat of a create answers with the order as it is now (approved, completed…), not as
+            // it was first created: PayPal returns the latest state of the original request.
             if (idempotency.Replay("create", requestId) is { } replay)
             {
-                return ApiOutcome.Success(StatusCodes.Status200OK, replay);
+                return replay["id"]?.GetValue<string>() is { } existingId && orders.TryGetValue(existingId, out var existing)
+                    ? Current(existing, representation)
+                    : ApiOutcome.Success(StatusCodes.Status200OK, replay);
             }
             var (request, failure) = CreateOrderValidator.Validate(body);
             if (failure is not null)
@@ -61,6 +65,14 @@ internal sealed class SandboxOrders(
             idempotency.Remember("create", requestId, response);
             logger.OrderCreated(id, order.Status);
             return ApiOutcome.Success(StatusCodes.Status201Created, response);
+        }
+    }
+
+    private ApiOutcome Current(PayPalOrder order, bool representation)
+    {
+        lock (order.Gate)
+        {
+            return ApiOutcome.Success(StatusCodes.Status200OK, representation ? json.Order(order) : json.OrderMinimal(order));
         }
     }
 

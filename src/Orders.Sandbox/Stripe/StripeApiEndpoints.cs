@@ -32,6 +32,8 @@ internal static class StripeApiEndpoints
         api.MapGet("/refunds/{id}", (string id, StripeSessions sessions) => sessions.GetRefund(id) is ({ } refund, _)
             ? Ok(refund)
             : StripeErrors.NoSuch("refund", id, "id").ToResult());
+        // Any other path or method: a catch-all has the lowest precedence, so it only gets what nothing else matched.
+        api.Map("/{**path}", (string? path, HttpRequest request) => StripeErrors.UnrecognizedUrl(request.Method, "/v1/" + path).ToResult());
     }
 
     private static async Task<JsonHttpResult<JsonObject>> CreateSession(

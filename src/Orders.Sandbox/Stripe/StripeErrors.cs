@@ -43,6 +43,10 @@ internal static class StripeErrors
     public static StripeFailure NoSuch(string kind, string id, string param) =>
         new(StatusCodes.Status404NotFound, InvalidRequest, "resource_missing", $"No such {kind}: '{id}'", param);
 
+    // Stripe answers a path it has no resource for in its own shape, so a client reads it as an error.
+    public static StripeFailure UnrecognizedUrl(string method, string path) =>
+        new(StatusCodes.Status404NotFound, InvalidRequest, null, $"Unrecognized request URL ({method}: {path}).", null);
+
     public static StripeFailure Malformed() =>
         new(StatusCodes.Status400BadRequest, InvalidRequest, null,
             "Invalid request (check that your POST content type is application/x-www-form-urlencoded).", null);

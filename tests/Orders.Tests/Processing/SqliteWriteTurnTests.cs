@@ -89,8 +89,15 @@ public sealed class SqliteWriteTurnTests
     [Fact]
     public async Task SqlServerHasNoGate()
     {
+        // SQL Server orders writers with its own locks: a second turn is granted while the first is held.
         var db = new Db(Options.Create(new DatabaseOptions { Provider = DatabaseProvider.SqlServer, ConnectionString = "Server=unused" }));
-        using var one = await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None);
-        using var two = await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None);
+        var one = db.WriteTurnAsync(WritePriority.Background, CancellationToken.None);
+        var two = db.WriteTurnAsync(WritePriority.Interactive, CancellationToken.None);
+
+        Assert.True(one.IsCompletedSuccessfully);
+        Assert.True(two.IsCompletedSuccessfully);
+        Assert.False(db.InteractiveWriterWaiting);
+        (await two).Dispose();
+        (await one).Dispose();
     }
 }

@@ -325,8 +325,8 @@ internal sealed class SandboxOrders(
 
     // For load tests (bench/): an order created, approved and captured at "PayPal" under the id the
     // caller chose, without a webhook, as if the buyer paid and every notification was still to come.
-    // Returns the capture id (captureId, when given: a capture this sandbox's predecessor made).
-    public string SeedCaptured(string orderId, JsonNode createBody, string? captureId = null)
+    // Returns the capture id.
+    public string SeedCaptured(string orderId, JsonNode createBody)
     {
         var (request, failure) = CreateOrderValidator.Validate(createBody);
         if (failure is not null)
@@ -339,7 +339,7 @@ internal sealed class SandboxOrders(
         {
             foreach (var unit in request!.Units)
             {
-                var capture = new PayPalCapture(captureId ?? NewId(captures), order, unit, "COMPLETED", now);
+                var capture = new PayPalCapture(NewId(captures), order, unit, "COMPLETED", now);
                 captures[capture.Id] = capture;
                 order.Captures.Add(capture);
             }

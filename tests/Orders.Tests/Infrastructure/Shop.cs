@@ -158,22 +158,6 @@ public sealed class Shop(OrdersApp app)
         return captureId;
     }
 
-    // The in-process sandbox forgets everything with its process; PayPal does not. After a restart,
-    // this puts back an order the previous life's sandbox had captured.
-    public string RememberPaidAtPayPal(CheckoutDto checkout, string captureId)
-    {
-        var body = new JsonObject
-        {
-            ["intent"] = "CAPTURE",
-            ["purchase_units"] = new JsonArray(new JsonObject
-            {
-                ["custom_id"] = checkout.OrderNumber,
-                ["amount"] = new JsonObject { ["currency_code"] = "USD", ["value"] = "49.00" },
-            }),
-        };
-        return app.Service<Orders.Sandbox.PayPal.SandboxOrders>().SeedCaptured(checkout.PayPalOrderId, body, captureId);
-    }
-
     public async Task<string> CaptureIdAtPayPalAsync(CheckoutDto checkout) =>
         (await PayPalApiAsync(HttpMethod.Get, $"/v2/checkout/orders/{checkout.PayPalOrderId}"))
             .GetProperty("purchase_units")[0].GetProperty("payments").GetProperty("captures")[0].GetProperty("id").GetString()!;

@@ -90,7 +90,13 @@ internal static partial class WebhookEndpoints
             return Problem(StatusCodes.Status400BadRequest, "Malformed webhook", "PAYPAL-TRANSMISSION-ID is too long.");
         }
 
+        // Checked in memory first (this instance's recent transmissions, including repeats answered
+        // without a write), then in the database when the event is stored.
         var transmission = WebhookTransmission.Of(PayPalProvider.ProviderName, transmissionId, body);
+        if (!inbox.TryAcceptRecentTransmission(transmission))
+        {
+            return RefuseReusedTransmission(PayPalProvider.ProviderName, metrics, logger);
+        }
 
         // A repeat of an event this instance stored recently is known by its id alone: the event was
         // parsed and checked (card-number guard included) when it was stored, and a notification
@@ -98,9 +104,7 @@ internal static partial class WebhookEndpoints
         // parse, the guard and a write.
         if (PayPalEvents.TryPeekEventId(body, out var eventId) && inbox.TryGetRecentlyStored(PayPalProvider.ProviderName, eventId, out var inboxId))
         {
-            return inbox.TryAcceptRecentTransmission(transmission)
-                ? AcknowledgeRepeat(PayPalProvider.ProviderName, eventId, inboxId, metrics, logger)
-                : RefuseReusedTransmission(PayPalProvider.ProviderName, metrics, logger);
+            return AcknowledgeRepeat(PayPalProvider.ProviderName, eventId, inboxId, metrics, logger);
         }
 
         PaymentEvent paymentEvent;

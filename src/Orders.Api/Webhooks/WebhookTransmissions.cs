@@ -11,10 +11,10 @@ internal sealed record WebhookTransmission(string Provider, string TransmissionI
         new(provider, transmissionId, Convert.ToHexStringLower(SHA256.HashData(body)));
 }
 
-// The transmissions this instance accepted recently, for deliveries answered without a database
-// write (a repeat of an event stored moments ago): the same id with another body is refused here,
-// and the inbox's webhook_transmissions table does the same for every delivery it stores. Bounded;
-// the oldest entry goes first.
+// The transmissions this instance accepted recently, checked for every delivery (also the repeats
+// answered without a database write): the same id with another body is refused here, and the
+// inbox's webhook_transmissions table does the same, across instances, for every delivery it
+// stores. Bounded; the oldest entry goes first.
 internal sealed class RecentTransmissions(int capacity)
 {
     private readonly Dictionary<(string Provider, string TransmissionId), string> bodies = [];

@@ -5,7 +5,7 @@ using Orders.Api.Data;
 using Orders.Api.Hosting;
 using Orders.Api.Orders;
 using Orders.Api.Payments;
-using Orders.Api.Processing;
+using Orders.Api.PaymentEvents;
 
 namespace Orders.Api.Checkout;
 
@@ -29,7 +29,7 @@ internal static partial class CheckoutCancelEndpoints
     }
 
     internal static async Task<Results<SeeOtherResult, ProblemHttpResult>> Cancel(
-        string provider, string? order, string? token, string? st, Db db, PaymentProviders providers, ProviderConfirmation confirmation,
+        string provider, string? order, string? token, string? st, Db db, PaymentProviders providers, PaymentEventProcessor processor,
         ILoggerFactory loggers, CancellationToken ct)
     {
         var adapter = providers.Find(provider);
@@ -41,7 +41,7 @@ internal static partial class CheckoutCancelEndpoints
 
         try
         {
-            await confirmation.CancelAsync(adapter, row, ct);
+            await processor.CancelAsync(adapter, row, ct);
         }
         catch (Exception e) when (e is PaymentProviderException or DbException or InvalidOperationException or TimeoutException)
         {

@@ -97,7 +97,7 @@ internal static class HostingRegistration
         app.UseStatusCodePages();
 
         // Routing here, not first: the providers' webhooks are short-circuited at this point
-        // (WebhookEndpoints.MapWebhookGroup), after the middleware above and before the rest.
+        // (WebhookReceiver.MapWebhookGroup), after the middleware above and before the rest.
         app.UseRouting();
         if (!app.Environment.IsDevelopment())
         {

@@ -4,7 +4,7 @@ using Polly;
 using Orders.Api.Payments.Avangate;
 using Orders.Api.Payments.PayPal;
 using Orders.Api.Payments.Stripe;
-using Orders.Api.Webhooks;
+using Orders.Api.PaymentEvents;
 using Orders.Sandbox;
 
 namespace Orders.Api.Payments;
@@ -143,22 +143,6 @@ internal static class PaymentsRegistration
 
     public static WebApplication MapPayments(this WebApplication app)
     {
-        if (PayPalEnabled(app.Configuration))
-        {
-            app.MapPayPalReturn();
-            app.MapPayPalWebhooks();
-        }
-
-        if (AvangateEnabled(app.Configuration))
-        {
-            app.MapAvangateWebhooks();
-        }
-
-        if (StripeEnabled(app.Configuration))
-        {
-            app.MapStripeWebhooks();
-        }
-
         if (SandboxEnabled(app.Configuration))
         {
             app.MapPayPalSandbox(PayPalSettings.SandboxPrefix);

@@ -5,8 +5,7 @@ using Orders.Api.Data;
 using Orders.Api.Mail;
 using Orders.Api.Orders;
 using Orders.Api.Payments;
-using Orders.Api.Processing;
-using Orders.Api.Webhooks;
+using Orders.Api.PaymentEvents;
 
 namespace Orders.Api.Support;
 
@@ -55,8 +54,7 @@ internal sealed partial class SupportActions(
     Db db,
     AuditLog audit,
     PaymentProviders providers,
-    Inbox inbox,
-    PaymentEventApplier applier,
+    PaymentEventProcessor processor,
     IBackgroundJobClient jobs,
     TimeProvider time,
     ILogger<SupportActions> logger)
@@ -281,8 +279,7 @@ internal sealed partial class SupportActions(
         }
 
         // From here the money is on its way back: finish even if the browser goes away.
-        var stored = await inbox.StoreAsync(refund, CancellationToken.None);
-        var applied = await applier.ApplyAsync(stored.InboxId, CancellationToken.None);
+        var applied = await processor.RecordAndProcessAsync(refund, CancellationToken.None);
         string status;
         await using (var connection = await db.OpenAsync(CancellationToken.None))
         {

@@ -5,7 +5,7 @@ using Orders.Api.Mail;
 using Orders.Api.Orders;
 using Orders.Api.Payments;
 using Orders.Api.Privacy;
-using Orders.Api.Processing;
+using Orders.Api.PaymentEvents;
 
 namespace Orders.Api.Support;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Orders.Api.Processing;
+using Orders.Api.PaymentEvents;
 using Orders.Tests.Infrastructure;
 using Orders.Tests.Stripe;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Orders.Api.Processing;
+using Orders.Api.PaymentEvents;
 using Orders.Tests.Infrastructure;
 using Orders.Tests.Support;
 

@@ -1,7 +1,7 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
-using Orders.Api.Processing;
+using Orders.Api.PaymentEvents;
 using Orders.Tests.Infrastructure;
 using Orders.Tests.Support;
 using static Orders.Tests.Privacy.NoticeTestKit;

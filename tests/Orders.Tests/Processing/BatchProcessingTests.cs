@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orders.Api.Data;
 using Orders.Api.Mail;
 using Orders.Api.Payments;
-using Orders.Api.Webhooks;
+using Orders.Api.PaymentEvents;
 using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Processing;
@@ -185,7 +185,7 @@ public sealed class BatchProcessingTests : IAsyncLifetime
     private static async Task<(CheckoutDto Checkout, long InboxId)> PaidEventStoredAsync(Shop shop, OrdersApp app, string captureId, string email)
     {
         var checkout = await shop.CheckoutAsync(email: email);
-        var stored = await app.Service<Inbox>().StoreAsync(new PaymentEvent("paypal", $"capture:{captureId}:COMPLETED", "CAPTURE.CONFIRMED.COMPLETED",
+        var stored = await app.Service<PaymentEventStore>().StoreAsync(new PaymentEvent("paypal", $"capture:{captureId}:COMPLETED", "CAPTURE.CONFIRMED.COMPLETED",
             PaymentEventKind.Paid, checkout.OrderNumber, checkout.PayPalOrderId, captureId, null, 4900, "USD"), CancellationToken.None);
         return (checkout, stored.InboxId);
     }

@@ -129,8 +129,8 @@ public sealed class PurchasePathTests : IAsyncLifetime
             var provider = scope.ServiceProvider.GetRequiredService<Orders.Api.Payments.PayPal.PayPalProvider>();
             var outcome = await provider.RefundAsync(new(checkout.OrderNumber, checkout.PayPalOrderId, captureId, 4900, "USD", $"refund-{checkout.OrderNumber}"), CancellationToken.None);
             Assert.Null(outcome.NotPossibleReason);
-            var stored = await scope.ServiceProvider.GetRequiredService<Orders.Api.Webhooks.Inbox>().StoreAsync(outcome.Refund!, CancellationToken.None);
-            await scope.ServiceProvider.GetRequiredService<Orders.Api.Processing.PaymentEventApplier>().ApplyAsync(stored.InboxId, CancellationToken.None);
+            var stored = await scope.ServiceProvider.GetRequiredService<Orders.Api.PaymentEvents.PaymentEventStore>().StoreAsync(outcome.Refund!, CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<Orders.Api.PaymentEvents.PaymentEventApplier>().ApplyAsync(stored.InboxId, CancellationToken.None);
         }
 
         Assert.Equal("refunded", (await shop.OrderAsync(checkout))!.Status);

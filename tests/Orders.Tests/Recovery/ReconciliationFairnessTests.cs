@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orders.Api.Processing;
+using Orders.Api.PaymentEvents;
 using Orders.Tests.Avangate;
 using Orders.Tests.Infrastructure;
 

@@ -4,8 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Orders.Api.Payments;
 using Orders.Api.Payments.Stripe;
-using Orders.Api.Processing;
-using Orders.Api.Webhooks;
+using Orders.Api.PaymentEvents;
 using Orders.Licensing;
 using Orders.Tests.Infrastructure;
 using StripeNet = global::Stripe;
@@ -202,7 +201,7 @@ public sealed partial class StripePurchaseTests : IAsyncLifetime
             Assert.Null(outcome.NotPossibleReason);
             Assert.Equal(PaymentEventKind.Refunded, outcome.Refund!.Kind);
             Assert.StartsWith("refund:re_", outcome.Refund.EventId, StringComparison.Ordinal);
-            var stored = await scope.ServiceProvider.GetRequiredService<Inbox>().StoreAsync(outcome.Refund, CancellationToken.None);
+            var stored = await scope.ServiceProvider.GetRequiredService<PaymentEventStore>().StoreAsync(outcome.Refund, CancellationToken.None);
             await scope.ServiceProvider.GetRequiredService<PaymentEventApplier>().ApplyAsync(stored.InboxId, CancellationToken.None);
 
             // Asking again with the same key replays Stripe's answer: the same refund, nothing new.

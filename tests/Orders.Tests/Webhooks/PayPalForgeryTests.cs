@@ -113,7 +113,7 @@ public sealed class PayPalForgeryTests : IAsyncLifetime
         using (var scope = app.Services.CreateScope())
         {
             // What Hangfire's retry (or the recovery sweep) runs once PayPal answers again.
-            await scope.ServiceProvider.GetRequiredService<Orders.Api.Processing.ProcessInboxEventJob>().RunAsync(inboxId, CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<Orders.Api.PaymentEvents.ProcessInboxEventJob>().RunAsync(inboxId, CancellationToken.None);
         }
 
         var order = await shop.WaitForStatusAsync(checkout, "paid");

@@ -1,6 +1,6 @@
 using System.Text;
 using Orders.Api.Payments.PayPal;
-using Orders.Api.Webhooks;
+using Orders.Api.PaymentEvents;
 
 namespace Orders.Tests.Webhooks;
 

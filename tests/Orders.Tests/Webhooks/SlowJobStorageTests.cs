@@ -4,7 +4,7 @@ using Hangfire;
 using Hangfire.Common;
 using Hangfire.States;
 using Microsoft.Extensions.DependencyInjection;
-using Orders.Api.Webhooks;
+using Orders.Api.PaymentEvents;
 using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Webhooks;
@@ -92,7 +92,7 @@ public sealed class SlowJobStorageTests : IAsyncLifetime
         var jobs = processingJobs.ToArray();
         Assert.Equal(inboxIds, jobs.SelectMany(job => job).Distinct().Order());
         Assert.Contains(jobs, job => job.Contains(inboxIds[1]) && job.Contains(inboxIds[2]));
-        Assert.All(jobs, job => Assert.InRange(job.Length, 1, Inbox.JobSize));
+        Assert.All(jobs, job => Assert.InRange(job.Length, 1, PaymentEventStore.JobSize));
     }
 
     private async Task<JsonElement> AcknowledgeAsync(System.Text.Json.Nodes.JsonObject paypalEvent)
@@ -133,7 +133,7 @@ public sealed class ProcessingJobGroupingTests
         var groups = System.Threading.Channels.Channel.CreateUnbounded<long[]>();
         long next = 1;
         long[] Group(int size) => Enumerable.Range(0, size).Select(_ => next++).ToArray();
-        var big = Group(Inbox.JobSize - 28);
+        var big = Group(PaymentEventStore.JobSize - 28);
         var small = Group(20);
         var overflowing = Group(10);
         var last = Group(3);
@@ -142,20 +142,20 @@ public sealed class ProcessingJobGroupingTests
             groups.Writer.TryWrite(group);
         }
 
-        Assert.Equal([.. big, .. small], Inbox.TakeJob(groups.Reader)!);
-        Assert.Equal([.. overflowing, .. last], Inbox.TakeJob(groups.Reader)!);
-        Assert.Null(Inbox.TakeJob(groups.Reader));
+        Assert.Equal([.. big, .. small], PaymentEventStore.TakeJob(groups.Reader)!);
+        Assert.Equal([.. overflowing, .. last], PaymentEventStore.TakeJob(groups.Reader)!);
+        Assert.Null(PaymentEventStore.TakeJob(groups.Reader));
     }
 
     [Fact]
     public void AFullGroupIsAJobOfItsOwn()
     {
         var groups = System.Threading.Channels.Channel.CreateUnbounded<long[]>();
-        var full = Enumerable.Range(1, Inbox.JobSize).Select(i => (long)i).ToArray();
+        var full = Enumerable.Range(1, PaymentEventStore.JobSize).Select(i => (long)i).ToArray();
         groups.Writer.TryWrite(full);
         groups.Writer.TryWrite([1000]);
 
-        Assert.Same(full, Inbox.TakeJob(groups.Reader));
-        Assert.Equal([1000L], Inbox.TakeJob(groups.Reader)!);
+        Assert.Same(full, PaymentEventStore.TakeJob(groups.Reader));
+        Assert.Equal([1000L], PaymentEventStore.TakeJob(groups.Reader)!);
     }
 }

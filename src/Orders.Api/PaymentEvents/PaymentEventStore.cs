@@ -5,7 +5,7 @@ using Hangfire;
 using Orders.Api.Data;
 using Orders.Api.Payments;
 
-namespace Orders.Api.Webhooks;
+namespace Orders.Api.PaymentEvents;
 
 // TransmissionReused: refused, nothing stored: the provider's transmission id came before with another body.
 internal sealed record StoredEvent(long InboxId, bool Duplicate, bool TransmissionReused = false)
@@ -43,7 +43,7 @@ internal sealed record StoredEvent(long InboxId, bool Duplicate, bool Transmissi
 // waiting for those (≈ 0.9 ms each on two busy cores, docs/bench-history-2026-11.md round 9), and every event
 // queued behind it waited too.
 // Groups that pile up behind a slow enqueue go out joined, up to JobSize ids (TakeJob).
-internal sealed partial class Inbox(Db db, IBackgroundJobClient jobs, TimeProvider time, ILogger<Inbox> logger) : BackgroundService
+internal sealed partial class PaymentEventStore(Db db, IBackgroundJobClient jobs, TimeProvider time, ILogger<PaymentEventStore> logger) : BackgroundService
 {
     private const int MaxBatch = 256;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Orders.Api.Webhooks;
+namespace Orders.Api.PaymentEvents;
 
 // A provider's transmission (one delivery attempt, its own id and signature) and the SHA-256 of the
 // body it came with. PayPal's signature covers only a CRC-32 of the body, so whoever holds one signed

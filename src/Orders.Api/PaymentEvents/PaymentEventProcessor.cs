@@ -2,52 +2,62 @@ using Dapper;
 using Orders.Api.Data;
 using Orders.Api.Orders;
 using Orders.Api.Payments;
-using Orders.Api.Webhooks;
 
-namespace Orders.Api.Processing;
+namespace Orders.Api.PaymentEvents;
 
-// Only the provider decides about money (ARCHITECTURE principle 9). Whatever the service learns
-// from a provider's API (a notification confirmed, a pending order reconciled, the customer's return
-// or cancel) goes one way: stored in the inbox as the provider's own event, then applied like a
-// webhook. A notification that the API does not confirm changes nothing.
-internal sealed partial class ProviderConfirmation(
+// The one way anything learned about a payment changes an order: recorded as the provider's event in
+// the store, then processed. Processing a notification asks the provider first (ProviderConfirmation)
+// and records what it confirms; any other event goes through the state machine (PaymentEventApplier).
+// Webhooks record and leave the processing to a job; the customer's return, reconciliation, the
+// cancel link, expiry and support's refunds record and process at once.
+internal sealed partial class PaymentEventProcessor(
     Db db,
-    PaymentProviders providers,
-    Inbox inbox,
+    PaymentEventStore store,
     PaymentEventApplier applier,
-    ILogger<ProviderConfirmation> logger)
+    ProviderConfirmation confirmation,
+    ILogger<PaymentEventProcessor> logger)
 {
     // Provider calls one processing group makes at once.
     private const int ConcurrentProviderCalls = 8;
+
+    private const string LoadSql = $"SELECT {InboxRow.Columns} FROM webhook_inbox WHERE id = @Id";
 
     private const string LoadUnprocessedSql = $"SELECT {InboxRow.Columns} FROM webhook_inbox WHERE id IN @Ids AND processed_at IS NULL";
 
     private const string OrderIdsSql = "SELECT id AS Id, order_id AS OrderId FROM webhook_inbox WHERE id IN @Ids";
 
-    private const string FindByOrderRefSql = $"SELECT {OrderRow.Columns} FROM orders WHERE provider = @Provider AND provider_order_ref = @Ref";
+    public Task<StoredEvent> RecordAsync(PaymentEvent e, CancellationToken ct) => store.StoreAsync(e, ct);
 
-    // Orders a payment can still arrive for: money confirmed after a cancel or an expiry still counts.
-    public static bool MayStillBePaid(string status) => status is OrderStatus.Pending or OrderStatus.Canceled or OrderStatus.Expired;
+    public async Task<ApplyResult> RecordAndProcessAsync(PaymentEvent e, CancellationToken ct) =>
+        await ProcessAsync((await RecordAsync(e, ct)).InboxId, ct);
 
-    // Stores and applies what a provider's API answered; null when it answered nothing to act on.
-    public async Task<ApplyResult?> RecordAsync(PaymentEvent? learned, CancellationToken ct)
+    // Everything but the id is re-read, so a late, repeated or concurrent run is harmless.
+    public async Task<ApplyResult> ProcessAsync(long inboxId, CancellationToken ct)
     {
-        if (learned is null)
+        InboxRow? row;
+        await using (var connection = await db.OpenAsync(ct))
         {
-            return null;
+            row = await connection.QuerySingleOrDefaultAsync<InboxRow>(new CommandDefinition(LoadSql, new { Id = inboxId }, cancellationToken: ct));
         }
 
-        var stored = await inbox.StoreAsync(learned, ct);
-        return await applier.ApplyAsync(stored.InboxId, ct);
+        if (row is null || row.ProcessedAt is not null)
+        {
+            return new ApplyResult(row?.Outcome ?? "unknown event", row?.OrderId);
+        }
+
+        // A notification (or an approval stored before notifications were confirmed) is a reason to
+        // ask the provider, never a fact of its own.
+        return row.EventKind is PaymentEventKind.Notified or PaymentEventKind.Approved
+            ? await ConfirmNotificationAsync(row, ct)
+            : await applier.ApplyAsync(inboxId, ct);
     }
 
-    // A Notified event: the provider's API is asked about what it names; each thing the API confirms
-    // is recorded, and the notification is marked processed with what was learned. Provider failures
-    // propagate (the job retries, the recovery sweep re-enqueues): the notification stays unprocessed
-    // until the provider has answered.
-    public async Task<ApplyResult> ConfirmNotificationAsync(InboxRow notification, CancellationToken ct)
+    // Each thing the provider confirms is recorded and applied, and the notification is marked
+    // processed with what was learned. Provider failures propagate (the job retries, the recovery
+    // sweep re-enqueues): the notification stays unprocessed until the provider has answered.
+    private async Task<ApplyResult> ConfirmNotificationAsync(InboxRow notification, CancellationToken ct)
     {
-        var check = await CheckAsync(notification, ct);
+        var check = await confirmation.CheckAsync(notification, ct);
         if (check.Confirmed.Count == 0)
         {
             return await applier.MarkNotificationAsync(notification.Id, check.Outcome, check.OrderId, ct);
@@ -57,7 +67,7 @@ internal sealed partial class ProviderConfirmation(
         var orderId = check.OrderId;
         foreach (var e in check.Confirmed)
         {
-            var result = (await RecordAsync(e, ct))!;
+            var result = await RecordAndProcessAsync(e, ct);
             outcomes.Add($"{e.EventType}: {result.Outcome}");
             orderId ??= result.OrderId;
         }
@@ -84,12 +94,12 @@ internal sealed partial class ProviderConfirmation(
             await calls.WaitAsync(ct);
             try
             {
-                return (Notification: n, Check: await CheckAsync(n, ct));
+                return (Notification: n, Check: await confirmation.CheckAsync(n, ct));
             }
             catch (PaymentProviderException e)
             {
                 LogProviderUnavailable(logger, n.Provider, n.Id, e.Message);
-                return (Notification: n, Check: (Check?)null);
+                return (Notification: n, Check: (ProviderConfirmation.Check?)null);
             }
             finally
             {
@@ -98,7 +108,7 @@ internal sealed partial class ProviderConfirmation(
         }));
 
         var answered = checks.Where(c => c.Check is not null).Select(c => (c.Notification, Check: c.Check!)).ToList();
-        var stored = await Task.WhenAll(answered.SelectMany(c => c.Check.Confirmed).Select(e => inbox.StoreAsync(e, ct)));
+        var stored = await Task.WhenAll(answered.SelectMany(c => c.Check.Confirmed).Select(e => store.StoreAsync(e, ct)));
         await ApplyAllAsync([.. stored.Select(s => s.InboxId).Distinct()], ct);
 
         var storedIds = new Queue<long>(stored.Select(s => s.InboxId));
@@ -115,57 +125,19 @@ internal sealed partial class ProviderConfirmation(
 
     // Reconciliation: what the provider says about one order we still think is pending.
     public async Task<ApplyResult?> ReconcileAsync(IPaymentProvider provider, ProviderOrderQuery order, CancellationToken ct) =>
-        await RecordAsync(await provider.QueryAsync(order, ct), ct);
+        await provider.QueryAsync(order, ct) is { } learned ? await RecordAndProcessAsync(learned, ct) : null;
 
     // The customer left the payment page: the order is canceled only if the provider confirms that
     // nothing was paid; whatever else it says is recorded as it is.
-    public async Task<ApplyResult?> CancelAsync(IPaymentProvider provider, OrderRow order, CancellationToken ct) =>
-        order.Status != OrderStatus.Pending
-            ? null
-            : await RecordAsync((await provider.CancelAsync(new ProviderOrderQuery(order.OrderNumber, order.ProviderOrderRef, order.ProviderTransactionRef), ct)).Learned, ct);
-
-    // What the provider confirms of one notification (nothing is written here). Outcome describes
-    // it for the notification's row; OrderId is the order it is about, where that is known already.
-    private sealed record Check(IReadOnlyList<PaymentEvent> Confirmed, string Outcome, long? OrderId);
-
-    private async Task<Check> CheckAsync(InboxRow notification, CancellationToken ct)
+    public async Task<ApplyResult?> CancelAsync(IPaymentProvider provider, OrderRow order, CancellationToken ct)
     {
-        var provider = providers.Find(notification.Provider);
-        if (provider is null)
+        if (order.Status != OrderStatus.Pending)
         {
-            return new Check([], "ignored: the provider is not configured", null);
+            return null;
         }
 
-        var aboutWholeOrder = notification.ProviderTransactionRef is null && notification.ProviderRefundRef is null;
-        ProviderOrderQuery? order = null;
-        long? orderId = null;
-        if (aboutWholeOrder)
-        {
-            // Only our own stored reference is ever asked about, and only while a payment can still arrive.
-            var ours = notification.ProviderOrderRef is null ? null : await FindByProviderOrderRefAsync(notification.Provider, notification.ProviderOrderRef, ct);
-            if (ours is null)
-            {
-                return new Check([], "no matching order", null);
-            }
-
-            if (!MayStillBePaid(ours.Status))
-            {
-                return new Check([], $"ignored: order is {ours.Status}", ours.Id);
-            }
-
-            order = new ProviderOrderQuery(ours.OrderNumber, ours.ProviderOrderRef, ours.ProviderTransactionRef);
-            orderId = ours.Id;
-        }
-
-        var confirmed = await provider.ConfirmAsync(
-            new PaymentNotification(notification.EventType, notification.ProviderOrderRef, notification.ProviderTransactionRef, notification.ProviderRefundRef, order), ct);
-        if (confirmed.Count == 0)
-        {
-            LogNotConfirmed(logger, notification.Provider, notification.EventType, notification.Id);
-            return new Check([], $"not confirmed: {provider.Name} reports nothing to act on", orderId);
-        }
-
-        return new Check(confirmed, $"confirmed by {provider.Name}", orderId);
+        var answer = await provider.CancelAsync(new ProviderOrderQuery(order.OrderNumber, order.ProviderOrderRef, order.ProviderTransactionRef), ct);
+        return answer.Learned is { } learned ? await RecordAndProcessAsync(learned, ct) : null;
     }
 
     // Applies the stored events as groups (as webhooks are); if a group fails, one at a time.
@@ -200,18 +172,9 @@ internal sealed partial class ProviderConfirmation(
             .ToDictionary(r => r.Id, r => r.OrderId);
     }
 
-    private async Task<OrderRow?> FindByProviderOrderRefAsync(string provider, string providerOrderRef, CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(FindByOrderRefSql, new { Provider = provider, Ref = providerOrderRef }, cancellationToken: ct));
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Provider} could not be asked about inbox {InboxId} ({Reason}); it is retried on its own")]
     private static partial void LogProviderUnavailable(ILogger logger, string provider, long inboxId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A group of {Count} confirmed event(s) failed ({ErrorType}) and was rolled back; applying them one at a time")]
     private static partial void LogGroupFailed(ILogger logger, int count, string errorType);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Provider} {EventType} (inbox {InboxId}) was not confirmed by the provider's API; nothing changed")]
-    private static partial void LogNotConfirmed(ILogger logger, string provider, string eventType, long inboxId);
 }

@@ -3,9 +3,8 @@ using Hangfire;
 using Orders.Api.Data;
 using Orders.Api.Hosting;
 using Orders.Api.Mail;
-using Orders.Api.Webhooks;
 
-namespace Orders.Api.Processing;
+namespace Orders.Api.PaymentEvents;
 
 // The database remembers every unfinished piece of work; the job queue may forget it (in-memory
 // storage after a restart, a lost job). This sweep, run at start-up and then every minute, enqueues

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Orders.Api.Webhooks;
+namespace Orders.Api.PaymentEvents;
 
 // The provider events this instance committed to the inbox most recently, with their inbox ids, so
 // that a repeat delivery of one of them is answered at once instead of queuing behind the inbox

@@ -4,23 +4,19 @@ using Orders.Api.Data;
 using Orders.Api.Hosting;
 using Orders.Api.Orders;
 using Orders.Api.Payments;
-using Orders.Api.Webhooks;
 
-namespace Orders.Api.Processing;
+namespace Orders.Api.PaymentEvents;
 
 // Runs one inbox row. Takes only the id; everything else is re-read, so a late, repeated or
 // concurrent run is harmless. Failures are recorded on the row and rethrown for Hangfire's retry;
 // the recovery sweep re-enqueues the row if the job itself is lost.
 internal sealed partial class ProcessInboxEventJob(
     Db db,
-    PaymentEventApplier applier,
-    ProviderConfirmation confirmation,
+    PaymentEventProcessor processor,
     OrdersMetrics metrics,
     TimeProvider time,
     ILogger<ProcessInboxEventJob> logger)
 {
-    private const string LoadSql = $"SELECT {InboxRow.Columns} FROM webhook_inbox WHERE id = @Id";
-
     private const string RecordFailureSql = """
         UPDATE webhook_inbox SET attempts = attempts + 1, last_error = @Error WHERE id = @Id AND processed_at IS NULL
         """;
@@ -30,35 +26,13 @@ internal sealed partial class ProcessInboxEventJob(
     {
         try
         {
-            await metrics.TimeJobAsync("process-inbox-event", () => ProcessAsync(inboxId, cancellationToken));
+            await metrics.TimeJobAsync("process-inbox-event", () => processor.ProcessAsync(inboxId, cancellationToken));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             await RecordFailureAsync(inboxId, e);
             throw;
         }
-    }
-
-    // Also called inline by the customer's return from the provider, so the status page is up to
-    // date the moment the customer lands on it.
-    public async Task<ApplyResult> ProcessAsync(long inboxId, CancellationToken ct)
-    {
-        InboxRow? row;
-        await using (var connection = await db.OpenAsync(ct))
-        {
-            row = await connection.QuerySingleOrDefaultAsync<InboxRow>(new CommandDefinition(LoadSql, new { Id = inboxId }, cancellationToken: ct));
-        }
-
-        if (row is null || row.ProcessedAt is not null)
-        {
-            return new ApplyResult(row?.Outcome ?? "unknown event", row?.OrderId);
-        }
-
-        // A notification (or an approval stored before notifications were confirmed) is a reason to
-        // ask the provider, never a fact of its own.
-        return row.EventKind is PaymentEventKind.Notified or PaymentEventKind.Approved
-            ? await confirmation.ConfirmNotificationAsync(row, ct)
-            : await applier.ApplyAsync(inboxId, ct);
     }
 
     private async Task RecordFailureAsync(long inboxId, Exception e)

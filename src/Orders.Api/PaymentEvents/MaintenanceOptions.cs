@@ -1,4 +1,4 @@
-namespace Orders.Api.Processing;
+namespace Orders.Api.PaymentEvents;
 
 internal sealed class MaintenanceOptions
 {

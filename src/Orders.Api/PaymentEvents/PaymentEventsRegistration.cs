@@ -3,13 +3,20 @@ using Hangfire.InMemory;
 using Hangfire.SqlServer;
 using Microsoft.Extensions.Options;
 using Orders.Api.Data;
+using Orders.Api.PaymentEvents.Receiving;
+using Orders.Api.Payments;
 
-namespace Orders.Api.Processing;
+namespace Orders.Api.PaymentEvents;
 
-internal static class ProcessingRegistration
+internal static class PaymentEventsRegistration
 {
-    public static IServiceCollection AddProcessing(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPaymentEvents(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton<PaymentEventStore>();
+        services.AddHostedService(sp => sp.GetRequiredService<PaymentEventStore>());
+        services.AddScoped<PayPalWebhook>();
+        services.AddScoped<StripeWebhook>();
+
         // The storage is this app's own instance (not Hangfire's static JobStorage.Current), so two
         // hosts in one process (tests) never share a queue. In-memory is enough on the embedded
         // default: the recovery sweep rebuilds the queue from the database after a restart.
@@ -40,6 +47,8 @@ internal static class ProcessingRegistration
 
         services.AddScoped<PaymentEventApplier>();
         services.AddScoped<ProviderConfirmation>();
+        services.AddScoped<PaymentEventProcessor>();
+        services.AddScoped<ProcessInboxBatchJob>();
         services.AddScoped<ProcessInboxEventJob>();
         services.AddScoped<RecoverySweepJob>();
         services.AddScoped<ReconciliationJob>();
@@ -49,6 +58,28 @@ internal static class ProcessingRegistration
             .Validate(o => o.ReconcileAfter < o.PendingExpiry, "Maintenance:ReconcileAfter must be shorter than Maintenance:PendingExpiry.")
             .ValidateOnStart();
         return services;
+    }
+
+    // Each provider's receivers, where the provider is on: its webhooks and, for PayPal, the buyer's return.
+    public static WebApplication MapPaymentEvents(this WebApplication app)
+    {
+        if (PaymentsRegistration.PayPalEnabled(app.Configuration))
+        {
+            PayPalReturnEndpoints.MapPayPalReturn(app);
+            PayPalWebhook.MapPayPalWebhooks(app);
+        }
+
+        if (PaymentsRegistration.AvangateEnabled(app.Configuration))
+        {
+            AvangateWebhook.MapAvangateWebhooks(app);
+        }
+
+        if (PaymentsRegistration.StripeEnabled(app.Configuration))
+        {
+            StripeWebhook.MapStripeWebhooks(app);
+        }
+
+        return app;
     }
 
     // After start-up: on SQLite (one instance runs the jobs) e-mail claims left by a killed process

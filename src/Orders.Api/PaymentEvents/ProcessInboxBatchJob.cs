@@ -1,20 +1,19 @@
 using Hangfire;
 using Orders.Api.Hosting;
-using Orders.Api.Processing;
 
-namespace Orders.Api.Webhooks;
+namespace Orders.Api.PaymentEvents;
 
 // Processes the events one group commit stored. Carries ids only. The events are applied in groups
 // of up to ChunkSize per database transaction (one commit for the group instead of one per event:
 // on SQLite every commit is an fsync and there is one writer at a time, so the commits were the
 // limit). Notifications (PayPal's) are confirmed with the provider as a group of their own
-// (ProviderConfirmation.ConfirmGroupAsync). If a group fails, nothing of it was applied (its
+// (PaymentEventProcessor.ConfirmGroupAsync). If a group fails, nothing of it was applied (its
 // transaction rolled back) and its events are run one at a time: each failure is recorded on its
 // inbox row and the event gets its own ProcessInboxEventJob with the usual retries. If this job is
 // lost, the recovery sweep finds the unprocessed rows.
 internal sealed partial class ProcessInboxBatchJob(
     PaymentEventApplier applier,
-    ProviderConfirmation confirmation,
+    PaymentEventProcessor processor,
     ProcessInboxEventJob events,
     IBackgroundJobClient jobs,
     OrdersMetrics metrics,
@@ -40,7 +39,7 @@ internal sealed partial class ProcessInboxBatchJob(
                 {
                     await metrics.TimeJobAsync("process-inbox-batch", async () => applied = await applier.ApplyBatchAsync(group, cancellationToken));
                     // The notifications (they ask the provider first) are confirmed as a group too.
-                    alone = applied.Alone.Count == 0 ? [] : await confirmation.ConfirmGroupAsync(applied.Alone, cancellationToken);
+                    alone = applied.Alone.Count == 0 ? [] : await processor.ConfirmGroupAsync(applied.Alone, cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

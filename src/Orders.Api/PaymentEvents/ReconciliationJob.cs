@@ -4,17 +4,17 @@ using Microsoft.Extensions.Options;
 using Orders.Api.Data;
 using Orders.Api.Payments;
 
-namespace Orders.Api.Processing;
+namespace Orders.Api.PaymentEvents;
 
 // Webhooks do get lost. Every few minutes the pending orders that a provider can be asked about
 // are asked, the ones asked least recently first (never asked before anything else), up to
 // BatchSize a run: with N such orders each one is asked within ceil(N / BatchSize) runs, however
 // many orders of providers without an order API wait beside them. What the provider says goes the
-// one way every provider answer goes (ProviderConfirmation): stored and applied like a webhook.
+// one way every provider answer goes (PaymentEventProcessor): stored and applied like a webhook.
 internal sealed partial class ReconciliationJob(
     Db db,
     PaymentProviders providers,
-    ProviderConfirmation confirmation,
+    PaymentEventProcessor processor,
     IOptions<MaintenanceOptions> options,
     TimeProvider time,
     ILogger<ReconciliationJob> logger)
@@ -72,7 +72,7 @@ internal sealed partial class ReconciliationJob(
             var provider = providers.Find(order.Provider)!;
             try
             {
-                var result = await confirmation.ReconcileAsync(provider, new ProviderOrderQuery(order.OrderNumber, order.ProviderOrderRef, order.TransactionRef), ct);
+                var result = await processor.ReconcileAsync(provider, new ProviderOrderQuery(order.OrderNumber, order.ProviderOrderRef, order.TransactionRef), ct);
                 if (result is null)
                 {
                     continue;

@@ -4,17 +4,15 @@ using Microsoft.Extensions.Options;
 using Orders.Api.Data;
 using Orders.Api.Payments;
 using Orders.Api.Privacy;
-using Orders.Api.Webhooks;
 
-namespace Orders.Api.Processing;
+namespace Orders.Api.PaymentEvents;
 
 // Abandoned orders and retention: pending orders past their time become expired (through the state
 // machine, recorded like any event); never-paid orders are deleted after a retention period; old
 // processed provider events are deleted. Keeps only what is needed to issue and support a license.
 internal sealed partial class ExpiryAndRetentionJob(
     Db db,
-    Inbox inbox,
-    PaymentEventApplier applier,
+    PaymentEventProcessor processor,
     CustomerData customerData,
     IOptions<MaintenanceOptions> options,
     TimeProvider time,
@@ -82,8 +80,7 @@ internal sealed partial class ExpiryAndRetentionJob(
         {
             var expiry = new PaymentEvent(order.Provider, $"expiry:{order.OrderNumber}", "ORDER.EXPIRED", PaymentEventKind.Expired,
                 order.OrderNumber, null, null, null, null, null);
-            var stored = await inbox.StoreAsync(expiry, ct);
-            await applier.ApplyAsync(stored.InboxId, ct);
+            await processor.RecordAndProcessAsync(expiry, ct);
         }
 
         if (overdue.Count > 0)

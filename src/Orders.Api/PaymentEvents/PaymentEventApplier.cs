@@ -9,7 +9,7 @@ using Orders.Api.Orders;
 using Orders.Api.Payments;
 using Orders.Licensing;
 
-namespace Orders.Api.Processing;
+namespace Orders.Api.PaymentEvents;
 
 internal sealed record ApplyResult(string Outcome, long? OrderId);
 

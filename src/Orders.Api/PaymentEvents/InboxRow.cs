@@ -1,6 +1,6 @@
 using Orders.Api.Payments;
 
-namespace Orders.Api.Processing;
+namespace Orders.Api.PaymentEvents;
 
 internal sealed class InboxRow
 {

@@ -5,10 +5,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Orders.Api.Data;
 using Orders.Api.Hosting;
 using Orders.Api.Orders;
-using Orders.Api.Processing;
-using Orders.Api.Webhooks;
+using Orders.Api.Payments;
+using Orders.Api.Payments.PayPal;
 
-namespace Orders.Api.Payments.PayPal;
+namespace Orders.Api.PaymentEvents.Receiving;
 
 // Where PayPal sends the buyer back. PayPal appends token=<PayPal order id>; st is our status token,
 // put into the return URL at checkout so that only the buyer's own browser is let through.
@@ -17,7 +17,7 @@ internal static partial class PayPalReturnEndpoints
 {
     private const string FindSql = $"SELECT {OrderRow.Columns} FROM orders WHERE provider = 'paypal' AND provider_order_ref = @Ref";
 
-    public static IEndpointRouteBuilder MapPayPalReturn(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapPayPalReturn(IEndpointRouteBuilder app)
     {
         app.MapGroup("/checkout/paypal").WithTags("Checkout").MapGet("/return", Return).WithName("PayPalReturn");
         return app;
@@ -28,7 +28,7 @@ internal static partial class PayPalReturnEndpoints
     // lands on it. If PayPal cannot be reached the notification stays unprocessed and a job keeps
     // asking (so do the recovery sweep and reconciliation); the status page says we are confirming.
     internal static async Task<Results<SeeOtherResult, ProblemHttpResult>> Return(
-        string? token, string? st, Db db, Inbox inbox, ProcessInboxEventJob processing, IBackgroundJobClient jobs, TimeProvider time,
+        string? token, string? st, Db db, PaymentEventProcessor processor, IBackgroundJobClient jobs, TimeProvider time,
         ILoggerFactory loggers, CancellationToken ct)
     {
         var order = await FindAsync(db, token, st, ct);
@@ -47,7 +47,7 @@ internal static partial class PayPalReturnEndpoints
             StoredEvent stored;
             try
             {
-                stored = await inbox.StoreAsync(returned, ct);
+                stored = await processor.RecordAsync(returned, ct);
             }
             catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
             {
@@ -58,7 +58,7 @@ internal static partial class PayPalReturnEndpoints
 
             try
             {
-                await processing.ProcessAsync(stored.InboxId, ct);
+                await processor.ProcessAsync(stored.InboxId, ct);
             }
             catch (Exception e) when (e is PaymentProviderException or DbException or InvalidOperationException or TimeoutException)
             {

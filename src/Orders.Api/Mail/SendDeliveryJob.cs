@@ -8,7 +8,6 @@ using MimeKit;
 using Orders.Api.Data;
 using Orders.Api.Hosting;
 using Orders.Api.Orders;
-using Orders.Api.Privacy;
 
 namespace Orders.Api.Mail;
 
@@ -25,7 +24,7 @@ internal sealed partial class SendDeliveryJob(
     DeliveryOutcomes outcomes,
     IMailTransport transport,
     LicenseEmail composer,
-    PrivacyNoticeEmail noticeEmail,
+    IEnumerable<IDeliveryComposer> composers,
     StatusTokens statusTokens,
     PublicAddress publicAddress,
     IBackgroundJobClient jobs,
@@ -180,31 +179,25 @@ internal sealed partial class SendDeliveryJob(
         }
     }
 
-    // Load row → compose by kind → send. A new kind of e-mail gets its composer here.
-    private async Task<Composed> ComposeAsync(DbConnection connection, DeliveryRow row, CancellationToken cancellationToken) => row.Kind switch
+    // Load row → compose by kind → send. The license e-mails are Mail's own; every other kind is
+    // composed by the feature that sends it (IDeliveryComposer).
+    private async Task<ComposedEmail> ComposeAsync(DbConnection connection, DeliveryRow row, CancellationToken cancellationToken) => row.Kind switch
     {
         DeliveryKinds.License or DeliveryKinds.Resend => ComposeLicense(row),
-        DeliveryKinds.PrivacyNotice => await ComposeNoticeAsync(connection, row, cancellationToken),
-        _ => throw new NotSupportedException($"No composer for delivery kind '{row.Kind}'."),
+        _ => composers.FirstOrDefault(c => c.Kind == row.Kind) is { } composer
+            ? await composer.ComposeAsync(connection, row.DeliveryId, row.ToAddress, cancellationToken)
+            : throw new NotSupportedException($"No composer for delivery kind '{row.Kind}'."),
     };
 
-    // A privacy notice needs no license; it is canceled if the customer was erased meanwhile or
-    // the notice's answer window has closed.
-    private async Task<Composed> ComposeNoticeAsync(DbConnection connection, DeliveryRow row, CancellationToken cancellationToken)
-    {
-        var notice = await noticeEmail.ComposeAsync(connection, row.DeliveryId, row.ToAddress, cancellationToken);
-        return new Composed(notice.Message, notice.CancelReason, notice.FileStem);
-    }
-
-    private Composed ComposeLicense(DeliveryRow row)
+    private ComposedEmail ComposeLicense(DeliveryRow row)
     {
         if (row.LicenseKey is null || row.LicenseStatus != "active")
         {
-            return new Composed(null, "no active license to send", null);
+            return new ComposedEmail(null, "no active license to send", null);
         }
 
         var statusUrl = publicAddress.Resolve(StatusTokens.StatusPath(row.OrderNumber, statusTokens.For(row.OrderNumber)));
-        return new Composed(composer.Compose(new LicenseEmailModel(
+        return new ComposedEmail(composer.Compose(new LicenseEmailModel(
             row.DeliveryId, row.Kind, row.ToAddress, row.OrderNumber, row.ProductName, row.LicenseeName, row.Seats ?? 1, row.LicenseKey, statusUrl)), null, null);
     }
 
@@ -249,7 +242,6 @@ internal sealed partial class SendDeliveryJob(
     }
 
     // FileStem: the pickup file's name, when the kind names it itself.
-    private sealed record Composed(MimeMessage? Message, string? CancelReason, string? FileStem);
 
     private Task ScheduleRetryAsync(long deliveryId, int attempts, Exception e)
     {

@@ -4,7 +4,6 @@ using Polly;
 using Orders.Api.Payments.Avangate;
 using Orders.Api.Payments.PayPal;
 using Orders.Api.Payments.Stripe;
-using Orders.Api.PaymentEvents;
 using Orders.Sandbox;
 
 namespace Orders.Api.Payments;

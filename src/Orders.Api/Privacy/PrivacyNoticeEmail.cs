@@ -9,15 +9,13 @@ using Orders.Api.Mail;
 
 namespace Orders.Api.Privacy;
 
-// What SendDeliveryJob sends for a 'privacy-notice' delivery: either the message, or why nothing
-// is sent (the customer was erased meanwhile, the consent window closed).
-internal sealed record NoticeMessage(MimeMessage? Message, string? CancelReason, string FileStem);
-
 // The privacy-notice e-mail: the notice's text, when the new use would start, and the customer's
 // personal link to accept or decline. It needs no license; it is composed from the recipient row the
 // delivery's dedupe key names.
-internal sealed class PrivacyNoticeEmail(IOptions<MailOptions> options, NoticeTokens tokens, PublicAddress publicAddress, TimeProvider time)
+internal sealed class PrivacyNoticeEmail(IOptions<MailOptions> options, NoticeTokens tokens, PublicAddress publicAddress, TimeProvider time) : IDeliveryComposer
 {
+    public string Kind => DeliveryKinds.PrivacyNotice;
+
     public const string DedupePrefix = "privacy-notice:";
 
     private const string DedupeKeySql = "SELECT dedupe_key FROM deliveries WHERE id = @Id";
@@ -33,25 +31,26 @@ internal sealed class PrivacyNoticeEmail(IOptions<MailOptions> options, NoticeTo
 
     public static string DedupeKey(long recipientId) => DedupePrefix + recipientId.ToString(CultureInfo.InvariantCulture);
 
-    public async Task<NoticeMessage> ComposeAsync(DbConnection connection, long deliveryId, string toAddress, CancellationToken ct)
+    // Nothing is sent if the customer was erased meanwhile or the notice's answer window has closed.
+    public async Task<ComposedEmail> ComposeAsync(DbConnection connection, long deliveryId, string toAddress, CancellationToken ct)
     {
         var stem = string.Create(CultureInfo.InvariantCulture, $"{deliveryId:D8}-{DeliveryKinds.PrivacyNotice}");
         var key = await connection.ExecuteScalarAsync<string>(new CommandDefinition(DedupeKeySql, new { Id = deliveryId }, cancellationToken: ct));
         if (key is null || !key.StartsWith(DedupePrefix, StringComparison.Ordinal)
             || !long.TryParse(key.AsSpan(DedupePrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var recipientId))
         {
-            return new NoticeMessage(null, "no privacy-notice recipient", stem);
+            return new ComposedEmail(null, "no privacy-notice recipient", stem);
         }
 
         var r = await connection.QuerySingleOrDefaultAsync<RecipientRow>(new CommandDefinition(RecipientSql, new { RecipientId = recipientId }, cancellationToken: ct));
         if (r is null || r.ErasedAt is not null || r.EmailLower.StartsWith("erased:", StringComparison.Ordinal))
         {
-            return new NoticeMessage(null, "customer data erased", stem);
+            return new ComposedEmail(null, "customer data erased", stem);
         }
 
         if (r.RespondBy <= time.GetUtcNow().UtcDateTime)
         {
-            return new NoticeMessage(null, "the notice's consent window has closed", stem);
+            return new ComposedEmail(null, "the notice's consent window has closed", stem);
         }
 
         var link = publicAddress.Resolve(NoticeTokens.Path(recipientId, tokens.For(recipientId)));
@@ -91,7 +90,7 @@ internal sealed class PrivacyNoticeEmail(IOptions<MailOptions> options, NoticeTo
             """;
 
         message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
-        return new NoticeMessage(message, null, stem);
+        return new ComposedEmail(message, null, stem);
     }
 
     private sealed class RecipientRow

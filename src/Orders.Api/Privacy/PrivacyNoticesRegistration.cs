@@ -1,5 +1,6 @@
 using Hangfire;
 using Orders.Api.Data;
+using Orders.Api.Mail;
 
 namespace Orders.Api.Privacy;
 
@@ -14,6 +15,7 @@ internal static class PrivacyNoticesRegistration
             .ValidateOnStart();
         services.AddSingleton<NoticeTokens>();
         services.AddSingleton<PrivacyNoticeEmail>();
+        services.AddSingleton<IDeliveryComposer>(sp => sp.GetRequiredService<PrivacyNoticeEmail>());
         services.AddScoped<PrivacyNotices>();
         services.AddScoped<PrivacyNoticeMailingJob>();
         return services;

@@ -2,9 +2,10 @@ using System.Text.Json.Serialization;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orders.Api.Data;
+using Orders.Api.Orders;
 using Orders.Api.Privacy;
 
-namespace Orders.Api.Orders;
+namespace Orders.Api.Pages;
 
 internal sealed record LicenseView(string Key, int Seats, string Status);
 
@@ -27,7 +28,7 @@ internal sealed record OrderView(
     string Provider,
     [property: JsonIgnore] string? PaymentPageUrl);
 
-// The customer's view of an order: only with the status token from the checkout / e-mail link.
+// The customer's view of an order (the status API; the status page shows the same): only with the status token from the checkout / e-mail link.
 // A wrong or missing token is indistinguishable from an unknown order.
 internal static class OrderEndpoints
 {

@@ -14,8 +14,6 @@ using Orders.Api.Webhooks;
 
 NativeHeap.UseFewArenas();
 var builder = WebApplication.CreateBuilder(args);
-builder.RefuseUnsafeProductionSettings();
-
 builder.AddHosting();
 builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddCatalog(builder.Configuration);
@@ -31,6 +29,7 @@ builder.Services.AddPrivacy();
 builder.Services.AddPrivacyNotices(builder.Configuration);
 
 var app = builder.Build();
+app.RefuseInvalidSettings();
 
 // `staff add|list|disable|enable|reset-password`: manage support accounts and exit.
 if (StaffCommand.IsInvoked(args))

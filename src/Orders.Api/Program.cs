@@ -13,8 +13,6 @@ using Orders.Api.Support;
 
 NativeHeap.UseFewArenas();
 var builder = WebApplication.CreateBuilder(args);
-builder.RefuseUnsafeProductionSettings();
-
 builder.AddHosting();
 builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddCatalog(builder.Configuration);
@@ -29,6 +27,7 @@ builder.Services.AddPrivacy();
 builder.Services.AddPrivacyNotices(builder.Configuration);
 
 var app = builder.Build();
+app.RefuseInvalidSettings();
 
 // `staff add|list|disable|enable|reset-password`: manage support accounts and exit.
 if (StaffCommand.IsInvoked(args))

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.Options;
+using Orders.Api.Hosting;
 
 namespace Orders.Api.Data;
 
@@ -42,8 +43,16 @@ internal static class StorageRegistration
         services.AddSingleton<WalCheckpointer>();
         services.AddHostedService(sp => sp.GetRequiredService<WalCheckpointer>());
         services.AddSingleton<Migrations>();
+        services.AddStartupReport<DataDirectoryStartupReport>();
+        services.AddStorageHealth();
+        services.AddDatabaseKeyRing();
         return services;
     }
+
+    // A file a feature keeps in the data directory (a generated secret), narrowed to owner-only at
+    // start-up with the directory itself.
+    public static IServiceCollection AddDataDirectoryFile(this IServiceCollection services, string fileName) =>
+        services.AddSingleton(new DataDirectoryFile(fileName));
 
     // Runs before the service takes traffic or processes jobs: nothing may touch an old schema.
     public static WebApplication MigrateDatabase(this WebApplication app)
@@ -51,4 +60,28 @@ internal static class StorageRegistration
         app.Services.GetRequiredService<Migrations>().Apply();
         return app;
     }
+}
+
+internal sealed record DataDirectoryFile(string FileName);
+
+// Says where the embedded defaults keep their files.
+internal sealed partial class DataDirectoryStartupReport(IOptions<StorageOptions> storage, IHostEnvironment environment, IEnumerable<DataDirectoryFile> files) : IStartupReportSection
+{
+    public void Report(ILogger logger)
+    {
+        var dataDirectory = Licensing.DataDirectory.Resolve(storage.Value, environment);
+        LogDataDirectory(logger, dataDirectory);
+
+        // Installations from before the data folder was owner-only: narrowed here, once per start.
+        if (OwnerOnlyFiles.NarrowExisting(dataDirectory, files.Select(f => f.FileName), "*.tmp") is > 0 and var narrowed)
+        {
+            LogNarrowed(logger, narrowed);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Data directory: {Path}")]
+    private static partial void LogDataDirectory(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Made {Count} file(s) and folder(s) in the data directory readable by the service's user only")]
+    private static partial void LogNarrowed(ILogger logger, int count);
 }

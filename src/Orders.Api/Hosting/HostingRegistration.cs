@@ -28,11 +28,15 @@ internal static class HostingRegistration
         services.AddOptions<PublicAddressOptions>()
             .Bind(configuration.GetSection(PublicAddressOptions.Section))
             .Validate(o => string.IsNullOrWhiteSpace(o.PublicBaseUrl) || Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out _), "App:PublicBaseUrl must be an absolute URL such as https://shop.example.com.")
+            // Without it the links handed to providers (return, cancel) and mailed to customers would
+            // be built from the request's Host header, which the client chooses.
+            .Validate<IHostEnvironment>((o, environment) => !environment.IsProduction() || !string.IsNullOrWhiteSpace(o.PublicBaseUrl),
+                "set App:PublicBaseUrl to the address customers reach the shop at (e.g. https://shop.example.com)")
             .ValidateOnStart();
         services.AddSingleton<PublicAddress>();
         services.AddSingleton(TimeProvider.System);
         services.AddErrorHandling();
-        services.AddDatabaseKeyRing(configuration);
+        services.AddDataProtectionKeys(configuration);
         services.AddAntiforgery();
         services.AddHealth();
         services.AddRateLimits(configuration);

@@ -1,4 +1,5 @@
-using Orders.Api.Licensing;
+using Orders.Api.Data;
+using Orders.Api.Hosting;
 
 namespace Orders.Api.Licensing;
 
@@ -11,8 +12,12 @@ internal static class LicenseEndpoints
         services.AddOptions<LicensingOptions>()
             .Bind(configuration.GetSection(LicensingOptions.Section))
             .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.KeyId, "^[A-Za-z0-9-]{1,16}$"), "Licensing:KeyId must be 1–16 letters, digits or dashes.")
+            .Validate<IHostEnvironment>((o, environment) => !environment.IsProduction() || !string.IsNullOrWhiteSpace(o.SigningKeyPem) || !string.IsNullOrWhiteSpace(o.SigningKeyPemFile),
+                "no license signing key: set Licensing:SigningKeyPem or Licensing:SigningKeyPemFile (a generated key on local disk would make licenses unverifiable after a redeploy)")
             .ValidateOnStart();
         services.AddSingleton<LicenseKeys>();
+        services.AddDataDirectoryFile(LicenseKeys.GeneratedKeyFileName);
+        services.AddStartupReport<LicenseKeysStartupReport>();
         return services;
     }
 
@@ -29,4 +34,11 @@ internal static class LicenseEndpoints
             .WithName("ListLicensePublicKeys");
         return app;
     }
+}
+
+// Loads the signing key at start-up, so a missing or broken key fails now, not at the first sale;
+// LicenseKeys itself logs when it signs with a generated key.
+internal sealed class LicenseKeysStartupReport(LicenseKeys keys) : IStartupReportSection
+{
+    public void Report(ILogger logger) => _ = keys.Signer;
 }

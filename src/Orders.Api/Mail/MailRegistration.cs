@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using Orders.Api.Data;
+using Orders.Api.Hosting;
 
 namespace Orders.Api.Mail;
 
@@ -21,6 +23,32 @@ internal static class MailRegistration
         services.AddSingleton<DeliveryOutcomes>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryOutcomes>());
         services.AddScoped<SendDeliveryJob>();
+        services.AddStartupReport<MailStartupReport>();
         return services;
     }
+}
+
+internal sealed partial class MailStartupReport(IOptions<MailOptions> options, PickupMailTransport pickup) : IStartupReportSection
+{
+    public void Report(ILogger logger)
+    {
+        if (options.Value.Mode != MailMode.Pickup)
+        {
+            return;
+        }
+
+        LogPickup(logger, pickup.Directory);
+
+        // Installations from before the pickup folder was owner-only: narrowed here, once per start.
+        if (OwnerOnlyFiles.NarrowExisting(pickup.Directory, [], "*.eml") is > 0 and var narrowed)
+        {
+            LogNarrowed(logger, narrowed);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "E-mails are written as .eml files to {Path}")]
+    private static partial void LogPickup(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Made {Count} file(s) and folder(s) in the e-mail pickup folder readable by the service's user only")]
+    private static partial void LogNarrowed(ILogger logger, int count);
 }

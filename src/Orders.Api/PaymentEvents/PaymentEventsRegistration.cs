@@ -63,18 +63,19 @@ internal static class PaymentEventsRegistration
     // Each provider's receivers, where the provider is on: its webhooks and, for PayPal, the buyer's return.
     public static WebApplication MapPaymentEvents(this WebApplication app)
     {
-        if (PaymentsRegistration.PayPalEnabled(app.Configuration))
+        var sandbox = app.Services.GetRequiredService<SandboxMode>();
+        if (PaymentsRegistration.PayPalEnabled(sandbox, app.Configuration))
         {
             PayPalReturnEndpoints.MapPayPalReturn(app);
             PayPalWebhook.MapPayPalWebhooks(app);
         }
 
-        if (PaymentsRegistration.AvangateEnabled(app.Configuration))
+        if (PaymentsRegistration.AvangateEnabled(sandbox, app.Configuration))
         {
             AvangateWebhook.MapAvangateWebhooks(app);
         }
 
-        if (PaymentsRegistration.StripeEnabled(app.Configuration))
+        if (PaymentsRegistration.StripeEnabled(sandbox, app.Configuration))
         {
             StripeWebhook.MapStripeWebhooks(app);
         }

@@ -10,29 +10,49 @@ namespace Orders.Api.Payments;
 
 internal static class PaymentsRegistration
 {
-    // The local sandbox stands in for every provider when no real provider is configured (the
-    // zero-config local run). Sandbox:Enabled overrides; Production refuses it (ProductionGuard).
-    public static bool SandboxEnabled(IConfiguration configuration) =>
-        configuration.GetValue<bool?>("Sandbox:Enabled")
-        ?? (string.IsNullOrWhiteSpace(configuration["PayPal:ClientId"]) && string.IsNullOrWhiteSpace(configuration["Avangate:MerchantCode"])
-            && string.IsNullOrWhiteSpace(configuration["Stripe:SecretKey"]));
+    public static bool PayPalEnabled(SandboxMode sandbox, IConfiguration configuration) =>
+        sandbox.Enabled || !string.IsNullOrWhiteSpace(configuration["PayPal:ClientId"]);
 
-    public static bool PayPalEnabled(IConfiguration configuration) =>
-        SandboxEnabled(configuration) || !string.IsNullOrWhiteSpace(configuration["PayPal:ClientId"]);
+    public static bool AvangateEnabled(SandboxMode sandbox, IConfiguration configuration) =>
+        sandbox.Enabled || !string.IsNullOrWhiteSpace(configuration["Avangate:MerchantCode"]);
 
-    public static bool AvangateEnabled(IConfiguration configuration) =>
-        SandboxEnabled(configuration) || !string.IsNullOrWhiteSpace(configuration["Avangate:MerchantCode"]);
-
-    public static bool StripeEnabled(IConfiguration configuration) =>
-        SandboxEnabled(configuration) || !string.IsNullOrWhiteSpace(configuration["Stripe:SecretKey"]);
+    public static bool StripeEnabled(SandboxMode sandbox, IConfiguration configuration) =>
+        sandbox.Enabled || !string.IsNullOrWhiteSpace(configuration["Stripe:SecretKey"]);
 
     public static IServiceCollection AddPayments(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SandboxSwitch>().Bind(configuration.GetSection(SandboxSwitch.Section));
+        var sandbox = services.AddSandboxMode(configuration);
+        services.AddSandbox(sandbox, configuration);
+        services.AddProviderOptions(sandbox, configuration);
+        services.AddScoped<PaymentProviders>();
+        if (PayPalEnabled(sandbox, configuration))
+        {
+            services.AddPayPal(configuration);
+        }
+
+        if (AvangateEnabled(sandbox, configuration))
+        {
+            services.AddSingleton<AvangateSettings>();
+            services.AddScoped<AvangateProvider>();
+            services.AddScoped<IPaymentProvider>(sp => sp.GetRequiredService<AvangateProvider>());
+        }
+
+        if (StripeEnabled(sandbox, configuration))
+        {
+            services.AddStripe(configuration);
+        }
+
+        return services;
+    }
+
+    // The one place the local sandbox is wired in: its stand-ins' services here, their routes in
+    // MapSandbox. Their options are registered either way (the providers' settings read them).
+    private static void AddSandbox(this IServiceCollection services, SandboxMode sandbox, IConfiguration configuration)
+    {
         services.AddOptions<PayPalSandboxOptions>();
         services.AddOptions<AvangateSandboxOptions>();
         services.AddOptions<StripeSandboxOptions>();
-        if (SandboxEnabled(configuration))
+        if (sandbox.Enabled)
         {
             services.AddPayPalSandbox(configuration.GetSection("Sandbox:PayPal"));
             services.AddAvangateSandbox(configuration.GetSection("Sandbox:Avangate"));
@@ -41,35 +61,24 @@ internal static class PaymentsRegistration
             // test configures another one.
             services.Configure<StripeSandboxOptions>(o => o.ApiVersion ??= global::Stripe.StripeConfiguration.ApiVersion);
         }
+    }
 
-        services.AddProviderOptions(configuration);
-        services.AddScoped<PaymentProviders>();
-        if (PayPalEnabled(configuration))
+    private static void MapSandbox(this WebApplication app, SandboxMode sandbox)
+    {
+        if (sandbox.Enabled)
         {
-            services.AddPayPal(configuration);
+            app.MapPayPalSandbox(PayPalSettings.SandboxPrefix);
+            app.MapAvangateSandbox(AvangateSettings.SandboxPrefix);
+            app.MapStripeSandbox(StripeSettings.SandboxPrefix);
         }
-
-        if (AvangateEnabled(configuration))
-        {
-            services.AddSingleton<AvangateSettings>();
-            services.AddScoped<AvangateProvider>();
-            services.AddScoped<IPaymentProvider>(sp => sp.GetRequiredService<AvangateProvider>());
-        }
-
-        if (StripeEnabled(configuration))
-        {
-            services.AddStripe(configuration);
-        }
-
-        return services;
     }
 
     // Every provider's settings, checked at start-up even for a provider that is off: a partial
     // configuration refuses to start, naming the setting to set, instead of failing every checkout.
-    private static void AddProviderOptions(this IServiceCollection services, IConfiguration configuration)
+    private static void AddProviderOptions(this IServiceCollection services, SandboxMode sandbox, IConfiguration configuration)
     {
         services.AddOptions<PayPalOptions>().Bind(configuration.GetSection(PayPalOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PayPalOptions>>(new ProviderSettingsValidator<PayPalOptions>(configuration, PayPalOptions.Section,
+        services.AddSingleton<IValidateOptions<PayPalOptions>>(new ProviderSettingsValidator<PayPalOptions>(sandbox, PayPalOptions.Section,
             [("ClientId", o => o.ClientId), ("ClientSecret", o => o.ClientSecret), ("WebhookId", o => o.WebhookId), ("BaseUrl", o => o.BaseUrl)],
             o => Problems(
                 (!IsHttpUrlOrEmpty(o.BaseUrl), "PayPal:BaseUrl must be an absolute URL such as https://api-m.paypal.com."),
@@ -77,7 +86,7 @@ internal static class PaymentsRegistration
                     "PayPal:WebhookMaxAge must be between 00:01:00 and 1.00:00:00 (transmission ids are kept two days to refuse a second body)."))));
 
         services.AddOptions<AvangateOptions>().Bind(configuration.GetSection(AvangateOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AvangateOptions>>(new ProviderSettingsValidator<AvangateOptions>(configuration, AvangateOptions.Section,
+        services.AddSingleton<IValidateOptions<AvangateOptions>>(new ProviderSettingsValidator<AvangateOptions>(sandbox, AvangateOptions.Section,
             [("MerchantCode", o => o.MerchantCode), ("SecretKey", o => o.SecretKey), ("BuyLinkSecret", o => o.BuyLinkSecret), ("CheckoutUrl", o => o.CheckoutUrl)],
             o => Problems(
                 (!IsHttpUrlOrEmpty(o.CheckoutUrl), "Avangate:CheckoutUrl must be an absolute URL such as https://secure.2checkout.com/checkout/buy."),
@@ -90,7 +99,7 @@ internal static class PaymentsRegistration
 
         // Stripe:ApiBase is not required: Stripe has one API host, the default.
         services.AddOptions<StripeOptions>().Bind(configuration.GetSection(StripeOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<StripeOptions>>(new ProviderSettingsValidator<StripeOptions>(configuration, StripeOptions.Section,
+        services.AddSingleton<IValidateOptions<StripeOptions>>(new ProviderSettingsValidator<StripeOptions>(sandbox, StripeOptions.Section,
             [("SecretKey", o => o.SecretKey), ("WebhookSecret", o => o.WebhookSecret)],
             o => Problems(
                 (o.SessionLifetime < TimeSpan.FromMinutes(30) || o.SessionLifetime > TimeSpan.FromHours(24),
@@ -142,13 +151,7 @@ internal static class PaymentsRegistration
 
     public static WebApplication MapPayments(this WebApplication app)
     {
-        if (SandboxEnabled(app.Configuration))
-        {
-            app.MapPayPalSandbox(PayPalSettings.SandboxPrefix);
-            app.MapAvangateSandbox(AvangateSettings.SandboxPrefix);
-            app.MapStripeSandbox(StripeSettings.SandboxPrefix);
-        }
-
+        app.MapSandbox(app.Services.GetRequiredService<SandboxMode>());
         return app;
     }
 }
@@ -156,7 +159,7 @@ internal static class PaymentsRegistration
 // One rule for every provider: while the local sandbox stands in for the providers nothing is
 // required; otherwise a provider with any of its credentials set needs all of them.
 internal sealed class ProviderSettingsValidator<TOptions>(
-    IConfiguration configuration,
+    SandboxMode sandbox,
     string section,
     (string Key, Func<TOptions, string?> Read)[] required,
     Func<TOptions, IEnumerable<string>> otherProblems) : IValidateOptions<TOptions>
@@ -165,7 +168,7 @@ internal sealed class ProviderSettingsValidator<TOptions>(
     public ValidateOptionsResult Validate(string? name, TOptions options)
     {
         var failures = otherProblems(options).ToList();
-        if (!PaymentsRegistration.SandboxEnabled(configuration) && required.FirstOrDefault(r => !string.IsNullOrWhiteSpace(r.Read(options))) is { Key: { } setKey })
+        if (!sandbox.Enabled && required.FirstOrDefault(r => !string.IsNullOrWhiteSpace(r.Read(options))) is { Key: { } setKey })
         {
             failures.AddRange(required.Where(r => string.IsNullOrWhiteSpace(r.Read(options)))
                 .Select(r => $"{section}:{r.Key} must be set when {section}:{setKey} is set."));

@@ -50,9 +50,8 @@ internal sealed class AvangateOptions
 // The reseller settings in force, with the local sandbox filled in where it is on.
 internal sealed class AvangateSettings(
     IOptions<AvangateOptions> options,
-    IOptions<Payments.PayPal.SandboxSwitch> sandboxSwitch,
+    SandboxMode sandboxMode,
     IOptions<AvangateSandboxOptions> sandbox,
-    IConfiguration configuration,
     PublicAddress publicAddress)
 {
     public const string SandboxPrefix = "/sandbox/avangate";
@@ -62,7 +61,7 @@ internal sealed class AvangateSettings(
 
     public AvangateOptions Options => options.Value;
 
-    public bool SandboxOn => sandboxSwitch.Value.Enabled ?? PaymentsRegistration.SandboxEnabled(configuration);
+    public bool SandboxOn => sandboxMode.Enabled;
 
     public Uri CheckoutUri => !string.IsNullOrWhiteSpace(options.Value.CheckoutUrl)
         ? new Uri(options.Value.CheckoutUrl)

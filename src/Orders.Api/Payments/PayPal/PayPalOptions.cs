@@ -29,25 +29,17 @@ internal sealed class PayPalOptions
     public TimeSpan WebhookMaxAge { get; set; } = TimeSpan.FromMinutes(15);
 }
 
-internal sealed class SandboxSwitch
-{
-    public const string Section = "Sandbox";
-
-    // null: on exactly when no real PayPal credentials are configured (the zero-config local run).
-    public bool? Enabled { get; set; }
-}
-
 // The PayPal settings in force, with the local sandbox filled in where it is on.
 internal sealed class PayPalSettings(
     IOptions<PayPalOptions> options,
-    IOptions<SandboxSwitch> sandboxSwitch,
+    SandboxMode sandboxMode,
     IOptions<PayPalSandboxOptions> sandbox,
     PublicAddress publicAddress,
     IHostEnvironment environment)
 {
     public const string SandboxPrefix = "/sandbox/paypal";
 
-    public bool SandboxOn => sandboxSwitch.Value.Enabled ?? string.IsNullOrWhiteSpace(options.Value.ClientId);
+    public bool SandboxOn => sandboxMode.Enabled;
 
     public Uri BaseUri => !string.IsNullOrWhiteSpace(options.Value.BaseUrl)
         ? new Uri(options.Value.BaseUrl.TrimEnd('/') + "/")

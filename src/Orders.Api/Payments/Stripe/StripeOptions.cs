@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Orders.Api.Hosting;
-using Orders.Api.Payments.PayPal;
 using Orders.Sandbox;
 
 namespace Orders.Api.Payments.Stripe;
@@ -26,9 +25,8 @@ internal sealed class StripeOptions
 // The Stripe settings in force, with the local sandbox filled in where it is on.
 internal sealed class StripeSettings(
     IOptions<StripeOptions> options,
-    IOptions<SandboxSwitch> sandboxSwitch,
+    SandboxMode sandboxMode,
     IOptions<StripeSandboxOptions> sandbox,
-    IConfiguration configuration,
     PublicAddress publicAddress)
 {
     public const string SandboxPrefix = "/sandbox/stripe";
@@ -36,7 +34,7 @@ internal sealed class StripeSettings(
 
     public StripeOptions Options => options.Value;
 
-    public bool SandboxOn => sandboxSwitch.Value.Enabled ?? PaymentsRegistration.SandboxEnabled(configuration);
+    public bool SandboxOn => sandboxMode.Enabled;
 
     // Stripe.net appends /v1/… to it, so no trailing slash.
     public string ApiBase => !string.IsNullOrWhiteSpace(options.Value.ApiBase)

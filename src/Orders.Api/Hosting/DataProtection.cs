@@ -1,64 +1,11 @@
-using System.Data.Common;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Xml.Linq;
-using Dapper;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 using Microsoft.Extensions.Options;
-using Orders.Api.Data;
 
 namespace Orders.Api.Hosting;
-
-// Keeps the Data Protection key ring in the orders database, so all instances behind the proxy
-// share it (a form rendered by one instance is accepted by another) and it survives redeploys.
-internal sealed class DatabaseKeyRing(Db db, TimeProvider time) : IXmlRepository
-{
-    private const string AllKeysSql = "SELECT xml FROM data_protection_keys ORDER BY id";
-
-    private const string AllRowsSql = "SELECT id, xml FROM data_protection_keys ORDER BY id";
-
-    private const string DeleteKeysSql = "DELETE FROM data_protection_keys WHERE id IN @Ids";
-
-    private const string InsertKeySql = """
-        INSERT INTO data_protection_keys (friendly_name, xml, created_at) VALUES (@FriendlyName, @Xml, @CreatedAt)
-        """;
-
-    // IXmlRepository is synchronous; it is called rarely (start-up, key rotation every 90 days).
-    public IReadOnlyCollection<XElement> GetAllElements()
-    {
-        using var connection = db.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
-        return [.. connection.Query<string>(AllKeysSql).Select(XElement.Parse)];
-    }
-
-    // Once a certificate encrypts the ring, keys stored before in the clear (their master key is
-    // readable in the XML) are deleted at start-up, before the ring is loaded: forms rendered under
-    // them fail once and staff sign in again. Returns how many went.
-    public int DeleteUnencryptedKeys()
-    {
-        using var connection = db.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
-        var clear = connection.Query<(long Id, string Xml)>(AllRowsSql)
-            .Where(row => XElement.Parse(row.Xml).DescendantsAndSelf().Any(e => e.Name.LocalName == "masterKey"))
-            .Select(row => row.Id)
-            .ToList();
-        return clear.Count == 0 ? 0 : connection.Execute(DeleteKeysSql, new { Ids = clear });
-    }
-
-    public void StoreElement(XElement element, string friendlyName)
-    {
-        using var connection = db.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
-        try
-        {
-            connection.Execute(InsertKeySql, new { FriendlyName = friendlyName, Xml = element.ToString(SaveOptions.DisableFormatting), CreatedAt = time.GetUtcNow().UtcDateTime });
-        }
-        catch (DbException e) when (Db.IsUniqueViolation(e))
-        {
-            // Another instance stored this key first: nothing to add.
-        }
-    }
-}
 
 internal sealed class DataProtectionSettings
 {
@@ -66,7 +13,7 @@ internal sealed class DataProtectionSettings
 
     // An RSA certificate with its private key that encrypts the key ring where it is stored: a
     // PKCS#12 file (.pfx/.p12), or a PEM file with the certificate (and the key, unless
-    // CertificateKeyPath names the key's own PEM file). Required in Production (ProductionGuard).
+    // CertificateKeyPath names the key's own PEM file). Required in Production.
     public string? CertificatePath { get; set; }
 
     public string? CertificateKeyPath { get; set; }
@@ -111,10 +58,18 @@ internal sealed class DataProtectionSettings
     }
 }
 
-internal static class DatabaseKeyRingRegistration
+internal static class DataProtectionRegistration
 {
-    public static IServiceCollection AddDatabaseKeyRing(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddDataProtectionKeys(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<DataProtectionSettings>()
+            .Bind(configuration.GetSection(DataProtectionSettings.Section))
+            .Validate<IHostEnvironment>((o, environment) => !environment.IsProduction() || o.Encrypts,
+                "set DataProtection:CertificatePath (an RSA certificate with its private key, and DataProtection:CertificatePassword or DataProtection:CertificateKeyPath) so the Data Protection key ring is encrypted in the database")
+            .ValidateOnStart();
+        services.AddStartupReport<UnencryptedKeyRingStartupReport>();
+
+        // The certificate is needed while the services are registered: loaded (or refused) now.
         var dataProtection = services.AddDataProtection().SetApplicationName("Orders");
         var settings = DataProtectionSettings.From(configuration);
         if (settings.Encrypts)
@@ -127,13 +82,26 @@ internal static class DatabaseKeyRingRegistration
         else
         {
             // Stored unencrypted by choice (outside Production): said once at start-up
-            // (StartupReport) instead of the framework's warning at every new key.
+            // (UnencryptedKeyRingStartupReport) instead of the framework's warning at every new key.
             services.AddOptions<KeyManagementOptions>().Configure(options => options.XmlEncryptor ??= new NullXmlEncryptor());
         }
 
-        services.AddSingleton<DatabaseKeyRing>();
-        services.AddOptions<KeyManagementOptions>()
-            .Configure<DatabaseKeyRing>((options, ring) => options.XmlRepository = ring);
+        // Where the ring is kept (the orders database, shared by every instance) is the storage's
+        // to say: Data/DatabaseKeyRing.cs.
         return services;
     }
+}
+
+internal sealed partial class UnencryptedKeyRingStartupReport(IOptions<DataProtectionSettings> settings, IHostEnvironment environment) : IStartupReportSection
+{
+    public void Report(ILogger logger)
+    {
+        if (!settings.Value.Encrypts)
+        {
+            LogKeyRingUnencrypted(logger, environment.IsDevelopment() ? LogLevel.Information : LogLevel.Warning);
+        }
+    }
+
+    [LoggerMessage(Message = "Data Protection keys (antiforgery, staff sessions) are stored unencrypted in the orders database: set DataProtection:CertificatePath to encrypt them (required in Production)")]
+    private static partial void LogKeyRingUnencrypted(ILogger logger, LogLevel level);
 }

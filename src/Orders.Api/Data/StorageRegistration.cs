@@ -27,7 +27,7 @@ internal static class StorageRegistration
             {
                 o.ConnectionString = configuration.GetConnectionString("Orders") is { Length: > 0 } configured
                     ? configured
-                    : $"Data Source={Path.Combine(Licensing.DataDirectory.Resolve(storage.Value, environment), "orders.db")}";
+                    : $"Data Source={Path.Combine(DataDirectory.Resolve(storage.Value, environment), "orders.db")}";
             })
             // Every path that opens the SQLite file reads these options first (Db, Migrations, the
             // staff command), so the file exists owner-only before SQLite would create it.
@@ -69,7 +69,7 @@ internal sealed partial class DataDirectoryStartupReport(IOptions<StorageOptions
 {
     public void Report(ILogger logger)
     {
-        var dataDirectory = Licensing.DataDirectory.Resolve(storage.Value, environment);
+        var dataDirectory = DataDirectory.Resolve(storage.Value, environment);
         LogDataDirectory(logger, dataDirectory);
 
         // Installations from before the data folder was owner-only: narrowed here, once per start.

@@ -85,13 +85,3 @@ internal sealed partial class LicenseKeys : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "No Licensing:SigningKeyPem configured: signing licenses with the generated key at {Path}.")]
     private static partial void LogUsingGenerated(ILogger logger, string path);
 }
-
-internal static class DataDirectory
-{
-    public static string Resolve(StorageOptions storage, IHostEnvironment environment)
-    {
-        var path = Path.GetFullPath(storage.DataDirectory, environment.ContentRootPath);
-        OwnerOnlyFiles.CreateFolder(path);
-        return path;
-    }
-}

@@ -2,7 +2,6 @@ using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Orders.Api.Data;
-using Orders.Api.Licensing;
 
 namespace Orders.Api.Mail;
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Orders.Api.Data;
-using Orders.Api.Licensing;
 
 namespace Orders.Api.Orders;
 

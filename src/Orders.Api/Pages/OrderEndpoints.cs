@@ -3,7 +3,6 @@ using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orders.Api.Data;
 using Orders.Api.Orders;
-using Orders.Api.Privacy;
 
 namespace Orders.Api.Pages;
 

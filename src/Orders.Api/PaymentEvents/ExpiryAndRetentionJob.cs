@@ -3,7 +3,6 @@ using Hangfire;
 using Microsoft.Extensions.Options;
 using Orders.Api.Data;
 using Orders.Api.Payments;
-using Orders.Api.Privacy;
 
 namespace Orders.Api.PaymentEvents;
 
@@ -13,7 +12,6 @@ namespace Orders.Api.PaymentEvents;
 internal sealed partial class ExpiryAndRetentionJob(
     Db db,
     PaymentEventProcessor processor,
-    CustomerData customerData,
     IOptions<MaintenanceOptions> options,
     TimeProvider time,
     ILogger<ExpiryAndRetentionJob> logger)
@@ -62,7 +60,6 @@ internal sealed partial class ExpiryAndRetentionJob(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await ExpireAsync(cancellationToken);
-        await EraseEndedOrdersAsync(cancellationToken);
         await RetainAsync(cancellationToken);
     }
 
@@ -90,10 +87,6 @@ internal sealed partial class ExpiryAndRetentionJob(
 
         return overdue.Count;
     }
-
-    // Erasures asked for while an order waited for its payment complete once it has ended (after
-    // expiry, so an order expired in this run is erased in it too; Privacy/CustomerData.cs).
-    public Task<int> EraseEndedOrdersAsync(CancellationToken ct) => customerData.EraseEndedRequestsAsync(options.Value.BatchSize, ct);
 
     public async Task<(int Orders, int Events)> RetainAsync(CancellationToken ct)
     {

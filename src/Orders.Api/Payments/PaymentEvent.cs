@@ -28,5 +28,5 @@ internal enum PaymentEventKind
     Expired,         // the order was never paid in time (our expiry job, or the provider's session expiry)
     Disputed,        // a chargeback was opened (or closed in the merchant's favour): recorded, nothing changes
     Notified,        // the provider says something changed, on a signature too weak to decide alone (PayPal):
-                     // nothing changes until its API confirms what happened (Processing/ProviderConfirmation)
+                     // nothing changes until its API confirms what happened (PaymentEvents/ProviderConfirmation)
 }

@@ -9,18 +9,18 @@ namespace Orders.Api.Privacy;
 internal sealed record EraseBody(string? Email);
 
 // Export and erasure for admins, on the support API's conventions (cookie session, JSON writes,
-// RFC 9457 problems, no-store): the routes hang off the support API group.
+// RFC 9457 problems, no-store), under /api/support.
 internal static class CustomerDataApi
 {
     public static readonly JsonSerializerOptions ExportJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static RouteGroupBuilder MapCustomerDataApi(this RouteGroupBuilder supportApi)
+    public static IEndpointRouteBuilder MapCustomerDataApi(this IEndpointRouteBuilder app)
     {
-        var customers = supportApi.MapGroup("/customers").RequireAuthorization(SupportPolicies.Admin);
+        var customers = app.MapStaffApi("/api/support/customers", SupportPolicies.Admin);
         customers.MapGet("/export", Export).WithName("SupportExportCustomerData")
             .Produces<CustomerExport>(StatusCodes.Status200OK, "application/json");
         customers.MapPost("/erase", Erase).WithName("SupportEraseCustomerData");
-        return supportApi;
+        return app;
     }
 
     internal static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> Export(

@@ -16,14 +16,7 @@ internal static class NoticeApi
 
     public static IEndpointRouteBuilder MapNoticeApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/support/notices")
-            .WithTags("Support")
-            .RequireAuthorization(SupportPolicies.Admin)
-            .AddEndpointFilter(SupportApi.RequireJsonWrites)
-            .AddEndpointFilter(SupportApi.NoStore)
-            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+        var api = app.MapStaffApi("/api/support/notices", SupportPolicies.Admin, MaxBodyBytes);
 
         api.MapGet("", List).WithName("SupportListPrivacyNotices");
         api.MapPost("", Create).WithName("SupportCreatePrivacyNotice");

@@ -1,3 +1,5 @@
+using Hangfire;
+
 namespace Orders.Api.Privacy;
 
 // The privacy promises as features: export and erasure of one customer's data (admins).
@@ -6,12 +8,16 @@ internal static class PrivacyRegistration
     public static IServiceCollection AddPrivacy(this IServiceCollection services)
     {
         services.AddSingleton<CustomerData>();
+        services.AddScoped<EndedOrderErasureJob>();
         return services;
     }
 
     public static WebApplication MapPrivacy(this WebApplication app)
     {
         app.MapCustomerDataPages();
+        app.MapCustomerDataApi();
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<IRecurringJobManager>()
+            .AddOrUpdate<EndedOrderErasureJob>(EndedOrderErasureJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), EndedOrderErasureJob.Schedule));
         return app;
     }
 }

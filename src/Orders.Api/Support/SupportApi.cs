@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Orders.Api.Privacy;
 
 namespace Orders.Api.Support;
 
@@ -29,16 +28,21 @@ internal static class SupportApi
 {
     public const int MaxBodyBytes = 16 * 1024;
 
-    public static IEndpointRouteBuilder MapSupportApi(this IEndpointRouteBuilder app)
-    {
-        var api = app.MapGroup("/api/support")
+    // A group of staff API routes with the support API's conventions; other features (privacy)
+    // hang their staff routes under /api/support with it.
+    public static RouteGroupBuilder MapStaffApi(this IEndpointRouteBuilder app, string prefix, string policy, int maxBodyBytes = MaxBodyBytes) =>
+        app.MapGroup(prefix)
             .WithTags("Support")
-            .RequireAuthorization(SupportPolicies.Staff)
+            .RequireAuthorization(policy)
             .AddEndpointFilter(RequireJsonWrites)
             .AddEndpointFilter(NoStore)
-            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .WithMetadata(new RequestSizeLimitAttribute(maxBodyBytes))
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
+
+    public static IEndpointRouteBuilder MapSupportApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapStaffApi("/api/support", SupportPolicies.Staff);
 
         api.MapGet("/me", Me).WithName("SupportWhoAmI");
         api.MapGet("/orders", Search).WithName("SupportSearchOrders");
@@ -47,7 +51,6 @@ internal static class SupportApi
         api.MapPost("/orders/{orderNumber}/revoke", Revoke).WithName("SupportRevokeLicense").RequireAuthorization(SupportPolicies.Admin);
         api.MapPost("/orders/{orderNumber}/refund", Refund).WithName("SupportRefundOrder").RequireAuthorization(SupportPolicies.Admin);
         api.MapGet("/audit", Audit).WithName("SupportAuditLog").RequireAuthorization(SupportPolicies.Admin);
-        api.MapCustomerDataApi();
         return app;
     }
 

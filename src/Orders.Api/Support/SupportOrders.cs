@@ -4,7 +4,6 @@ using Orders.Api.Data;
 using Orders.Api.Mail;
 using Orders.Api.Orders;
 using Orders.Api.Payments;
-using Orders.Api.Privacy;
 using Orders.Api.PaymentEvents;
 
 namespace Orders.Api.Support;

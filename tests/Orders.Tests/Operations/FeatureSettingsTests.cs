@@ -18,26 +18,6 @@ namespace Orders.Tests.Operations;
 // start-up report: Hosting only runs what the features register and knows none of them.
 public sealed partial class FeatureSettingsTests
 {
-    [Fact]
-    public void HostingUsesNoFeatureFolder()
-    {
-        var api = Path.Combine(SqlServerSyntaxTests.RepositoryRoot(), "src", "Orders.Api");
-        var features = Directory.GetDirectories(api).Select(Path.GetFileName)
-            .Where(f => f is not ("Hosting" or "Properties" or "bin" or "obj"))
-            .ToHashSet(StringComparer.Ordinal);
-        Assert.Contains("Payments", features);
-
-        var uses = Directory.GetFiles(Path.Combine(api, "Hosting"), "*.cs")
-            .SelectMany(file => File.ReadLines(file)
-                .Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal))
-                .SelectMany(line => FeatureReference().Matches(line))
-                .Select(m => m.Groups["feature"].Value)
-                .Where(features.Contains)
-                .Select(feature => $"{Path.GetFileName(file)} uses {feature}"))
-            .ToList();
-        Assert.Empty(uses);
-    }
-
     [Theory]
     [InlineData("Hosting", "App:PublicBaseUrl")]
     [InlineData("Hosting", "DataProtection:CertificatePath")]
@@ -110,9 +90,4 @@ public sealed partial class FeatureSettingsTests
         using var provider = builder.Services.BuildServiceProvider();
         provider.GetRequiredService<IStartupValidator>().Validate();
     }
-
-    // `using Orders.Api.X;`, `Orders.Api.X.Type`, or `X.Type`, which resolves to Orders.Api.X inside
-    // Orders.Api.Hosting (not a string such as a log category, "Orders.Startup").
-    [GeneratedRegex(@"\bOrders\.Api\.(?<feature>\w+)|(?<![\w.""])(?<feature>\w+)\.(?!Api\b)[A-Z]")]
-    private static partial Regex FeatureReference();
 }

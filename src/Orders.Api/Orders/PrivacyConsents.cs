@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 
-namespace Orders.Api.Privacy;
+namespace Orders.Api.Orders;
 
 // One privacy notice as it concerns one address: when it was e-mailed (the delivery's status and
 // time) and what the customer chose, and when. Choice null: no answer (yet).
@@ -15,7 +15,8 @@ internal sealed record ConsentRecord(
     string? Choice,
     DateTime? ChosenAt);
 
-// The consent record per address and notice, for the support order page and the customer export.
+// The consent record per address and notice: part of what is known about an order, shown on the
+// customer's status page and the support order page, and in the customer export.
 internal static class PrivacyConsents
 {
     private const string Columns = """

@@ -103,13 +103,13 @@ internal sealed partial class KeyRecoveryJob(Db db, IBackgroundJobClient jobs, O
     // address is where it goes). Erased orders have no address left to match.
     private const string LatestLicensedOrderSql = """
         SELECT MAX(o.id) FROM orders o
-        WHERE o.email_lower = @EmailLower AND o.erased_at IS NULL
+        WHERE o.email_lower IN @Keys AND o.erased_at IS NULL
           AND EXISTS (SELECT 1 FROM licenses l WHERE l.order_id = o.id AND l.status = 'active')
         """;
 
     private const string RecentlySentSql = """
         SELECT COUNT(*) FROM deliveries d JOIN orders o ON o.id = d.order_id
-        WHERE o.email_lower = @EmailLower AND d.kind = 'key-recovery' AND d.created_at > @Since
+        WHERE o.email_lower IN @Keys AND d.kind = 'key-recovery' AND d.created_at > @Since
         """;
 
     // The dedupe key names the order and the window's time bucket: two instances answering the same
@@ -163,10 +163,10 @@ internal sealed partial class KeyRecoveryJob(Db db, IBackgroundJobClient jobs, O
                 return; // handled by another run
             }
 
-            var emailLower = request.Email.ToLowerInvariant();
-            var orderId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(LatestLicensedOrderSql, new { EmailLower = emailLower }, tx, cancellationToken: ct));
+            var keys = AddressKeys(request.Email);
+            var orderId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(LatestLicensedOrderSql, new { Keys = keys }, tx, cancellationToken: ct));
             if (orderId is { } id
-                && await connection.ExecuteScalarAsync<long>(new CommandDefinition(RecentlySentSql, new { EmailLower = emailLower, Since = now - RecoveryWindow }, tx, cancellationToken: ct)) == 0)
+                && await connection.ExecuteScalarAsync<long>(new CommandDefinition(RecentlySentSql, new { Keys = keys, Since = now - RecoveryWindow }, tx, cancellationToken: ct)) == 0)
             {
                 var bucket = now.Ticks / RecoveryWindow.Ticks;
                 deliveryId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(db.Pick(InsertDeliverySql), new
@@ -187,6 +187,15 @@ internal sealed partial class KeyRecoveryJob(Db db, IBackgroundJobClient jobs, O
         {
             jobs.Enqueue<SendDeliveryJob>(job => job.RunAsync(queued, CancellationToken.None));
         }
+    }
+
+    // How orders.email_lower may hold the address: SQLite's lower() folds only ASCII letters, SQL
+    // Server's LOWER() folds all of them, so both foldings are looked up.
+    private static string[] AddressKeys(string email)
+    {
+        var full = email.Trim().ToLowerInvariant();
+        var ascii = string.Concat(email.Trim().Select(c => char.IsAsciiLetterUpper(c) ? char.ToLowerInvariant(c) : c));
+        return ascii == full ? [ascii] : [ascii, full];
     }
 
     private sealed class RequestRow

@@ -13,16 +13,20 @@ internal sealed class RateLimitOptions
     public int SignInPerMinute { get; set; } = 10;
 
     public int ConsentPerMinute { get; set; } = 30;
+
+    public int KeyRecoveryPerMinute { get; set; } = 5;
 }
 
 // The framework's rate limiter on the endpoints a stranger can hammer: starting checkouts (each one
-// creates an order at the provider), staff sign-in and the customers' consent links. Partitioned by
-// the client address, which is held in memory for the window only: never stored, never logged.
+// creates an order at the provider), staff sign-in, the customers' consent links and key recovery.
+// Partitioned by the client address (key recovery: its network, /24 or /48, since each request can
+// send an e-mail), which is held in memory for the window only: never stored, never logged.
 internal static class RateLimits
 {
     public const string Checkout = "checkout";
     public const string SignIn = "sign-in";
     public const string Consent = "consent";
+    public const string KeyRecovery = "key-recovery";
 
     public static IServiceCollection AddRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
@@ -32,6 +36,7 @@ internal static class RateLimits
             limiter.AddPolicy(Checkout, context => PerClient(context, options.CheckoutPerMinute));
             limiter.AddPolicy(SignIn, context => PerClient(context, options.SignInPerMinute));
             limiter.AddPolicy(Consent, context => PerClient(context, options.ConsentPerMinute));
+            limiter.AddPolicy(KeyRecovery, context => PerNetwork(context, options.KeyRecoveryPerMinute));
             limiter.OnRejected = async (rejected, ct) =>
             {
                 var response = rejected.HttpContext.Response;
@@ -51,6 +56,11 @@ internal static class RateLimits
         });
         return services;
     }
+
+    private static RateLimitPartition<string> PerNetwork(HttpContext context, int perMinute) =>
+        RateLimitPartition.GetFixedWindowLimiter(
+            RequestLog.ClientNetwork(context.Connection.RemoteIpAddress),
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
 
     private static RateLimitPartition<string> PerClient(HttpContext context, int perMinute) =>
         RateLimitPartition.GetFixedWindowLimiter(

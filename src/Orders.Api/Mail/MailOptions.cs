@@ -49,13 +49,21 @@ internal enum MailMode
     Smtp,
 }
 
-// Everything the service ever e-mails a customer: the license, the license again, and privacy
-// notices (which ask for consent). Nothing else: no marketing.
+// Everything the service ever e-mails a customer: the license, the license again, what happened
+// to a paid order (a refund, a reversal, a license revoked by staff), the customer's own keys when
+// asked for them, and privacy notices (which ask for consent). Nothing else: no marketing.
 internal static class DeliveryKinds
 {
     public const string License = "license";
     public const string Resend = "resend";
+    public const string Refund = "refund";
+    public const string Reversal = "reversal";
+    public const string Revocation = "revocation";
+    public const string KeyRecovery = "key-recovery";
     public const string PrivacyNotice = "privacy-notice";
 
-    public static IReadOnlyList<string> All { get; } = [License, Resend, PrivacyNotice];
+    public static IReadOnlyList<string> All { get; } = [License, Resend, Refund, Reversal, Revocation, KeyRecovery, PrivacyNotice];
+
+    // The kinds that carry a license key: a revoked key must not go out in one afterwards.
+    public static IReadOnlyList<string> CarryingTheKey { get; } = [License, Resend];
 }

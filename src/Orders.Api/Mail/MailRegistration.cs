@@ -20,6 +20,11 @@ internal static class MailRegistration
             ? sp.GetRequiredService<SmtpMailTransport>()
             : sp.GetRequiredService<PickupMailTransport>());
         services.AddSingleton<LicenseEmail>();
+        foreach (var kind in new[] { DeliveryKinds.Refund, DeliveryKinds.Reversal, DeliveryKinds.Revocation })
+        {
+            services.AddSingleton<IDeliveryComposer>(sp => ActivatorUtilities.CreateInstance<OrderNoticeEmail>(sp, kind));
+        }
+
         services.AddSingleton<DeliveryOutcomes>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryOutcomes>());
         services.AddScoped<SendDeliveryJob>();

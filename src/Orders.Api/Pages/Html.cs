@@ -6,6 +6,9 @@ namespace Orders.Api.Pages;
 // Server-rendered pages: small, readable without JavaScript, every value HTML-encoded.
 internal static class Html
 {
+    // The key recovery page (KeyRecovery), linked from every shop page's footer.
+    public const string LicenseRecoveryPath = "/licenses/recover";
+
     public static string E(string? value) => WebUtility.HtmlEncode(value ?? "");
 
     public static ContentHttpResult Page(string title, string body, int statusCode = 200, string? head = null) =>
@@ -33,6 +36,7 @@ internal static class Html
           .key { font-family: ui-monospace, monospace; background: #f4f4f4; padding: .75rem; word-break: break-all }
           .status { font-size: 1.3rem; font-weight: 700 }
           table td, table th { text-align: left; padding: .2rem 1rem .2rem 0 }
+          footer { margin-top: 3rem; border-top: 1px solid #ddd; font-size: .9rem }
         </style>
         </head>
         <body>
@@ -40,6 +44,7 @@ internal static class Html
         <main>
         {{body}}
         </main>
+        <footer><p><a href="{{LicenseRecoveryPath}}" data-testid="recover-link">Lost your license key?</a></p></footer>
         </body>
         </html>
         """;

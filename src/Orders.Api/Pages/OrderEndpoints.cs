@@ -3,6 +3,7 @@ using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orders.Api.Data;
 using Orders.Api.Orders;
+using Orders.Api.Payments;
 
 namespace Orders.Api.Pages;
 
@@ -25,7 +26,9 @@ internal sealed record OrderView(
     DateTime? PersonalDataErasedAt,
     IReadOnlyList<NoticeAnswerView> PrivacyNotices,
     string Provider,
-    [property: JsonIgnore] string? PaymentPageUrl);
+    [property: JsonIgnore] string? PaymentPageUrl,
+    long RefundedMinor,
+    string Summary);
 
 // The customer's view of an order (the status API; the status page shows the same): only with the status token from the checkout / e-mail link.
 // A wrong or missing token is indistinguishable from an unknown order.
@@ -35,6 +38,16 @@ internal static class OrderEndpoints
 
     private const string LicensesSql = """
         SELECT license_key AS LicenseKey, seats AS Seats, status AS Status FROM licenses WHERE order_id = @OrderId ORDER BY line_no
+        """;
+
+    // Each refund once, however many events reported it (as the state machine counts them).
+    private const string RefundedSql = """
+        SELECT COALESCE(SUM(amount), 0) FROM (
+            SELECT MAX(amount_minor) AS amount
+            FROM webhook_inbox
+            WHERE order_id = @OrderId AND kind = 'Refunded' AND processed_at IS NOT NULL
+            GROUP BY COALESCE(provider_refund_ref, provider_event_id)
+        ) AS refunds
         """;
 
     private sealed class LicenseRow
@@ -75,9 +88,41 @@ internal static class OrderEndpoints
         var licenses = (await connection.QueryAsync<LicenseRow>(new CommandDefinition(LicensesSql, new { OrderId = order.Id }, cancellationToken: ct)))
             .Select(l => new LicenseView(l.LicenseKey, l.Seats, l.Status))
             .ToList();
+        // A refund without an amount (a provider that does not say) is a refund of the whole order.
+        var refunded = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(RefundedSql, new { OrderId = order.Id }, cancellationToken: ct)) ?? 0;
+        if (order.Status == OrderStatus.Refunded && refunded == 0)
+        {
+            refunded = order.TotalMinor;
+        }
+
+        refunded = Math.Min(refunded, order.TotalMinor);
         return new OrderView(order.OrderNumber, order.Status, order.Sku, order.ProductName, order.Quantity, order.TotalMinor, order.Currency,
             order.CreatedAt, order.PaidAt, licenses, order.ErasedAt,
             [.. (await PrivacyConsents.ForOrderAsync(connection, order.Id, ct)).Select(c => new NoticeAnswerView(c.Subject, c.EffectiveOn, c.Choice, c.ChosenAt))],
-            order.Provider, order.RedirectUrl);
+            order.Provider, order.RedirectUrl, refunded, Summary(order.Status, licenses, refunded, order.TotalMinor, order.Currency));
+    }
+
+    // What happened to the order, in plain words (the status page and the API say the same).
+    // A paid order whose license was revoked is not a thank-you: the key no longer works.
+    internal static string Summary(string status, IReadOnlyList<LicenseView> licenses, long refundedMinor, long totalMinor, string currency)
+    {
+        var revoked = licenses.Count > 0 && licenses.All(l => l.Status != "active");
+        var partly = refundedMinor > 0 && refundedMinor < totalMinor
+            ? $" Part of your payment was refunded: {Money.Format(refundedMinor, currency)} of {Money.Format(totalMinor, currency)}."
+            : "";
+        return status switch
+        {
+            OrderStatus.Pending => "The payment for this order has not been confirmed yet.",
+            OrderStatus.Paid when revoked => $"Your payment is confirmed, but our support team revoked this order's license: its key no longer works.{partly} If you think this is a mistake, reply to the e-mail we sent you.",
+            OrderStatus.Paid when partly.Length > 0 => $"Your payment is confirmed.{partly} Your license key keeps working.",
+            OrderStatus.Paid => "Thank you! Your payment is confirmed and your license has been e-mailed to you.",
+            OrderStatus.Review => "Your payment arrived but needs a quick check by our team. We will e-mail you.",
+            OrderStatus.Canceled => "The payment was canceled. Nothing was charged.",
+            OrderStatus.Failed => "The payment did not go through. Nothing was charged.",
+            OrderStatus.Refunded => $"This order was fully refunded ({Money.Format(Math.Max(refundedMinor, totalMinor), currency)}).{(licenses.Count > 0 ? " Its license key no longer works." : "")}",
+            OrderStatus.Reversed => $"The payment for this order was reversed (for example after a chargeback or dispute), so the money went back to the payer.{(licenses.Count > 0 ? " Its license key no longer works." : "")}",
+            OrderStatus.Expired => "This order expired before it was paid. Nothing was charged.",
+            _ => "",
+        };
     }
 }

@@ -85,14 +85,20 @@ internal static class StorefrontPages
         }
 
         // After an erasure the key text is gone from the shop (it carries the licensee name); the
-        // key the customer received stays valid.
+        // key the customer received stays valid. A revoked key is not shown at all, as a real shop
+        // does: it cannot be used, and a key on a page gets copied; the page says it no longer works.
         var licenses = order.PersonalDataErasedAt is { } erasedAt
             ? $"""<p data-testid="erased">Your personal data on this order was erased on {erasedAt:yyyy-MM-dd} at your request. Your license key keeps working; we no longer hold a copy of it or your e-mail address.</p>"""
-            : string.Concat(order.Licenses.Select(l => $"""
-                <h2>License key{(l.Status == "active" ? "" : " (" + E(l.Status) + ")")}</h2>
-                <p class="key" data-testid="license-key">{E(l.Key)}</p>
-                <p>{l.Seats} seat(s)</p>
-                """));
+            : string.Concat(order.Licenses.Select(l => l.Status == "active"
+                ? $"""
+                    <h2>License key</h2>
+                    <p class="key" data-testid="license-key">{E(l.Key)}</p>
+                    <p>{l.Seats} seat(s)</p>
+                    """
+                : $"""
+                    <h2>License (revoked)</h2>
+                    <p data-testid="license-revoked">{l.Seats} seat(s): revoked — the key no longer works.</p>
+                    """));
         var provider = providers.Find(order.Provider);
         var providerName = provider?.DisplayName ?? order.Provider;
         var now = time.GetUtcNow().UtcDateTime;
@@ -105,14 +111,8 @@ internal static class StorefrontPages
                 $"We are confirming your payment with {providerName}; this page updates by itself. If you left without paying, nothing was charged.",
             OrderStatus.Pending =>
                 $"{providerName} has not confirmed a payment for this order yet. If you paid, your license is e-mailed to you as soon as {providerName} confirms it. If you left without paying, nothing was charged.",
-            OrderStatus.Paid => "Thank you! Your payment is confirmed and your license has been e-mailed to you.",
-            OrderStatus.Review => "Your payment arrived but needs a quick check by our team. We will e-mail you.",
             OrderStatus.Canceled => $"You canceled the payment at {providerName}. Nothing was charged.",
-            OrderStatus.Failed => "The payment did not go through. Nothing was charged.",
-            OrderStatus.Refunded => "This order was refunded; its license is no longer valid.",
-            OrderStatus.Reversed => "The payment for this order was reversed; its license is no longer valid.",
-            OrderStatus.Expired => "This order expired before it was paid. Nothing was charged.",
-            _ => "",
+            _ => order.Summary,
         };
         var waysOn = WaysOn(order, provider, providerName, now, selfRefreshing);
         // What the customer answered to privacy notices about this address (the e-mail has the

@@ -98,10 +98,10 @@ internal sealed partial class PaymentEventApplier(
         WHERE order_id = @OrderId AND status = 'active'
         """;
 
-    // A revoked key must not be mailed out afterwards.
+    // A revoked key must not be mailed out afterwards (the e-mails that tell the customer why still go).
     private const string CancelUnsentDeliveriesSql = """
         UPDATE deliveries SET status = 'canceled', last_error = @Reason
-        WHERE order_id = @OrderId AND status = 'pending'
+        WHERE order_id = @OrderId AND status = 'pending' AND kind IN ('license', 'resend')
         """;
 
     // Each refund counts once, however many events (webhook, API answer, retries) report it.
@@ -353,7 +353,7 @@ internal sealed partial class PaymentEventApplier(
             // (the reseller, after a fraud review) has taken the money back: that is a reversal.
             case PaymentEventKind.Canceled:
                 return order.Status is OrderStatus.Paid or OrderStatus.Review
-                    ? await EndAsync(connection, tx, order, OrderStatus.Reversed, "canceled by the provider after payment", ct)
+                    ? await EndAsync(connection, tx, order, OrderStatus.Reversed, "canceled by the provider after payment", ct, ReversalNotice(order), deliveries)
                     : await EndAsync(connection, tx, order, OrderStatus.Canceled, "canceled by the provider", ct);
 
             case PaymentEventKind.LicenseDisabled:
@@ -365,15 +365,17 @@ internal sealed partial class PaymentEventApplier(
                 var refundRef = e.ProviderRefundRef ?? e.ProviderEventId;
                 var earlier = await connection.ExecuteScalarAsync<long>(new CommandDefinition(RefundedSoFarSql, new { OrderId = order.Id, RefundRef = refundRef }, tx, cancellationToken: ct));
                 var refunded = earlier + (e.AmountMinor ?? order.TotalMinor);
+                var refundNotice = new Notice(DeliveryKinds.Refund, OrderNotices.RefundKey(order.Id, refundRef));
                 if (refunded < order.TotalMinor)
                 {
+                    await QueueNoticeAsync(connection, tx, order, refundNotice, deliveries, ct);
                     return $"partial refund: {Money.Format(refunded, order.Currency)} of {Money.Format(order.TotalMinor, order.Currency)}; license kept";
                 }
 
-                return await EndAsync(connection, tx, order, OrderStatus.Refunded, "refunded", ct);
+                return await EndAsync(connection, tx, order, OrderStatus.Refunded, "refunded", ct, refundNotice, deliveries);
 
             case PaymentEventKind.Reversed:
-                return await EndAsync(connection, tx, order, OrderStatus.Reversed, "payment reversed", ct);
+                return await EndAsync(connection, tx, order, OrderStatus.Reversed, "payment reversed", ct, ReversalNotice(order), deliveries);
 
 
             // Kept in the order's history for support; a lost dispute arrives as Reversed.
@@ -385,7 +387,21 @@ internal sealed partial class PaymentEventApplier(
         }
     }
 
-    private async Task<string> EndAsync(DbConnection connection, DbTransaction tx, OrderRow order, string status, string reason, CancellationToken ct)
+    // The e-mail that tells the customer about a refund or reversal (DeliveryKinds, OrderNotices).
+    private sealed record Notice(string Kind, string DedupeKey);
+
+    private static Notice ReversalNotice(OrderRow order) => new(DeliveryKinds.Reversal, OrderNotices.ReversalKey(order.Id));
+
+    private async Task QueueNoticeAsync(DbConnection connection, DbTransaction tx, OrderRow order, Notice notice, List<long> deliveries, CancellationToken ct)
+    {
+        if (await OrderNotices.QueueAsync(db, connection, tx, order.Id, notice.Kind, notice.DedupeKey, Now, ct) is { } id)
+        {
+            deliveries.Add(id);
+        }
+    }
+
+    private async Task<string> EndAsync(DbConnection connection, DbTransaction tx, OrderRow order, string status, string reason, CancellationToken ct,
+        Notice? notice = null, List<long>? deliveries = null)
     {
         if (!await MoveAsync(connection, tx, order, status, null, ct))
         {
@@ -399,6 +415,11 @@ internal sealed partial class PaymentEventApplier(
 
         var revoked = await connection.ExecuteAsync(new CommandDefinition(RevokeLicensesSql, new { OrderId = order.Id, Now, Reason = reason }, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(CancelUnsentDeliveriesSql, new { OrderId = order.Id, Reason = reason }, tx, cancellationToken: ct));
+        if (notice is not null && deliveries is not null)
+        {
+            await QueueNoticeAsync(connection, tx, order, notice, deliveries, ct);
+        }
+
         return $"{status}: {revoked} license(s) revoked";
     }
 

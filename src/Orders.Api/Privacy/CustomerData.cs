@@ -162,6 +162,9 @@ internal sealed partial class CustomerData(
         Sqlite: "UPDATE privacy_notice_recipients SET email_lower = 'erased:' || id WHERE email_lower IN @Keys OR order_id IN @OrderIds",
         SqlServer: "UPDATE privacy_notice_recipients SET email_lower = CONCAT('erased:', id) WHERE email_lower IN @Keys OR order_id IN @OrderIds");
 
+    // A key-recovery request not looked up yet holds the address as typed: it is dropped, not answered.
+    private const string EraseRecoveryRequestsSql = "DELETE FROM license_recovery_requests WHERE LOWER(email) IN @Keys";
+
     // Free text staff wrote about these orders may quote the customer (a revoke reason, a refund note).
     private const string FreeTextSql = """
         SELECT 'audit' AS Source, id AS Id, detail AS Text FROM audit_log WHERE order_id IN @OrderIds AND detail IS NOT NULL
@@ -343,6 +346,7 @@ internal sealed partial class CustomerData(
         var erasedKeys = ids.Count == 0 ? 0 : await connection.ExecuteAsync(new CommandDefinition(EraseLicenseKeysSql, args, tx, cancellationToken: ct));
         var erasedEmails = ids.Count == 0 ? 0 : await connection.ExecuteAsync(new CommandDefinition(EraseDeliveriesSql, args, tx, cancellationToken: ct));
         var erasedConsents = await connection.ExecuteAsync(new CommandDefinition(db.Pick(EraseConsentsSql), args, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(EraseRecoveryRequestsSql, args, tx, cancellationToken: ct));
         if (ids.Count > 0)
         {
             await ScrubFreeTextAsync(connection, tx, ids, [.. alsoScrub, .. orders.Select(o => o.Email), .. orders.Select(o => o.LicenseeName)], ct);

@@ -87,10 +87,10 @@ internal sealed partial class SupportActions(
         WHERE order_id = @OrderId AND status = 'active'
         """;
 
-    // A revoked key must not be mailed out afterwards.
+    // A revoked key must not be mailed out afterwards (the e-mails that tell the customer why still go).
     private const string CancelPendingDeliveriesSql = """
         UPDATE deliveries SET status = 'canceled', last_error = 'license revoked by staff'
-        WHERE order_id = @OrderId AND status = 'pending'
+        WHERE order_id = @OrderId AND status = 'pending' AND kind IN ('license', 'resend')
         """;
 
     private const string StatusSql = "SELECT status FROM orders WHERE id = @Id";
@@ -143,16 +143,7 @@ internal sealed partial class SupportActions(
         }
 
         LogResend(logger, staff.Id, orderNumber, deliveryId);
-        try
-        {
-            jobs.Enqueue<SendDeliveryJob>(job => job.RunAsync(deliveryId, CancellationToken.None));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Stored is what matters: the recovery sweep sends pending rows the queue never saw.
-            LogEnqueueFailed(logger, deliveryId, e.GetType().Name);
-        }
-
+        Enqueue(deliveryId);
         return new ResendOutcome.Queued(deliveryId, Replayed: false);
     }
 
@@ -197,11 +188,31 @@ internal sealed partial class SupportActions(
         }
 
         var canceled = await connection.ExecuteAsync(new CommandDefinition(CancelPendingDeliveriesSql, new { OrderId = order.Id }, tx, cancellationToken: ct));
+        // The customer is told, in the same transaction; staff's reason stays internal.
+        var notice = await OrderNotices.QueueAsync(db, connection, tx, order.Id, DeliveryKinds.Revocation, OrderNotices.RevocationKey(order.Id, now), now, ct);
         await audit.WriteAsync(connection, tx, staff, AuditActions.Revoke, order.Id, order.OrderNumber,
             $"{revoked} license(s) revoked{(canceled > 0 ? $", {canceled} unsent e-mail(s) canceled" : "")}: {why}", ct);
         await tx.CommitAsync(ct);
         LogRevoked(logger, staff.Id, order.OrderNumber, revoked);
+        if (notice is { } deliveryId)
+        {
+            Enqueue(deliveryId);
+        }
+
         return new RevokeOutcome.Revoked(revoked, canceled);
+    }
+
+    private void Enqueue(long deliveryId)
+    {
+        try
+        {
+            jobs.Enqueue<SendDeliveryJob>(job => job.RunAsync(deliveryId, CancellationToken.None));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Stored is what matters: the recovery sweep sends pending rows the queue never saw.
+            LogEnqueueFailed(logger, deliveryId, e.GetType().Name);
+        }
     }
 
     // Refunds what is left of the order at its provider (all of it, unless part was refunded

@@ -237,6 +237,10 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
             {
                 DeliveryKinds.Resend => "Resent license e-mail",
                 DeliveryKinds.PrivacyNotice => "Privacy notice e-mail",
+                DeliveryKinds.Refund => "Refund e-mail",
+                DeliveryKinds.Reversal => "Reversal e-mail",
+                DeliveryKinds.Revocation => "Revocation e-mail",
+                DeliveryKinds.KeyRecovery => "Key recovery e-mail (all the address's active keys)",
                 _ => "License e-mail",
             };
             var now = d.Status switch

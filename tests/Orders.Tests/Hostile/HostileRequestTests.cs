@@ -12,7 +12,7 @@ namespace Orders.Tests.Hostile;
 public sealed class HostileRequestTests : IAsyncLifetime
 {
     private static readonly int PerEndpoint = int.TryParse(Environment.GetEnvironmentVariable("ORDERS_HOSTILE_REQUESTS"), out var n) ? n : 300;
-    private readonly OrdersApp app = new(settings: new() { ["RateLimits:CheckoutPerMinute"] = "1000000" });
+    private readonly OrdersApp app = new(settings: new() { ["RateLimits:CheckoutPerMinute"] = "1000000", ["RateLimits:KeyRecoveryPerMinute"] = "1000000" });
     private Shop shop = null!;
 
     public ValueTask InitializeAsync()
@@ -60,6 +60,29 @@ public sealed class HostileRequestTests : IAsyncLifetime
             return response;
         });
         Assert.Equal(created, await shop.CountAsync("SELECT COUNT(*) FROM orders"));
+    }
+
+    [Fact]
+    public async Task KeyRecoverySurvivesHostileBodies()
+    {
+        var input = new HostileInput(1004);
+        await SendAsync(input, "key recovery", async () =>
+        {
+            var json = input.Next(5) != 0;
+            using var request = new HttpRequestMessage(HttpMethod.Post, json ? "/api/licenses/recover" : "/licenses/recover");
+            request.Content = input.Next(5) switch
+            {
+                0 => new ByteArrayContent(input.Bytes(400)),
+                1 => new StringContent(new string('{', input.Next(5000)), Encoding.UTF8, "application/json"),
+                2 => new StringContent("{\"email\":\"" + new string('a', 20_000) + "@example.com\"}", Encoding.UTF8, "application/json"),
+                3 => new FormUrlEncodedContent(new Dictionary<string, string> { ["email"] = input.Text() }),
+                _ => new StringContent($"{{\"email\":{input.JsonValue()}}}", Encoding.UTF8, input.Pick("application/json", "text/plain")),
+            };
+            return await shop.Http.SendAsync(request);
+        });
+
+        // Nobody bought anything: whatever was accepted, no e-mail.
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM deliveries"));
     }
 
     [Fact]

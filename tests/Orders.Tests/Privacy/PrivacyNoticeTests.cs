@@ -289,9 +289,9 @@ public sealed class PrivacyNoticeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TheServiceSendsCustomersNothingButLicensesAndPrivacyNotices()
+    public async Task TheServiceSendsCustomersNothingButWhatTheyBoughtWhatHappenedToItAndPrivacyNotices()
     {
-        Assert.Equal(["license", "resend", "privacy-notice"], DeliveryKinds.All);
+        Assert.Equal(["license", "resend", "refund", "reversal", "revocation", "key-recovery", "privacy-notice"], DeliveryKinds.All);
 
         // Every statement that writes a delivery names one of those kinds (or takes it from the code).
         var service = typeof(DeliveryKinds).Assembly;

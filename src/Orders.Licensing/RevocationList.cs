@@ -65,8 +65,8 @@ public sealed record RevocationListVerification(
 
 /// <summary>
 /// A verified list of revoked license ids, signed by the vendor. There is no public constructor:
-/// every instance was verified (<see cref="Verify(ReadOnlySpan{byte}, LicenseKeyRing)"/>,
-/// <see cref="Accept(ReadOnlySpan{byte}, LicenseKeyRing, RevocationList?)"/>) or signed
+/// every instance was verified (<see cref="Verify(byte[], LicenseKeyRing)"/>,
+/// <see cref="Accept(byte[], LicenseKeyRing, RevocationList?)"/>) or signed
 /// (<see cref="Create"/>), so passing one to <see cref="LicenseVerifier"/> is always safe. Keep
 /// <see cref="ToArray"/> on disk and verify it again when the program starts. Immutable and safe to
 /// share between threads; verification never throws for any bytes.
@@ -162,7 +162,7 @@ public sealed class RevocationList
     }
 
     /// <summary>Verifies against one public key, whatever key id the list names.</summary>
-    public static RevocationListVerification Verify(ReadOnlySpan<byte> list, string publicKeyPem)
+    public static RevocationListVerification Verify(byte[]? list, string publicKeyPem)
     {
         using ECDsa publicKey = P256Keys.ImportPublicKeyPem(publicKeyPem, nameof(publicKeyPem));
         return TryDecode(list, out Decoded? decoded, out RevocationListVerification? failure)
@@ -171,7 +171,7 @@ public sealed class RevocationList
     }
 
     /// <summary>Verifies against the public key registered under the key id the list names.</summary>
-    public static RevocationListVerification Verify(ReadOnlySpan<byte> list, LicenseKeyRing keyRing)
+    public static RevocationListVerification Verify(byte[]? list, LicenseKeyRing keyRing)
     {
         ArgumentNullException.ThrowIfNull(keyRing);
         if (!TryDecode(list, out Decoded? decoded, out RevocationListVerification? failure))
@@ -191,7 +191,7 @@ public sealed class RevocationList
     }
 
     /// <summary>Verifies against the public key registered under the key id the list names.</summary>
-    public static RevocationListVerification Verify(ReadOnlySpan<byte> list, IReadOnlyDictionary<string, string> publicKeyPemsByKeyId)
+    public static RevocationListVerification Verify(byte[]? list, IReadOnlyDictionary<string, string> publicKeyPemsByKeyId)
     {
         using var ring = new LicenseKeyRing(publicKeyPemsByKeyId);
         return Verify(list, ring);
@@ -204,13 +204,13 @@ public sealed class RevocationList
     /// old list. A list with the same sequence is accepted. On success keep the new list
     /// (<see cref="ToArray"/>); otherwise keep using <paramref name="lastGood"/>.
     /// </summary>
-    public static RevocationListVerification Accept(ReadOnlySpan<byte> downloaded, LicenseKeyRing keyRing, RevocationList? lastGood) =>
+    public static RevocationListVerification Accept(byte[]? downloaded, LicenseKeyRing keyRing, RevocationList? lastGood) =>
         RefuseOlder(Verify(downloaded, keyRing), lastGood);
 
     /// <summary>
-    /// <see cref="Accept(ReadOnlySpan{byte}, LicenseKeyRing, RevocationList?)"/> with the public keys by key id.
+    /// <see cref="Accept(byte[], LicenseKeyRing, RevocationList?)"/> with the public keys by key id.
     /// </summary>
-    public static RevocationListVerification Accept(ReadOnlySpan<byte> downloaded, IReadOnlyDictionary<string, string> publicKeyPemsByKeyId, RevocationList? lastGood) =>
+    public static RevocationListVerification Accept(byte[]? downloaded, IReadOnlyDictionary<string, string> publicKeyPemsByKeyId, RevocationList? lastGood) =>
         RefuseOlder(Verify(downloaded, publicKeyPemsByKeyId), lastGood);
 
     private static RevocationListVerification RefuseOlder(RevocationListVerification verification, RevocationList? lastGood)

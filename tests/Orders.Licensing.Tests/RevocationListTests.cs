@@ -127,13 +127,14 @@ public sealed class RevocationListTests
         byte[] good = RevocationList.Create(signer, 5, Issued, ["LIC-A", "LIC-B"]).ToArray();
 
         Assert.Equal(RevocationListInvalidReason.Empty, RevocationList.Verify([], ring).Reason);
-        Assert.Equal(RevocationListInvalidReason.Malformed, RevocationList.Verify("hello, world"u8, ring).Reason);
+        Assert.Equal(RevocationListInvalidReason.Empty, RevocationList.Verify(null, ring).Reason);
+        Assert.Equal(RevocationListInvalidReason.Malformed, RevocationList.Verify("hello, world"u8.ToArray(), ring).Reason);
         Assert.Equal(RevocationListInvalidReason.Malformed, RevocationList.Verify(Encoding.ASCII.GetBytes("ORD1-0SNK4-C1J6S"), ring).Reason);
         Assert.Equal(RevocationListInvalidReason.UnsupportedVersion, RevocationList.Verify([.. "ORL2"u8, .. good[4..]], ring).Reason);
         Assert.Equal(RevocationListInvalidReason.Malformed, RevocationList.Verify([.. good, 0], ring).Reason);
         for (int length = 1; length < good.Length; length++)
         {
-            RevocationListVerification cut = RevocationList.Verify(good.AsSpan(0, length), ring);
+            RevocationListVerification cut = RevocationList.Verify(good[..length], ring);
             Assert.False(cut.IsValid);
         }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
 using Orders.Api.Data;
 using Orders.Api.Hosting;
 using Orders.Licensing;
@@ -68,7 +69,7 @@ internal static class LicenseEndpoints
         var current = lists.ETagFor(state.Sequence);
         context.Response.Headers.CacheControl = RevocationsCacheControl;
         if (context.Request.GetTypedHeaders().IfNoneMatch is { Count: > 0 } sent
-            && sent.Any(tag => tag.Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any) || tag.Compare(current, useStrongComparison: false)))
+            && sent.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(current, useStrongComparison: false)))
         {
             context.Response.Headers.ETag = current.ToString();
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);

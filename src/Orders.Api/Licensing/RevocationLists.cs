@@ -49,7 +49,8 @@ internal sealed class RevocationLists(Db db, LicenseKeys keys) : IDisposable
         return await connection.QuerySingleAsync<RevocationListState>(new CommandDefinition(StateSql, cancellationToken: ct));
     }
 
-    // Strong: one sequence signed with one key is one list (the same ids in the same bytes).
+    // Strong for what the list states: one sequence under one key is one set of revoked ids. (Each
+    // instance signs it itself, and ECDSA signatures are randomised: either signature verifies.)
     public EntityTagHeaderValue ETagFor(long sequence) => new($"\"{sequence}-{keys.Signer.KeyId}\"");
 
     // A list at least as new as the state: ids are read after the state was, so a list never lacks a

@@ -91,6 +91,31 @@ public sealed class RevocationListTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReversalAndALicenseTheResellerDisabledMoveTheListOnToo()
+    {
+        var reseller = new Orders.Tests.Avangate.AvangateShop(app, shop);
+        var reversed = await reseller.CheckoutAsync();
+        var reversedRef = await reseller.PayAsync(reversed);
+        var disabled = await reseller.CheckoutAsync(email: "bo@example.com");
+        var disabledRef = await reseller.PayAsync(disabled);
+        var reversedKey = (await shop.WaitForStatusAsync(reversed, "paid"))!.Licenses[0].Key;
+        var disabledKey = (await shop.WaitForStatusAsync(disabled, "paid"))!.Licenses[0].Key;
+        var start = await FetchAsync(shop);
+
+        (await shop.Http.PostAsync($"/sandbox/avangate/orders/{reversedRef}/reverse", null)).Dispose();
+        await shop.WaitForStatusAsync(reversed, "reversed");
+        var afterReversal = await FetchAsync(shop);
+        Assert.Equal([LicenseIdOf(reversedKey)], afterReversal.RevokedLicenseIds);
+        Assert.True(afterReversal.Sequence > start.Sequence);
+
+        (await shop.Http.PostAsync($"/sandbox/avangate/orders/{disabledRef}/lcn?status=DISABLED", null)).Dispose();
+        await Eventually.GetAsync(() => shop.OrderAsync(disabled), o => o!.Licenses[0].Status == "revoked", what: "license revoked");
+        var afterDisabled = await FetchAsync(shop);
+        Assert.True(afterDisabled.IsRevoked(LicenseIdOf(disabledKey)));
+        Assert.True(afterDisabled.Sequence > afterReversal.Sequence);
+    }
+
+    [Fact]
     public async Task TheListIsCachedPubliclyByAStrongETagAndAnsweredNotModified()
     {
         var keyId = (await shop.Http.GetFromJsonAsync<JsonElement>("/api/licenses/public-key")).GetProperty("keyId").GetString();

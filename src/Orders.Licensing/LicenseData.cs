@@ -29,12 +29,16 @@ internal static class LicenseRules
 
     public static string KeyIdRule => $"must be 1 to {MaxKeyIdLength} ASCII letters, digits or dashes";
 
+    public static bool IsValidLicenseId(string? licenseId) => IsPrintableAscii(licenseId, MaxLicenseIdLength, allowSpaces: false);
+
+    public static string LicenseIdRule => $"1 to {MaxLicenseIdLength} printable ASCII characters without spaces";
+
     // Returns the first problem, naming the field, or null when the license is valid.
     public static string? FindProblem(LicenseData license)
     {
-        if (!IsPrintableAscii(license.LicenseId, MaxLicenseIdLength, allowSpaces: false))
+        if (!IsValidLicenseId(license.LicenseId))
         {
-            return $"{nameof(LicenseData.LicenseId)} must be 1 to {MaxLicenseIdLength} printable ASCII characters without spaces.";
+            return $"{nameof(LicenseData.LicenseId)} must be {LicenseIdRule}.";
         }
 
         if (!IsPrintableAscii(license.Sku, MaxSkuLength, allowSpaces: true))

@@ -45,7 +45,14 @@ public sealed class LicenseKeyRing : IDisposable
     public IReadOnlyCollection<string> KeyIds => keys.Keys;
 
     /// <summary>Verifies against the public key registered under the key id the license names.</summary>
-    public LicenseVerification Verify(string licenseKey)
+    public LicenseVerification Verify(string licenseKey) => Verify(licenseKey, revocations: null);
+
+    /// <summary>
+    /// Verifies against the public key registered under the key id the license names, and reports a
+    /// genuine key whose license id is on <paramref name="revocations"/> as not valid
+    /// (<see cref="LicenseInvalidReason.Revoked"/>). With no list, only the key itself is checked.
+    /// </summary>
+    public LicenseVerification Verify(string licenseKey, RevocationList? revocations)
     {
         if (!LicenseKeyFormat.TryDecode(licenseKey, out DecodedKey? key, out Problem problem))
         {
@@ -54,15 +61,19 @@ public sealed class LicenseKeyRing : IDisposable
 
         if (!keys.TryGetValue(key.KeyId, out ECDsa? publicKey))
         {
-            string known = keys.Count == 0 ? "none" : string.Join(", ", keys.Keys.Order(StringComparer.Ordinal));
             return LicenseVerifier.Invalid(LicenseInvalidReason.UnknownKeyId,
                 $"The key was signed with vendor key \"{key.KeyId}\", which this program does not know "
-                + $"(it knows: {known}). The key is not from this vendor, or the program needs an update.",
+                + $"(it knows: {DescribeKeyIds()}). The key is not from this vendor, or the program needs an update.",
                 key.KeyId);
         }
 
-        return LicenseVerifier.Check(key, publicKey);
+        return LicenseVerifier.Check(key, publicKey, revocations);
     }
+
+    internal bool TryGetKey(string keyId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ECDsa? publicKey) =>
+        keys.TryGetValue(keyId, out publicKey);
+
+    internal string DescribeKeyIds() => keys.Count == 0 ? "none" : string.Join(", ", keys.Keys.Order(StringComparer.Ordinal));
 
     public void Dispose()
     {

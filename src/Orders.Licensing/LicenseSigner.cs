@@ -77,7 +77,13 @@ public sealed class LicenseSigner : IDisposable
         }
 
         byte[] payload = LicenseKeyFormat.EncodePayload(license, KeyId);
-        byte[] message = LicenseKeyFormat.SignedMessage(payload);
+        byte[] signature = SignMessage(LicenseKeyFormat.SignedMessage(payload));
+        return LicenseKeyFormat.ToText(payload, signature);
+    }
+
+    // The signature every format uses (license keys, revocation lists): P1363 r || s with low s.
+    internal byte[] SignMessage(byte[] message)
+    {
         byte[] signature;
         lock (_gate)
         {
@@ -86,7 +92,7 @@ public sealed class LicenseSigner : IDisposable
         }
 
         P256Keys.NormalizeToLowS(signature);
-        return LicenseKeyFormat.ToText(payload, signature);
+        return signature;
     }
 
     /// <summary>The SubjectPublicKeyInfo PEM to give to <see cref="LicenseVerifier"/>.</summary>

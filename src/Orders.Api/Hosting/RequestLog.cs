@@ -50,7 +50,10 @@ internal sealed partial class RequestLog(ILoggerFactory loggerFactory, TimeProvi
     internal void Count(HttpContext context, long elapsedTicks)
     {
         var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
-        var key = new TallyKey(context.Request.Method, route, context.Response.StatusCode, Network.Of(context.Connection.RemoteIpAddress));
+        var network = context.GetEndpoint()?.Metadata.GetMetadata<CountedWithoutClientNetwork>() is null
+            ? Network.Of(context.Connection.RemoteIpAddress)
+            : Network.NotRecorded;
+        var key = new TallyKey(context.Request.Method, route, context.Response.StatusCode, network);
         lock (gate)
         {
             if (tallies.Count >= MaxTalliesPerInterval && !tallies.ContainsKey(key))
@@ -136,6 +139,9 @@ internal sealed partial class RequestLog(ILoggerFactory loggerFactory, TimeProvi
 
         // The tallies were full: every further network counts here.
         OtherNetworks,
+
+        // A route that promises not to record who asked (CountedWithoutClientNetwork).
+        NotRecorded,
     }
 
     // The client's network as a value (no string per request): the address with its host part
@@ -144,6 +150,7 @@ internal sealed partial class RequestLog(ILoggerFactory loggerFactory, TimeProvi
     {
         public static readonly Network Unknown = new(NetworkKind.NoAddress, 0);
         public static readonly Network Other = new(NetworkKind.OtherNetworks, 0);
+        public static readonly Network NotRecorded = new(NetworkKind.NotRecorded, 0);
 
         public static Network Of(IPAddress? address)
         {
@@ -182,6 +189,7 @@ internal sealed partial class RequestLog(ILoggerFactory loggerFactory, TimeProvi
                 NetworkKind.IPv4 => $"{new IPAddress(bytes[..4])}/24",
                 NetworkKind.IPv6 => $"{new IPAddress(bytes)}/48",
                 NetworkKind.OtherNetworks => "other networks",
+                NetworkKind.NotRecorded => "networks not recorded",
                 _ => "unknown",
             };
         }
@@ -192,9 +200,18 @@ internal sealed partial class RequestLog(ILoggerFactory loggerFactory, TimeProvi
     private static partial void LogTally(ILogger logger, string method, string route, int statusCode, long count, int intervalSeconds,
         double meanMs, double maxMs, string clientNetwork);
 }
+// Endpoint metadata: the request log counts the route's requests without the client's network (a
+// public download whose promise is that nobody's fetching it is recorded).
+internal sealed class CountedWithoutClientNetwork
+{
+    public static readonly CountedWithoutClientNetwork Instance = new();
+}
 
 internal static class RequestLogRegistration
 {
+    public static TBuilder WithoutClientNetworkInRequestLog<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(CountedWithoutClientNetwork.Instance);
+
     public static IServiceCollection AddRequestLog(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<RequestLogOptions>()

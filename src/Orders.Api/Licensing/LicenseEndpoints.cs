@@ -1,5 +1,9 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
 using Orders.Api.Data;
 using Orders.Api.Hosting;
+using Orders.Licensing;
 
 namespace Orders.Api.Licensing;
 
@@ -16,6 +20,7 @@ internal static class LicenseEndpoints
                 "no license signing key: set Licensing:SigningKeyPem or Licensing:SigningKeyPemFile (a generated key on local disk would make licenses unverifiable after a redeploy)")
             .ValidateOnStart();
         services.AddSingleton<LicenseKeys>();
+        services.AddSingleton<RevocationLists>();
         services.AddDataDirectoryFile(LicenseKeys.GeneratedKeyFileName);
         services.AddStartupReport<LicenseKeysStartupReport>();
         return services;
@@ -32,7 +37,46 @@ internal static class LicenseEndpoints
                 TypedResults.Ok(keys.AllPublicKeys.Select(k => new PublicKeyView(k.Key, "ECDSA-P256-SHA256", k.Value)).OrderBy(k => k.KeyId, StringComparer.Ordinal).ToList()))
             .WithTags("Licenses")
             .WithName("ListLicensePublicKeys");
+        app.MapGet("/api/licenses/revocations", GetRevocationsAsync)
+            .WithTags("Licenses")
+            .WithName("GetLicenseRevocations")
+            .WithoutClientNetworkInRequestLog()
+            .WithSummary("The signed list of revoked license ids, for programs to check their key offline")
+            .WithDescription("Binary format ORL1 (see the README, \"Revoked licenses in your program\"): the revoked "
+                + "license ids, a number that grows with every revocation, the time of the last one, signed with the current "
+                + "license signing key (ECDSA P-256) named by its key id. Holds no personal data. Cache it: send If-None-Match "
+                + "with the ETag you kept.")
+            .WithMetadata(new ProducesResponseTypeAttribute(typeof(byte[]), StatusCodes.Status200OK, RevocationList.MediaType)
+            {
+                Description = "The current revocation list, signed; verify it with Orders.Licensing's RevocationList.Accept.",
+            })
+            .WithMetadata(new ProducesResponseTypeAttribute(StatusCodes.Status304NotModified)
+            {
+                Description = "The list is still the one with the ETag sent in If-None-Match.",
+            });
         return app;
+    }
+
+    // Public and cacheable: five minutes fresh, then asked again with the ETag (a 304 costs one row
+    // read); a cache may give the last list for a day while the service is down, since a program
+    // refuses any list older than the one it has. Never transformed: the bytes are signed.
+    private const string RevocationsCacheControl = "public, max-age=300, stale-if-error=86400, no-transform";
+
+    private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult>> GetRevocationsAsync(
+        HttpContext context, RevocationLists lists, CancellationToken ct)
+    {
+        var state = await lists.StateAsync(ct);
+        var current = lists.ETagFor(state.Sequence);
+        context.Response.Headers.CacheControl = RevocationsCacheControl;
+        if (context.Request.GetTypedHeaders().IfNoneMatch is { Count: > 0 } sent
+            && sent.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(current, useStrongComparison: false)))
+        {
+            context.Response.Headers.ETag = current.ToString();
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var list = await lists.GetAsync(state, ct);
+        return TypedResults.Bytes(list.Bytes, RevocationList.MediaType, entityTag: list.ETag);
     }
 }
 

@@ -93,6 +93,7 @@ internal sealed partial class PaymentEventApplier(
             WHERE NOT EXISTS (SELECT 1 FROM deliveries WITH (UPDLOCK, HOLDLOCK) WHERE dedupe_key = @DedupeKey)
             """);
 
+    // Every revocation also moves the published revocation list on (RevocationSequence).
     private const string RevokeLicensesSql = """
         UPDATE licenses SET status = 'revoked', revoked_at = @Now, revoke_reason = @Reason
         WHERE order_id = @OrderId AND status = 'active'
@@ -358,6 +359,7 @@ internal sealed partial class PaymentEventApplier(
 
             case PaymentEventKind.LicenseDisabled:
                 var disabled = await connection.ExecuteAsync(new CommandDefinition(RevokeLicensesSql, new { OrderId = order.Id, Now, Reason = "disabled by the reseller" }, tx, cancellationToken: ct));
+                await RevocationSequence.RecordAsync(connection, tx, disabled, Now, ct);
                 await connection.ExecuteAsync(new CommandDefinition(CancelUnsentDeliveriesSql, new { OrderId = order.Id, Reason = "license disabled" }, tx, cancellationToken: ct));
                 return $"license disabled: {disabled} license(s) revoked";
 
@@ -414,6 +416,7 @@ internal sealed partial class PaymentEventApplier(
         }
 
         var revoked = await connection.ExecuteAsync(new CommandDefinition(RevokeLicensesSql, new { OrderId = order.Id, Now, Reason = reason }, tx, cancellationToken: ct));
+        await RevocationSequence.RecordAsync(connection, tx, revoked, Now, ct);
         await connection.ExecuteAsync(new CommandDefinition(CancelUnsentDeliveriesSql, new { OrderId = order.Id, Reason = reason }, tx, cancellationToken: ct));
         if (notice is not null && deliveries is not null)
         {

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Dapper;
 using Hangfire;
 using Orders.Api.Data;
+using Orders.Api.Licensing;
 using Orders.Api.Mail;
 using Orders.Api.Orders;
 using Orders.Api.Payments;
@@ -82,6 +83,7 @@ internal sealed partial class SupportActions(
 
     private const string DeliveryByKeySql = "SELECT id FROM deliveries WHERE dedupe_key = @DedupeKey";
 
+    // Every revocation also moves the published revocation list on (RevocationSequence).
     private const string RevokeSql = """
         UPDATE licenses SET status = 'revoked', revoked_at = @Now, revoke_reason = @Reason
         WHERE order_id = @OrderId AND status = 'active'
@@ -186,6 +188,8 @@ internal sealed partial class SupportActions(
         {
             return new RevokeOutcome.NoActiveLicense();
         }
+
+        await RevocationSequence.RecordAsync(connection, tx, revoked, now, ct);
 
         var canceled = await connection.ExecuteAsync(new CommandDefinition(CancelPendingDeliveriesSql, new { OrderId = order.Id }, tx, cancellationToken: ct));
         // The customer is told, in the same transaction; staff's reason stays internal.

@@ -1,0 +1,12 @@
+-- The same one-row table and filtered index as sql/sqlite/0011_revocation_list.sql.
+CREATE TABLE revocation_list (
+    id            INT          NOT NULL CONSTRAINT pk_revocation_list PRIMARY KEY CONSTRAINT ck_revocation_list_one_row CHECK (id = 1),
+    list_sequence BIGINT       NOT NULL,
+    changed_at    DATETIME2(3) NOT NULL
+);
+GO
+INSERT INTO revocation_list (id, list_sequence, changed_at)
+SELECT 1, COUNT(*), COALESCE(MAX(revoked_at), SYSUTCDATETIME()) FROM licenses WHERE status = 'revoked';
+GO
+-- The list reads only the revoked licenses' ids.
+CREATE INDEX ix_licenses_revoked ON licenses (license_id) WHERE status = 'revoked';

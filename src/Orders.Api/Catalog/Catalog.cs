@@ -47,6 +47,13 @@ internal static class CatalogEndpoints
             .Validate(o => o.Products.Select(p => p.Sku).Distinct(StringComparer.OrdinalIgnoreCase).Count() == o.Products.Count, "Catalog:Products has a duplicate Sku.")
             .ValidateOnStart();
         services.AddSingleton<ProductCatalog>();
+        services.AddOptions<ShopOptions>()
+            .Bind(configuration.GetSection(ShopOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => o.LogoUrl is null || o.LogoUrl.StartsWith('/') && !o.LogoUrl.StartsWith("//", StringComparison.Ordinal)
+                    || Uri.TryCreate(o.LogoUrl, UriKind.Absolute, out var logo) && logo.Scheme == Uri.UriSchemeHttps,
+                "Shop:LogoUrl must be an https URL or a path on this site (/logo.svg).")
+            .ValidateOnStart();
         return services;
     }
 

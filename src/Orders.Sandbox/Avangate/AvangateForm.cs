@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Orders.Sandbox.Avangate;
 
 // A form body read by hand: order and repeated names kept, "X[]" names left as they are.
@@ -36,22 +34,8 @@ internal static class AvangateForm
         return null;
     }
 
-    // Null when the body is larger than allowed.
-    public static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+    public static Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        Template.SandboxJson.ReadTextAsync(request, cancellationToken, MaxBodyBytes);
 
     private static string Decode(string text) => Uri.UnescapeDataString(text.Replace('+', ' '));
 }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 
+using Orders.Sandbox.Template;
+
 namespace Orders.Sandbox.PayPal;
 
 // PayPal-Request-Id: a repeated request returns the stored result of the first one. Callers hold the
@@ -43,7 +45,7 @@ internal sealed class PayPalIdempotency(TimeProvider time)
                 entries.TryRemove(key, out _);
             }
         }
-        entries[Key(scope, requestId)] = (response.ToJsonString(PayPalJson.Wire), now + Retention);
+        entries[Key(scope, requestId)] = (response.ToJsonString(SandboxJson.PayPal), now + Retention);
     }
 
     private static string Key(string scope, string requestId) => scope + "\n" + requestId;

@@ -27,7 +27,7 @@ internal sealed class PayPalCapture(string id, PayPalOrder order, ValidatedUnit 
     public PayPalOrder Order => order;
     public ValidatedUnit Unit => unit;
     public Money Amount => unit.Amount;
-    public Money Fee { get; } = new(unit.Amount.Currency, PayPalMoney.Fee(unit.Amount.Value, unit.Amount.Currency));
+    public Money Fee { get; } = unit.Amount.Fee;
     public DateTimeOffset CreateTime { get; } = created;
 
     public string Status { get; set; } = status;

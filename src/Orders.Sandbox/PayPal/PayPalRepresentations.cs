@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 
+using Orders.Sandbox.Template;
+
 namespace Orders.Sandbox.PayPal;
 
 // PayPal's JSON for orders, captures and refunds. Callers hold the order's Gate. Every call builds
 // new nodes (a JsonNode can only have one parent), so results can be stored and sent independently.
-internal sealed class PayPalRepresentations(PayPalSandboxUrls urls, PayPalSandboxAccounts accounts)
+internal sealed class PayPalRepresentations(SandboxUrls<PayPalSandboxOptions> urls, PayPalSandboxAccounts accounts)
 {
     public JsonObject Order(PayPalOrder order)
     {

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox.PayPal;
 
@@ -14,8 +13,8 @@ internal sealed record CheckoutView(string Id, string Status, string? BrandName,
 // queued in the order the changes happened.
 internal sealed class SandboxOrders(
     PayPalRepresentations json,
-    WebhookEvents events,
-    WebhookOutbox outbox,
+    PayPalProfile events,
+    Outbox<PayPalSandboxOptions> outbox,
     PayPalIdempotency idempotency,
     PayPalSandboxAccounts accounts,
     TimeProvider time,
@@ -63,7 +62,7 @@ internal sealed class SandboxOrders(
                 response = representation ? json.Order(order) : json.OrderMinimal(order);
             }
             idempotency.Remember("create", requestId, response);
-            logger.OrderCreated(id, order.Status);
+            logger.Changed("PayPal", "order", id, $"created ({order.Status})");
             return ApiOutcome.Success(StatusCodes.Status201Created, response);
         }
     }
@@ -128,14 +127,14 @@ internal sealed class SandboxOrders(
             idempotency.Remember(scope, requestId, response);
             foreach (var capture in order.Captures)
             {
-                logger.OrderCaptured(order.Id, capture.Id, capture.Status);
+                logger.Changed("PayPal", "capture", capture.Id, $"of order {order.Id}: {capture.Status}");
                 var (eventType, summary) = capture.Status switch
                 {
                     "PENDING" => ("PAYMENT.CAPTURE.PENDING", $"Payment pending for {capture.Amount}"),
                     "DECLINED" => ("PAYMENT.CAPTURE.DECLINED", $"Payment declined for {capture.Amount}"),
                     _ => ("PAYMENT.CAPTURE.COMPLETED", $"Payment completed for {capture.Amount}"),
                 };
-                outbox.Publish(events.Create(eventType, "capture", summary, json.CaptureEventResource(capture)));
+                outbox.Enqueue(events.Event(eventType, "capture", summary, json.CaptureEventResource(capture)));
             }
             return ApiOutcome.Success(StatusCodes.Status201Created, response);
         }
@@ -160,11 +159,11 @@ internal sealed class SandboxOrders(
                 order.Status = "APPROVED";
                 order.CaptureStatusOnApproval = captureOutcome;
                 order.UpdateTime = time.GetUtcNow();
-                logger.OrderApproved(order.Id, captureOutcome);
-                outbox.Publish(events.Create("CHECKOUT.ORDER.APPROVED", "checkout-order", "An order has been approved by buyer", json.Order(order)));
+                logger.Changed("PayPal", "order", order.Id, $"approved (capture will be {captureOutcome})");
+                outbox.Enqueue(events.Event("CHECKOUT.ORDER.APPROVED", "checkout-order", "An order has been approved by buyer", json.Order(order)));
             }
             var returnUrl = order.Request.ReturnUrl is { } url
-                ? WithQuery(url, ("token", order.Id), ("PayerID", accounts.PayerId))
+                ? PayPage.WithQuery(url, ("token", order.Id), ("PayerID", accounts.PayerId))
                 : null;
             return (new Approval(order.Id, order.Status, returnUrl), null);
         }
@@ -180,7 +179,7 @@ internal sealed class SandboxOrders(
         }
         if (order.Request.CancelUrl is { } url)
         {
-            cancelUrl = WithQuery(url, ("token", order.Id));
+            cancelUrl = PayPage.WithQuery(url, ("token", order.Id));
         }
         return true;
     }
@@ -227,7 +226,7 @@ internal sealed class SandboxOrders(
         {
             return PayPalErrors.NotFound("capture_id", captureId, "payments/v2");
         }
-        var (request, failure) = RefundRequest.Read(body);
+        var (request, failure) = CreateOrderValidator.ValidateRefund(body);
         if (failure is not null)
         {
             return failure;
@@ -268,8 +267,8 @@ internal sealed class SandboxOrders(
             capture.UpdateTime = now;
             var response = representation ? json.Refund(refund) : json.RefundMinimal(refund);
             idempotency.Remember(scope, requestId, response);
-            logger.CaptureReduced(capture.Id, "refund", refund.Id, capture.Status);
-            outbox.Publish(events.Create("PAYMENT.CAPTURE.REFUNDED", "refund", $"A {amount} capture payment was refunded", json.Refund(refund)));
+            logger.Changed("PayPal", "capture", capture.Id, $"refund {refund.Id}, now {capture.Status}");
+            outbox.Enqueue(events.Event("PAYMENT.CAPTURE.REFUNDED", "refund", $"A {amount} capture payment was refunded", json.Refund(refund)));
             return ApiOutcome.Success(StatusCodes.Status201Created, response);
         }
     }
@@ -293,8 +292,8 @@ internal sealed class SandboxOrders(
             capture.Refunds.Add(reversal);
             capture.Status = "REVERSED";
             capture.UpdateTime = now;
-            logger.CaptureReduced(capture.Id, "reversal", reversal.Id, capture.Status);
-            outbox.Publish(events.Create("PAYMENT.CAPTURE.REVERSED", "refund", $"A {reversal.Amount} capture payment was reversed", json.Refund(reversal)));
+            logger.Changed("PayPal", "capture", capture.Id, $"reversal {reversal.Id}, now {capture.Status}");
+            outbox.Enqueue(events.Event("PAYMENT.CAPTURE.REVERSED", "refund", $"A {reversal.Amount} capture payment was reversed", json.Refund(reversal)));
             return ApiOutcome.Success(StatusCodes.Status200OK, json.CaptureEventResource(capture));
         }
     }
@@ -314,11 +313,11 @@ internal sealed class SandboxOrders(
             }
             capture.Status = complete ? "COMPLETED" : "DECLINED";
             capture.UpdateTime = time.GetUtcNow();
-            logger.CaptureSettled(capture.Id, capture.Status);
+            logger.Changed("PayPal", "capture", capture.Id, $"settled as {capture.Status}");
             var (eventType, summary) = complete
                 ? ("PAYMENT.CAPTURE.COMPLETED", $"Payment completed for {capture.Amount}")
                 : ("PAYMENT.CAPTURE.DENIED", $"Payment denied for {capture.Amount}");
-            outbox.Publish(events.Create(eventType, "capture", summary, json.CaptureEventResource(capture)));
+            outbox.Enqueue(events.Event(eventType, "capture", summary, json.CaptureEventResource(capture)));
             return ApiOutcome.Success(StatusCodes.Status200OK, json.CaptureEventResource(capture));
         }
     }
@@ -382,21 +381,5 @@ internal sealed class SandboxOrders(
         }
         while (existing.ContainsKey(id));
         return id;
-    }
-
-    // Keeps the URL's own query and fragment; adds with '?' or '&' as needed.
-    private static string WithQuery(string url, params (string Name, string Value)[] parameters)
-    {
-        var hash = url.IndexOf('#', StringComparison.Ordinal);
-        var fragment = hash >= 0 ? url[hash..] : "";
-        var result = new StringBuilder(hash >= 0 ? url[..hash] : url);
-        var query = result.ToString().IndexOf('?', StringComparison.Ordinal);
-        var separator = query < 0 ? "?" : result[^1] is '?' or '&' ? "" : "&";
-        foreach (var (name, value) in parameters)
-        {
-            result.Append(separator).Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
-            separator = "&";
-        }
-        return result.Append(fragment).ToString();
     }
 }

@@ -84,7 +84,7 @@ internal sealed class AvangateProfile(IOptions<AvangateSandboxOptions> options, 
         {
             length += read;
         }
-        return AvangateReadReceipt.Check(Encoding.UTF8.GetString(buffer, 0, length), ((AvangateNotification)message).ReceiptSource, Options.SecretKey) switch
+        return AvangateHash.CheckReceipt(Encoding.UTF8.GetString(buffer, 0, length), ((AvangateNotification)message).ReceiptSource, Options.SecretKey) switch
         {
             ReceiptCheck.Valid => (true, null),
             ReceiptCheck.Missing => (false, "no read receipt in the response"),
@@ -111,7 +111,7 @@ internal sealed class AvangateProfile(IOptions<AvangateSandboxOptions> options, 
         AvangateForm.First(signedFields, kind == AvangateNotificationKinds.Lcn ? "STATUS" : "ORDERSTATUS"),
         AvangateForm.First(signedFields, "MESSAGE_ID"),
         Encoding.ASCII.GetBytes(AvangateIpnSigner.FormEncode(signedFields)),
-        AvangateReadReceipt.SourceValues(kind, signedFields));
+        AvangateHash.ReceiptValues(kind, signedFields));
 
     public static ProblemHttpResult Problem(int statusCode, string title, string code, string detail) =>
         TypedResults.Problem(detail, statusCode: statusCode, title: title, extensions: new Dictionary<string, object?> { ["errorCode"] = code });

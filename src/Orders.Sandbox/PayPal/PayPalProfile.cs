@@ -80,9 +80,18 @@ internal static class PayPalJson
     public static JsonObject Link(string href, string rel, string method) =>
         new() { ["href"] = href, ["rel"] = rel, ["method"] = method };
 
-    public static void SetIfNotNull(this JsonObject target, string name, string? value)
+    public static void SetIfNotNull(this JsonObject target, string name, JsonNode? value)
     {
         if (value is not null)
+        {
+            target[name] = value;
+        }
+    }
+
+    // Moves a property to the end, keeping PayPal's field order.
+    public static void Move(this JsonObject target, string name)
+    {
+        if (target.Remove(name, out var value))
         {
             target[name] = value;
         }

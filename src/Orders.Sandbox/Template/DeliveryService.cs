@@ -77,26 +77,25 @@ internal sealed class DeliveryService<TOptions>(
                 }
                 if (attempt >= settings.MaxDeliveryAttempts)
                 {
-                    record.End("failed");
+                    record.Update(p => p with { State = "failed" });
                     logger.DeliveryGaveUp(profile.Name, record.Describe(), record.Copy, attempt);
                     return;
                 }
                 var delays = settings.RetryDelaysSeconds;
                 var delay = TimeSpan.FromSeconds(delays[Math.Min(attempt - 1, delays.Length - 1)]);
-                record.ScheduleRetry(time.GetUtcNow() + delay);
+                record.Update(p => p with { State = "retry-scheduled", NextAttemptAt = time.GetUtcNow() + delay });
                 logger.DeliveryRetryScheduled(profile.Name, record.Describe(), record.Copy, attempt, delay.TotalSeconds);
                 await Task.Delay(delay, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            record.End("stopped");
+            record.Update(p => p with { State = "stopped", NextAttemptAt = null });
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A bug in the sandbox, not the target's fault: make it visible, keep the other deliveries going.
-            record.Fail(null, e.GetType().Name);
-            record.End("failed");
+            record.Update(p => p with { State = "failed", LastStatusCode = null, LastError = e.GetType().Name, NextAttemptAt = null });
             logger.DeliveryCrashed(e, profile.Name, record.Describe(), record.Copy);
         }
         finally
@@ -110,42 +109,41 @@ internal sealed class DeliveryService<TOptions>(
     {
         var message = record.Message;
         var (target, setting) = profile.Target(message);
-        if (target is null)
-        {
-            record.StartAttempt(null, time.GetUtcNow(), null);
-            record.Fail(null, $"no target: set {setting}");
-            logger.DeliveryNoTarget(profile.Name, record.Describe(), setting);
-            return false;
-        }
-
         using var request = new HttpRequestMessage(HttpMethod.Post, target);
-        var attempt = record.StartAttempt(target, time.GetUtcNow(), profile.Shape(request, message));
+        var mark = target is null ? null : profile.Shape(request, message);
+        record.Update(p => p with { State = "sending", Attempts = p.Attempts + 1, Target = target, Mark = mark, LastAttemptAt = time.GetUtcNow(), NextAttemptAt = null });
+        var attempt = record.Progress.Attempts;
+        int? status = null;
         string? error;
         try
         {
-            using var response = await httpClients.CreateClient(profile.ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stoppingToken);
-            var status = (int)response.StatusCode;
-            (var delivered, error) = await profile.JudgeAsync(response, message, stoppingToken);
-            if (delivered)
+            if (target is null)
             {
-                record.Succeed(status, time.GetUtcNow());
-                logger.DeliverySucceeded(profile.Name, record.Describe(), record.Copy, attempt, status);
-                return true;
+                error = $"no target: set {setting}";
             }
-            record.Fail(status, error);
-            error ??= $"HTTP {status}";
+            else
+            {
+                using var response = await httpClients.CreateClient(profile.ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stoppingToken);
+                status = (int)response.StatusCode;
+                (var delivered, error) = await profile.JudgeAsync(response, message, stoppingToken);
+                if (delivered)
+                {
+                    record.Update(p => p with { State = "delivered", LastStatusCode = status, LastError = null, DeliveredAt = time.GetUtcNow() });
+                    logger.DeliverySucceeded(profile.Name, record.Describe(), record.Copy, attempt, status.Value);
+                    return true;
+                }
+            }
         }
         catch (HttpRequestException e)
         {
             error = $"connection failed ({e.HttpRequestError})";
-            record.Fail(null, error);
         }
         catch (TaskCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
             error = "timed out";
-            record.Fail(null, error);
         }
-        logger.DeliveryFailed(profile.Name, record.Describe(), record.Copy, attempt, error);
+        record.Update(p => p with { LastStatusCode = status, LastError = error });
+        logger.DeliveryFailed(profile.Name, record.Describe(), record.Copy, attempt, error ?? $"HTTP {status}");
         return false;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
@@ -48,20 +49,25 @@ internal sealed class Knobs<TOptions>(IOptions<TOptions> options)
     public void Replace(SandboxKnobs knobs) => current = knobs;
 }
 
-// The history of one copy of one delivery, as the providers' delivery dashboards show it:
-// queued → sending → delivered, or retried on a schedule until given up.
+// What one copy of one delivery has been through, as the providers' delivery dashboards show it:
+// queued → sending → delivered, or retry-scheduled until failed (given up); dropped; stopped.
+internal sealed record DeliveryProgress(
+    string State, int Attempts, int? LastStatusCode, string? LastError, string? Mark, string? Target,
+    DateTimeOffset CreatedAt, DateTimeOffset? LastAttemptAt, DateTimeOffset? DeliveredAt, DateTimeOffset? NextAttemptAt)
+{
+    public bool Delivered => State == "delivered";
+
+    public bool Dropped => State == "dropped";
+
+    public bool IsFinished => State is "delivered" or "dropped" or "failed" or "stopped";
+}
+
+// One copy of one delivery. Only the one delivery loop that owns it changes it (or the outbox,
+// before queueing); readers see whole snapshots. An attempt's mark identifies its signature
+// (PayPal's transmission id, Stripe's timestamp), never the signature itself.
 internal sealed class DeliveryRecord(long sequence, SignedMessage message, int copy, DateTimeOffset createdAt)
 {
-    private readonly Lock gate = new();
-    private string state = "queued";
-    private int attempts;
-    private int? lastStatusCode;
-    private string? lastError;
-    private string? lastAttemptMark;
-    private string? target;
-    private DateTimeOffset? lastAttemptAt;
-    private DateTimeOffset? deliveredAt;
-    private DateTimeOffset? nextAttemptAt;
+    private volatile DeliveryProgress progress = new("queued", 0, null, null, null, null, createdAt, null, null, null);
 
     public long Sequence => sequence;
 
@@ -71,88 +77,34 @@ internal sealed class DeliveryRecord(long sequence, SignedMessage message, int c
 
     public int DelayMilliseconds { get; init; }
 
-    public bool IsFinished
-    {
-        get
-        {
-            lock (gate)
-            {
-                return state is "delivered" or "dropped" or "failed" or "stopped";
-            }
-        }
-    }
+    public DeliveryProgress Progress => progress;
+
+    public void Update(Func<DeliveryProgress, DeliveryProgress> change) => progress = change(progress);
 
     // For the logs: "PAYMENT.CAPTURE.COMPLETED WH-…", "ipn 17".
     public string Describe() => $"{message.Type} {message.Id}";
 
-    // mark: what identifies this attempt's signature (PayPal's transmission id, Stripe's timestamp);
-    // never the signature itself.
-    public int StartAttempt(string? url, DateTimeOffset now, string? mark)
-    {
-        lock (gate)
-        {
-            (state, target, lastAttemptMark, lastAttemptAt, nextAttemptAt) = ("sending", url, mark, now, null);
-            return ++attempts;
-        }
-    }
-
-    public void Succeed(int statusCode, DateTimeOffset now)
-    {
-        lock (gate)
-        {
-            (state, lastStatusCode, lastError, deliveredAt) = ("delivered", statusCode, null, now);
-        }
-    }
-
-    public void Fail(int? statusCode, string? error)
-    {
-        lock (gate)
-        {
-            (lastStatusCode, lastError) = (statusCode, error);
-        }
-    }
-
-    public void ScheduleRetry(DateTimeOffset at)
-    {
-        lock (gate)
-        {
-            (state, nextAttemptAt) = ("retry-scheduled", at);
-        }
-    }
-
-    // dropped, failed (given up) or stopped (shutting down).
-    public void End(string finalState)
-    {
-        lock (gate)
-        {
-            (state, nextAttemptAt) = (finalState, null);
-        }
-    }
-
     // The control endpoint's view: the provider's identity fields, then the progress.
-    public JsonObject View(JsonObject identity, string? markName, Func<string, JsonNode?>? mark = null)
+    public JsonObject View(JsonObject identity, string? markName, Func<string, JsonNode>? mark = null)
     {
-        lock (gate)
+        var p = progress;
+        identity["sequence"] = sequence;
+        identity["copy"] = copy;
+        foreach (var (name, value) in JsonSerializer.SerializeToNode(p, SandboxJson.Control)!.AsObject().ToList())
         {
-            identity["sequence"] = sequence;
-            identity["copy"] = copy;
-            identity["state"] = state;
-            identity["delivered"] = state == "delivered";
-            identity["dropped"] = state == "dropped";
-            identity["attempts"] = attempts;
-            identity["lastStatusCode"] = lastStatusCode;
-            identity["lastError"] = lastError;
-            if (markName is not null)
+            if (name == "mark")
             {
-                identity[markName] = lastAttemptMark is null ? null : mark?.Invoke(lastAttemptMark) ?? lastAttemptMark;
+                if (markName is not null)
+                {
+                    identity[markName] = p.Mark is null ? null : mark?.Invoke(p.Mark) ?? p.Mark;
+                }
             }
-            identity["target"] = target;
-            identity["createdAt"] = createdAt;
-            identity["lastAttemptAt"] = lastAttemptAt;
-            identity["deliveredAt"] = deliveredAt;
-            identity["nextAttemptAt"] = nextAttemptAt;
-            return identity;
+            else if (name != "isFinished")
+            {
+                identity[name] = value?.DeepClone();
+            }
         }
+        return identity;
     }
 }
 
@@ -187,7 +139,7 @@ internal sealed class Outbox<TOptions>(Knobs<TOptions> knobs, TimeProvider time,
             records[record.Sequence] = record;
             if (settings.DropWebhooks)
             {
-                record.End("dropped");
+                record.Update(p => p with { State = "dropped" });
                 logger.DeliveryDropped(message.Type, message.Id);
                 continue;
             }
@@ -210,7 +162,7 @@ internal sealed class Outbox<TOptions>(Knobs<TOptions> knobs, TimeProvider time,
         {
             return;
         }
-        foreach (var record in records.Values.Where(r => r.IsFinished).OrderBy(r => r.Sequence).Take(records.Count - MaxRecords).ToList())
+        foreach (var record in records.Values.Where(r => r.Progress.IsFinished).OrderBy(r => r.Sequence).Take(records.Count - MaxRecords).ToList())
         {
             records.TryRemove(record.Sequence, out _);
             if (!records.Values.Any(r => r.Message.Id == record.Message.Id))

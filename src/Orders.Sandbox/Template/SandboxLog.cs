@@ -32,9 +32,6 @@ internal static partial class SandboxLog
     [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "{Provider} delivery {Delivery} copy {Copy} failed unexpectedly")]
     public static partial void DeliveryCrashed(this ILogger logger, Exception exception, string provider, string delivery, int copy);
 
-    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "{Provider} delivery {Delivery} not sent: no target known (set {Setting})")]
-    public static partial void DeliveryNoTarget(this ILogger logger, string provider, string delivery, string setting);
-
     [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Sandbox delivery {Type} {Id} dropped (the drop knob is on)")]
     public static partial void DeliveryDropped(this ILogger logger, string type, string id);
 }

@@ -7,8 +7,6 @@ namespace Orders.Sandbox.PayPal;
 
 internal sealed record ApprovalResponse(string Id, string Status, string? ReturnUrl);
 
-internal sealed record QueuedEvent(string Id);
-
 // Test and chaos controls. Not part of PayPal's API: they do what a buyer, PayPal's risk team or a
 // broken network would do, so tests can drive every path without a browser.
 internal static class PayPalControls
@@ -19,7 +17,7 @@ internal static class PayPalControls
         sandbox.MapPost("/captures/{captureId}/reverse", (string captureId, SandboxOrders orders) => orders.Reverse(captureId).ToResult());
         sandbox.MapPost("/captures/{captureId}/complete", (string captureId, SandboxOrders orders) => orders.Settle(captureId, complete: true).ToResult());
         sandbox.MapPost("/captures/{captureId}/deny", (string captureId, SandboxOrders orders) => orders.Settle(captureId, complete: false).ToResult());
-        sandbox.MapPost("/_webhooks/send", SendEvent);
+        sandbox.MapEventSend<PayPalSandboxOptions>();
     }
 
     private static Results<JsonHttpResult<ApprovalResponse>, JsonHttpResult<PayPalError>> Approve(
@@ -34,20 +32,5 @@ internal static class PayPalControls
         return refused is not null
             ? refused.ToResult()
             : TypedResults.Json(new ApprovalResponse(approval!.Id, approval.Status, approval.ReturnUrl), SandboxJson.Control);
-    }
-
-    // Signs and delivers the posted bytes as they are; only a missing id or create_time is filled in.
-    private static async Task<Results<JsonHttpResult<QueuedEvent>, ValidationProblem>> SendEvent(
-        HttpRequest request, Outbox<PayPalSandboxOptions> outbox, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (await SandboxJson.ReadEventAsync(request, SandboxJson.PayPal, cancellationToken,
-                ("id", () => SandboxIds.Event()), ("create_time", () => PayPalJson.Time(time.GetUtcNow()))) is not { } read)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Send a webhook event as a JSON object."] });
-        }
-        var (body, sent) = read;
-        var id = SandboxJson.Text(sent, "id")!;
-        outbox.Enqueue(PayPalProfile.Message(id, SandboxJson.Text(sent, "event_type") ?? "(none)", body));
-        return TypedResults.Json(new QueuedEvent(id), SandboxJson.Control, statusCode: StatusCodes.Status202Accepted);
     }
 }

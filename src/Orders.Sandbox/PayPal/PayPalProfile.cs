@@ -10,7 +10,7 @@ namespace Orders.Sandbox.PayPal;
 // PayPal's part of the template: webhooks signed with PAYPAL-TRANSMISSION-* headers (a new
 // transmission id each attempt, recorded as the attempt's mark), errors in PayPal's shape.
 internal sealed class PayPalProfile(IOptions<PayPalSandboxOptions> options, SandboxUrls<PayPalSandboxOptions> urls, PayPalWebhookSigner signer, TimeProvider time)
-    : SandboxProfile<PayPalSandboxOptions>(options, urls)
+    : JsonWebhookProfile<PayPalSandboxOptions>(options, urls, "Sandbox:PayPal", "/webhooks/paypal", "lastTransmissionId")
 {
     public override string Name => "PayPal";
 
@@ -20,15 +20,18 @@ internal sealed class PayPalProfile(IOptions<PayPalSandboxOptions> options, Sand
 
     public override PageTheme Theme { get; } = new("PayPal", "Sandbox", "#003087", "#0070ba", "#005ea6", "#f5f7fa");
 
-    public string? WebhookTarget => Urls.Target(Options.WebhookUrl, "/webhooks/paypal");
+    protected override string? WebhookUrl => Options.WebhookUrl;
 
-    public override string Describe() => $"API at {Urls.Base}; webhooks go to {WebhookTarget ?? "(no http address known yet)"}";
+    public override (string Name, Func<JsonNode> Value)[] RequiredEventFields =>
+        [("id", () => SandboxIds.Event()), ("create_time", () => PayPalJson.Time(time.GetUtcNow()))];
+
+    public override string TypeField => "event_type";
+
+    public override JsonSerializerOptions Wire => SandboxJson.PayPal;
 
     public override IResult NotFound(HttpRequest request) => PayPalErrors.NoSuchPath().ToResult();
 
     public override IResult Unavailable() => PayPalErrors.Internal().ToResult();
-
-    public override (string? Url, string Setting) Target(SignedMessage message) => (WebhookTarget, "Sandbox:PayPal:WebhookUrl");
 
     public override string? Shape(HttpRequestMessage request, SignedMessage message)
     {
@@ -42,9 +45,6 @@ internal sealed class PayPalProfile(IOptions<PayPalSandboxOptions> options, Sand
         request.Headers.UserAgent.ParseAdd("PayPal/Orders.Sandbox");
         return headers["PAYPAL-TRANSMISSION-ID"];
     }
-
-    public override JsonObject View(DeliveryRecord record) =>
-        record.View(new JsonObject { ["eventId"] = record.Message.Id, ["eventType"] = record.Message.Type }, "lastTransmissionId");
 
     // Builds a PayPal webhook event (PROVIDERS.md 1.8, "Event JSON") as the message that carries it.
     public SignedMessage Event(string eventType, string resourceType, string summary, JsonObject resource)
@@ -66,9 +66,6 @@ internal sealed class PayPalProfile(IOptions<PayPalSandboxOptions> options, Sand
         };
         return Message(id, eventType, JsonSerializer.SerializeToUtf8Bytes(json, SandboxJson.PayPal));
     }
-
-    public static SignedMessage Message(string id, string eventType, byte[] body) =>
-        new(id, eventType, body, new Dictionary<string, string?> { ["eventId"] = id, ["eventType"] = eventType });
 }
 
 internal static class PayPalJson

@@ -7,8 +7,6 @@ using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox.Stripe;
 
-internal sealed record StripeQueuedEvent(string Id);
-
 // Test and chaos controls. Not Stripe's API: they do what a customer, Stripe's dashboard, a card
 // network or a broken network would do, so tests can drive every path without a browser.
 internal static class StripeControlEndpoints
@@ -22,7 +20,7 @@ internal static class StripeControlEndpoints
         sessions.MapPost("/refund", Refund);
         sessions.MapPost("/dispute", (string id, StripeSessions all) => Answer(all.OpenDispute(id)));
         sessions.MapPost("/dispute/close", CloseDispute);
-        sandbox.MapPost("/_webhooks/send", SendEvent);
+        sandbox.MapEventSend<StripeSandboxOptions>();
     }
 
     // What Pay on the hosted page does (delayed=true: a payment method that settles later).
@@ -78,23 +76,6 @@ internal static class StripeControlEndpoints
         outcome is "lost" or "won"
             ? Answer(sessions.CloseDispute(id, outcome))
             : StripeErrors.Invalid("outcome", "outcome must be lost or won.").ToResult();
-
-    // Signs and delivers the posted bytes as they are; only a missing id, object, created or
-    // api_version is filled in.
-    private static async Task<Results<JsonHttpResult<StripeQueuedEvent>, ValidationProblem>> SendEvent(
-        HttpRequest request, Outbox<StripeSandboxOptions> outbox, StripeProfile profile, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (await SandboxJson.ReadEventAsync(request, SandboxJson.Stripe, cancellationToken,
-                ("id", () => StripeIds.Event()), ("object", () => "event"), ("api_version", () => profile.ApiVersion),
-                ("created", () => time.GetUtcNow().ToUnixTimeSeconds())) is not { } read)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Send a Stripe event as a JSON object."] });
-        }
-        var (body, sent) = read;
-        var id = SandboxJson.Text(sent, "id")!;
-        outbox.Enqueue(StripeProfile.Message(id, SandboxJson.Text(sent, "type") ?? "(none)", body));
-        return TypedResults.Json(new StripeQueuedEvent(id), SandboxJson.Control, statusCode: StatusCodes.Status202Accepted);
-    }
 
     private static JsonHttpResult<JsonObject> Answer((JsonObject? Body, StripeFailure? Failure) outcome) =>
         outcome.Failure is not null ? outcome.Failure.ToResult() : TypedResults.Json(outcome.Body!, SandboxJson.Stripe);

@@ -11,7 +11,7 @@ namespace Orders.Sandbox.Stripe;
 // timestamp, recorded as the attempt's mark; during a secret roll signed with both secrets),
 // errors in Stripe's shape.
 internal sealed class StripeProfile(IOptions<StripeSandboxOptions> options, SandboxUrls<StripeSandboxOptions> urls, TimeProvider time)
-    : SandboxProfile<StripeSandboxOptions>(options, urls)
+    : JsonWebhookProfile<StripeSandboxOptions>(options, urls, "Sandbox:Stripe", "/webhooks/stripe", "lastTimestamp")
 {
     public override string Name => "Stripe";
 
@@ -21,21 +21,24 @@ internal sealed class StripeProfile(IOptions<StripeSandboxOptions> options, Sand
 
     public override PageTheme Theme { get; } = new("stripe", "Sandbox", "#635bff", "#635bff", "#5146e0", "#f6f9fc");
 
-    public string? WebhookTarget => Urls.Target(Options.WebhookUrl, "/webhooks/stripe");
+    protected override string? WebhookUrl => Options.WebhookUrl;
+
+    public override (string Name, Func<JsonNode> Value)[] RequiredEventFields =>
+        [("id", () => StripeIds.Event()), ("object", () => "event"), ("api_version", () => ApiVersion), ("created", () => time.GetUtcNow().ToUnixTimeSeconds())];
+
+    public override string TypeField => "type";
+
+    public override JsonSerializerOptions Wire => SandboxJson.Stripe;
 
     public string ApiVersion => Options.ApiVersion ?? StripeSandboxOptions.DefaultApiVersion;
 
     // The hosted payment page, like https://checkout.stripe.com/c/pay/cs_test_…
     public string PayPage(string sessionId) => $"{Urls.Base}/c/pay/{Uri.EscapeDataString(sessionId)}";
 
-    public override string Describe() => $"API at {Urls.Base}; webhooks go to {WebhookTarget ?? "(no http address known yet)"}";
-
     public override IResult NotFound(HttpRequest request) =>
         StripeErrors.UnrecognizedUrl(request.Method, request.Path.Value![Urls.Prefix.Length..]).ToResult();
 
     public override IResult Unavailable() => StripeErrors.Internal().ToResult();
-
-    public override (string? Url, string Setting) Target(SignedMessage message) => (WebhookTarget, "Sandbox:Stripe:WebhookUrl");
 
     public override string? Shape(HttpRequestMessage request, SignedMessage message)
     {
@@ -49,10 +52,7 @@ internal sealed class StripeProfile(IOptions<StripeSandboxOptions> options, Sand
         return timestamp.ToString(CultureInfo.InvariantCulture);
     }
 
-    public override JsonObject View(DeliveryRecord record) => record.View(
-        new JsonObject { ["eventId"] = record.Message.Id, ["eventType"] = record.Message.Type },
-        "lastTimestamp",
-        mark => long.Parse(mark, CultureInfo.InvariantCulture));
+    protected override JsonNode Mark(string mark) => long.Parse(mark, CultureInfo.InvariantCulture);
 
     // An event about this object, serialized once as the message that carries it.
     public SignedMessage Event(string type, JsonObject dataObject, StripeRequestInfo? request = null)
@@ -72,7 +72,4 @@ internal sealed class StripeProfile(IOptions<StripeSandboxOptions> options, Sand
         };
         return Message(id, type, JsonSerializer.SerializeToUtf8Bytes(json, SandboxJson.Stripe));
     }
-
-    public static SignedMessage Message(string id, string type, byte[] body) =>
-        new(id, type, body, new Dictionary<string, string?> { ["eventId"] = id, ["eventType"] = type });
 }

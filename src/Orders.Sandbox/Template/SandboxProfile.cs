@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 
@@ -55,4 +56,36 @@ internal abstract class SandboxProfile<TOptions>(IOptions<TOptions> options, San
         Task.FromResult<(bool, string?)>((response.IsSuccessStatusCode, null));
 
     public abstract JsonObject View(DeliveryRecord record);
+}
+
+// PayPal and Stripe: JSON events POSTed to one webhook URL, listed by eventId and eventType, each
+// attempt's mark shown under its provider's name for it.
+internal abstract class JsonWebhookProfile<TOptions>(IOptions<TOptions> options, SandboxUrls<TOptions> urls, string section, string webhookPath, string markName)
+    : SandboxProfile<TOptions>(options, urls)
+    where TOptions : SandboxOptions
+{
+    // null → this server's own first http address + webhookPath (the in-process case).
+    public string? WebhookTarget => Urls.Target(WebhookUrl, webhookPath);
+
+    protected abstract string? WebhookUrl { get; }
+
+    public override string Describe() => $"API at {Urls.Base}; webhooks go to {WebhookTarget ?? "(no http address known yet)"}";
+
+    public override (string? Url, string Setting) Target(SignedMessage message) => (WebhookTarget, section + ":WebhookUrl");
+
+    public override JsonObject View(DeliveryRecord record) =>
+        record.View(new JsonObject { ["eventId"] = record.Message.Id, ["eventType"] = record.Message.Type }, markName, Mark);
+
+    // What /_webhooks/send fills in when a test's event lacks it (first, in this order), and the
+    // field that names the event's type.
+    public abstract (string Name, Func<JsonNode> Value)[] RequiredEventFields { get; }
+
+    public abstract string TypeField { get; }
+
+    public abstract JsonSerializerOptions Wire { get; }
+
+    public static SignedMessage Message(string id, string type, byte[] body) =>
+        new(id, type, body, new Dictionary<string, string?> { ["eventId"] = id, ["eventType"] = type });
+
+    protected virtual JsonNode Mark(string mark) => mark;
 }

@@ -6,6 +6,8 @@ using Microsoft.Extensions.Options;
 
 namespace Orders.Sandbox.Template;
 
+internal sealed record QueuedEvent(string Id);
+
 // The one registration of a stand-in: options, URLs, knobs, outbox, delivery service and delivery
 // client for AddXSandbox; the Production refusal, the route group and the shared control
 // endpoints for MapXSandbox. A provider adds its own services and routes.
@@ -100,6 +102,24 @@ internal static class SandboxRegistration
             group.Map(area + "/{**path}", (HttpRequest request, SandboxProfile<TOptions> profile) => profile.NotFound(request));
         }
     }
+
+    // Signs and delivers the posted bytes as they are, so tests control every byte of an event; only
+    // a missing required field is filled in (which means re-serializing).
+    public static void MapEventSend<TOptions>(this RouteGroupBuilder sandbox)
+        where TOptions : SandboxOptions =>
+        sandbox.MapPost("/_webhooks/send", async Task<Results<JsonHttpResult<QueuedEvent>, ValidationProblem>> (
+            HttpRequest request, Outbox<TOptions> outbox, SandboxProfile<TOptions> profile, CancellationToken cancellationToken) =>
+        {
+            var events = (JsonWebhookProfile<TOptions>)profile;
+            if (await SandboxJson.ReadEventAsync(request, events.Wire, cancellationToken, events.RequiredEventFields) is not { } read)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"Send a {profile.Name} event as a JSON object."] });
+            }
+            var (body, sent) = read;
+            var id = SandboxJson.Text(sent, "id")!;
+            outbox.Enqueue(JsonWebhookProfile<TOptions>.Message(id, SandboxJson.Text(sent, events.TypeField) ?? "(none)", body));
+            return TypedResults.Json(new QueuedEvent(id), SandboxJson.Control, statusCode: StatusCodes.Status202Accepted);
+        });
 
     private static JsonHttpResult<JsonArray> ListDeliveries<TOptions>(HttpRequest request, Outbox<TOptions> outbox, SandboxProfile<TOptions> profile)
         where TOptions : SandboxOptions

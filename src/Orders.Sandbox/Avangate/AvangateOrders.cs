@@ -48,13 +48,7 @@ internal sealed class AvangateOrders(
     public AvangateOrder? Find(string refno) => byRefno.GetValueOrDefault(refno);
 
     // What Pay does: PAYMENT_AUTHORIZED then COMPLETE. Paying a paid order again only answers again.
-    public (AvangatePayment? Payment, AvangateRefusal? Refusal) Pay(string refno, string email)
-    {
-        if (Find(refno) is not { } order)
-        {
-            return (null, NotFound(refno));
-        }
-        lock (order.Gate)
+    public (AvangatePayment? Payment, AvangateRefusal? Refusal) Pay(string refno, string email) => WithOrder<AvangatePayment>(refno, order =>
         {
             switch (order.State)
             {
@@ -75,20 +69,13 @@ internal sealed class AvangateOrders(
             }
             var link = order.Link;
             return (new AvangatePayment(order.Refno, link.ReturnUrl is { } url ? PayPage.WithQuery(url, ("refno", order.Refno)) : null, link.ReturnType), null);
-        }
-    }
+        });
 
     public (AvangateQueued? Queued, AvangateRefusal? Refusal) Refund(string refno) => Close(refno, AvangateOrderState.Refunded, "REFUND");
 
     public (AvangateQueued? Queued, AvangateRefusal? Refusal) Reverse(string refno) => Close(refno, AvangateOrderState.Reversed, "REVERSED");
 
-    public (AvangateQueued? Queued, AvangateRefusal? Refusal) ChangeLicense(string refno, string status)
-    {
-        if (Find(refno) is not { } order)
-        {
-            return (null, NotFound(refno));
-        }
-        lock (order.Gate)
+    public (AvangateQueued? Queued, AvangateRefusal? Refusal) ChangeLicense(string refno, string status) => WithOrder<AvangateQueued>(refno, order =>
         {
             if (order.State == AvangateOrderState.Cart)
             {
@@ -98,8 +85,7 @@ internal sealed class AvangateOrders(
                 AvangateNotificationKinds.Lcn, signer.Sign(AvangateNotificationFields.Lcn(order, status, time.GetUtcNow()), options.Value.SecretKey), order.Refno);
             logger.Changed("2Checkout", "order", order.Refno, $"lcn {notification.Id} queued: licence {status}");
             return (Queued(notification, order.Refno), null);
-        }
-    }
+        });
 
     // Tests' own notifications: the fields as posted, signed unless they carry signatures already.
     public AvangateQueued SendRaw(string kind, List<KeyValuePair<string, string>> posted)
@@ -110,13 +96,7 @@ internal sealed class AvangateOrders(
         return Queued(notification, notification.Refno);
     }
 
-    private (AvangateQueued?, AvangateRefusal?) Close(string refno, AvangateOrderState state, string orderStatus)
-    {
-        if (Find(refno) is not { } order)
-        {
-            return (null, NotFound(refno));
-        }
-        lock (order.Gate)
+    private (AvangateQueued?, AvangateRefusal?) Close(string refno, AvangateOrderState state, string orderStatus) => WithOrder<AvangateQueued>(refno, order =>
         {
             if (order.State == AvangateOrderState.Cart)
             {
@@ -129,6 +109,18 @@ internal sealed class AvangateOrders(
             order.State = state;
             logger.Changed("2Checkout", "order", order.Refno, "now " + order.StateName);
             return (SendIpn(order, orderStatus), null);
+        });
+
+    private (T?, AvangateRefusal?) WithOrder<T>(string refno, Func<AvangateOrder, (T?, AvangateRefusal?)> action)
+        where T : class
+    {
+        if (Find(refno) is not { } order)
+        {
+            return (null, NotFound(refno));
+        }
+        lock (order.Gate)
+        {
+            return action(order);
         }
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Orders.Sandbox.Avangate;
 using Orders.Sandbox.PayPal;
 using Orders.Sandbox.Stripe;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox;
 
@@ -46,15 +47,15 @@ internal static class SandboxProgram
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var urls = app.Services.GetRequiredService<PayPalSandboxUrls>();
-            Console.WriteLine($"PayPal sandbox base URL: {urls.ApiBase}");
-            Console.WriteLine($"Webhook target:          {urls.WebhookTarget ?? "(none: set --Sandbox:PayPal:WebhookUrl=...)"}");
-            var avangate = app.Services.GetRequiredService<AvangateSandboxUrls>();
+            var paypal = app.Services.GetRequiredService<PayPalProfile>();
+            Console.WriteLine($"PayPal sandbox base URL: {app.Services.GetRequiredService<SandboxUrls<PayPalSandboxOptions>>().Base}");
+            Console.WriteLine($"Webhook target:          {paypal.WebhookTarget ?? "(none: set --Sandbox:PayPal:WebhookUrl=...)"}");
+            var avangate = app.Services.GetRequiredService<AvangateProfile>();
             Console.WriteLine($"Avangate buy links:      {avangate.BuyLinkBase}?merchant=…");
             Console.WriteLine($"IPN target:              {avangate.IpnTarget ?? "(none: set --Sandbox:Avangate:IpnUrl=...)"}");
             Console.WriteLine($"LCN target:              {avangate.LcnTarget ?? "(none: set --Sandbox:Avangate:LcnUrl=...)"}");
-            var stripe = app.Services.GetRequiredService<StripeSandboxUrls>();
-            Console.WriteLine($"Stripe API base:         {stripe.ApiBase}");
+            var stripe = app.Services.GetRequiredService<StripeProfile>();
+            Console.WriteLine($"Stripe API base:         {app.Services.GetRequiredService<SandboxUrls<StripeSandboxOptions>>().Base}");
             Console.WriteLine($"Stripe webhook target:   {stripe.WebhookTarget ?? "(none: set --Sandbox:Stripe:WebhookUrl=...)"}");
         });
         await app.RunAsync();

@@ -72,99 +72,61 @@ internal static class AvangateBuyLinks
 
     private static (BuyLink?, BuyLinkError?) Read(Dictionary<string, string> query)
     {
-        if (query.GetValueOrDefault("dynamic") != "1")
-        {
-            return Fail("INVALID_PARAMETER", "Only dynamic products are sold here: set dynamic=1.");
-        }
-        foreach (var required in (string[])["prod", "price", "currency", "order-ext-ref"])
-        {
-            if (string.IsNullOrWhiteSpace(query.GetValueOrDefault(required)))
-            {
-                return Fail("MISSING_PARAMETER", $"The link has no {required}.");
-            }
-        }
-        var currency = query["currency"];
-        if (!AvangateMoney.IsCurrencyCode(currency))
-        {
-            return Fail("INVALID_PARAMETER", "currency must be an ISO 4217 code in capitals, e.g. USD.");
-        }
-        var orderReference = query["order-ext-ref"];
-        if (orderReference.Length > 100)
-        {
-            return Fail("INVALID_PARAMETER", "order-ext-ref must be at most 100 characters.");
-        }
-        var (items, itemError) = ReadItems(query, currency);
-        if (itemError is not null)
-        {
-            return (null, itemError);
-        }
+        var missing = ((string[])["prod", "price", "currency", "order-ext-ref"]).FirstOrDefault(r => string.IsNullOrWhiteSpace(query.GetValueOrDefault(r)));
+        var currency = query.GetValueOrDefault("currency") ?? "";
         var returnUrl = query.GetValueOrDefault("return-url");
-        if (returnUrl is not null
-            && (!Uri.TryCreate(returnUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
-        {
-            return Fail("INVALID_PARAMETER", "return-url must be an absolute http(s) URL.");
-        }
         var returnType = query.GetValueOrDefault("return-type") ?? "redirect";
-        if (returnType is not ("redirect" or "link"))
-        {
-            return Fail("INVALID_PARAMETER", "return-type must be redirect or link.");
-        }
-        return (new BuyLink(
-            orderReference,
-            query["signature"],
-            currency,
-            items!,
-            returnUrl,
-            returnType,
-            NullIfEmpty(query.GetValueOrDefault("customer-ext-ref")),
-            NullIfEmpty(query.GetValueOrDefault("email")?.Trim()),
-            NullIfEmpty(query.GetValueOrDefault("customer-name")?.Trim())), null);
+        var (items, itemError) = missing is null && AvangateMoney.IsCurrencyCode(currency) ? ReadItems(query, currency) : ([], null);
+        var error = query.GetValueOrDefault("dynamic") != "1" ? Error("INVALID_PARAMETER", "Only dynamic products are sold here: set dynamic=1.")
+            : missing is not null ? Error("MISSING_PARAMETER", $"The link has no {missing}.")
+            : !AvangateMoney.IsCurrencyCode(currency) ? Error("INVALID_PARAMETER", "currency must be an ISO 4217 code in capitals, e.g. USD.")
+            : query["order-ext-ref"].Length > 100 ? Error("INVALID_PARAMETER", "order-ext-ref must be at most 100 characters.")
+            : itemError
+            ?? (returnUrl is not null && !(Uri.TryCreate(returnUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+                ? Error("INVALID_PARAMETER", "return-url must be an absolute http(s) URL.")
+            : returnType is not ("redirect" or "link") ? Error("INVALID_PARAMETER", "return-type must be redirect or link.")
+            : null);
+        return error is not null
+            ? (null, error)
+            : (new BuyLink(query["order-ext-ref"], query["signature"], currency, items, returnUrl, returnType, NullIfEmpty(query.GetValueOrDefault("customer-ext-ref")),
+                NullIfEmpty(query.GetValueOrDefault("email")?.Trim()), NullIfEmpty(query.GetValueOrDefault("customer-name")?.Trim())), null);
     }
 
     // Several products are separated by ';' in prod, price, qty, type and item-ext-ref.
-    private static (List<BuyLinkItem>?, BuyLinkError?) ReadItems(Dictionary<string, string> query, string currency)
+    private static (List<BuyLinkItem> Items, BuyLinkError? Error) ReadItems(Dictionary<string, string> query, string currency)
     {
         var names = query["prod"].Split(';');
-        var count = names.Length;
-        if (count > MaxItems)
-        {
-            return Fail<List<BuyLinkItem>>("INVALID_PARAMETER", $"A link may hold at most {MaxItems} products.");
-        }
         var prices = query["price"].Split(';');
         var quantities = query.GetValueOrDefault("qty")?.Split(';');
         var references = query.GetValueOrDefault("item-ext-ref")?.Split(';');
         var types = query.GetValueOrDefault("type")?.Split(';');
-        if (prices.Length != count || (quantities is not null && quantities.Length != count) || (references is not null && references.Length != count)
-            || (types is not null && types.Length != count && types.Length != 1))
+        if (names.Length > MaxItems)
         {
-            return Fail<List<BuyLinkItem>>("INVALID_PARAMETER", "prod, price, qty and item-ext-ref must list one value per product.");
+            return ([], Error("INVALID_PARAMETER", $"A link may hold at most {MaxItems} products."));
+        }
+        if (prices.Length != names.Length || (quantities ?? names).Length != names.Length || (references ?? names).Length != names.Length
+            || (types is not null && types.Length != names.Length && types.Length != 1))
+        {
+            return ([], Error("INVALID_PARAMETER", "prod, price, qty and item-ext-ref must list one value per product."));
         }
         List<BuyLinkItem> items = [];
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < names.Length; i++)
         {
             var name = names[i].Trim();
-            if (name.Length is 0 or > 255)
-            {
-                return Fail<List<BuyLinkItem>>("INVALID_PARAMETER", "Every product needs a name of at most 255 characters.");
-            }
-            if (!AvangateMoney.TryParse(prices[i], currency, out var price) || price <= 0 || price > AvangateMoney.MaxUnitPrice)
-            {
-                return Fail<List<BuyLinkItem>>("INVALID_PARAMETER",
-                    $"price must be a positive amount with at most {AvangateMoney.Decimals(currency)} decimals for {currency}.");
-            }
-            var quantity = 1;
-            if (quantities is not null
-                && (!int.TryParse(quantities[i], NumberStyles.None, CultureInfo.InvariantCulture, out quantity) || quantity is < 1 or > MaxQuantity))
-            {
-                return Fail<List<BuyLinkItem>>("INVALID_PARAMETER", $"qty must be a whole number from 1 to {MaxQuantity}.");
-            }
+            var quantity = quantities is null ? 1 : int.TryParse(quantities[i], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
             var reference = references is null ? null : NullIfEmpty(references[i]);
-            if (reference is { Length: > 100 })
+            var price = AvangateMoney.TryParse(prices[i], currency, out var parsedPrice) ? parsedPrice : 0;
+            var error = name.Length is 0 or > 255 ? Error("INVALID_PARAMETER", "Every product needs a name of at most 255 characters.")
+                : price <= 0 || price > AvangateMoney.MaxUnitPrice
+                    ? Error("INVALID_PARAMETER", $"price must be a positive amount with at most {AvangateMoney.Decimals(currency)} decimals for {currency}.")
+                : quantity is < 1 or > MaxQuantity ? Error("INVALID_PARAMETER", $"qty must be a whole number from 1 to {MaxQuantity}.")
+                : reference is { Length: > 100 } ? Error("INVALID_PARAMETER", "item-ext-ref must be at most 100 characters per product.")
+                : null;
+            if (error is not null)
             {
-                return Fail<List<BuyLinkItem>>("INVALID_PARAMETER", "item-ext-ref must be at most 100 characters per product.");
+                return ([], error);
             }
-            var type = types is null ? "digital" : types[types.Length == 1 ? 0 : i];
-            items.Add(new BuyLinkItem(name, reference, type, quantity, price));
+            items.Add(new BuyLinkItem(name, reference, types is null ? "digital" : types[types.Length == 1 ? 0 : i], quantity, price));
         }
         return (items, null);
     }
@@ -178,7 +140,7 @@ internal static class AvangateBuyLinks
         }
         // Whether lengths count bytes or characters is not documented; accept either for non-ASCII values.
         return values.Any(v => !v.All(char.IsAscii))
-            && AvangateHash.Matches(AvangateAlgorithm.Sha256, secret, AvangateHash.SourceCountingChars(values), signature);
+            && AvangateHash.Matches(AvangateAlgorithm.Sha256, secret, AvangateHash.Source(values, countChars: true), signature);
     }
 
     private static IEnumerable<string> SignedValues(IEnumerable<KeyValuePair<string, string>> parameters) => parameters
@@ -188,7 +150,7 @@ internal static class AvangateBuyLinks
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static (BuyLink?, BuyLinkError?) Fail(string code, string message) => (null, new BuyLinkError(code, message));
+    private static (BuyLink?, BuyLinkError?) Fail(string code, string message) => (null, Error(code, message));
 
-    private static (T?, BuyLinkError?) Fail<T>(string code, string message) where T : class => (null, new BuyLinkError(code, message));
+    private static BuyLinkError Error(string code, string message) => new(code, message);
 }

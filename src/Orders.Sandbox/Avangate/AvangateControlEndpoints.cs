@@ -1,8 +1,9 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Orders.Sandbox.Template;
+using static Orders.Sandbox.Avangate.AvangateProfile;
 
 namespace Orders.Sandbox.Avangate;
 
@@ -20,21 +21,19 @@ internal static partial class AvangateControlEndpoints
 {
     public static void MapAvangateControls(this RouteGroupBuilder sandbox)
     {
+        sandbox.MapPost("/_notifications/send", SendNotification);
+        sandbox = sandbox.MapApiGroup<AvangateSandboxOptions>();
         sandbox.MapPost("/carts", CreateCart);
         sandbox.MapGet("/orders/{refno}", GetOrder);
         sandbox.MapPost("/orders/{refno}/pay", Pay);
         sandbox.MapPost("/orders/{refno}/refund", (string refno, AvangateOrders orders) => Queued(orders.Refund(refno)));
         sandbox.MapPost("/orders/{refno}/reverse", (string refno, AvangateOrders orders) => Queued(orders.Reverse(refno)));
         sandbox.MapPost("/orders/{refno}/lcn", ChangeLicense);
-        sandbox.MapPost("/_notifications/send", SendNotification);
-        sandbox.MapGet("/_notifications", ListNotifications);
-        sandbox.MapGet("/_settings", (AvangateSandboxKnobs knobs) => TypedResults.Json(knobs.Current, AvangateJson.Control));
-        sandbox.MapPost("/_settings", ReplaceSettings);
     }
 
     // The buy link's query string as a form body (or on this URL): same checks as opening the link.
     private static async Task<Results<JsonHttpResult<CartCreated>, ProblemHttpResult>> CreateCart(
-        HttpRequest request, AvangateOrders orders, AvangateSandboxUrls urls, IOptions<AvangateSandboxOptions> options,
+        HttpRequest request, AvangateOrders orders, AvangateProfile profile, IOptions<AvangateSandboxOptions> options,
         TimeProvider time, ILogger<AvangateOrders> logger, CancellationToken cancellationToken)
     {
         var (parameters, bodyProblem) = await ReadFormOrQueryAsync(request, cancellationToken);
@@ -45,13 +44,13 @@ internal static partial class AvangateControlEndpoints
         var (link, error) = AvangateBuyLinks.Validate(parameters!, options.Value, time.GetUtcNow());
         if (error is not null)
         {
-            logger.BuyLinkRefused(error.Code);
+            logger.Refused("2Checkout", error.Code);
             return Problem(StatusCodes.Status400BadRequest, "Buy link refused", error.Code, error.Message);
         }
         // 201 also when the link's cart already exists (same REFNO): a buy link always "creates" a
         // cart at 2Checkout, and callers need not know whether it was opened before.
         var (order, _) = orders.Open(link!);
-        return TypedResults.Json(new CartCreated(order.Refno, urls.Cart(order.Refno)), AvangateJson.Control, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Json(new CartCreated(order.Refno, profile.Cart(order.Refno)), SandboxJson.Control, statusCode: StatusCodes.Status201Created);
     }
 
     private static Results<JsonHttpResult<AvangateOrderView>, ProblemHttpResult> GetOrder(string refno, AvangateOrders orders)
@@ -65,7 +64,7 @@ internal static partial class AvangateControlEndpoints
             var link = order.Link;
             return TypedResults.Json(new AvangateOrderView(
                 order.Refno, link.OrderExternalReference, order.StateName, link.Currency, AvangateMoney.Format(link.Total, link.Currency),
-                order.LicenseReference(0), order.CreatedAt, order.PaidAt), AvangateJson.Control);
+                order.LicenseReference(0), order.CreatedAt, order.PaidAt), SandboxJson.Control);
         }
     }
 
@@ -94,8 +93,8 @@ internal static partial class AvangateControlEndpoints
         }
         var (payment, refusal) = orders.Pay(refno, email);
         return refusal is not null
-            ? Problem(refusal)
-            : TypedResults.Json(new PaymentDone(payment!.Refno, payment.ReturnUrl), AvangateJson.Control);
+            ? Refused(refusal)
+            : TypedResults.Json(new PaymentDone(payment!.Refno, payment.ReturnUrl), SandboxJson.Control);
     }
 
     private static Results<JsonHttpResult<AvangateQueued>, ProblemHttpResult> ChangeLicense(string refno, [FromQuery] string? status, AvangateOrders orders)
@@ -133,36 +132,7 @@ internal static partial class AvangateControlEndpoints
         {
             return Problem(StatusCodes.Status400BadRequest, "No fields", "MISSING_PARAMETER", "Send at least one field.");
         }
-        return TypedResults.Json(orders.SendRaw(kind, fields), AvangateJson.Control, statusCode: StatusCodes.Status202Accepted);
-    }
-
-    private static JsonHttpResult<IReadOnlyList<AvangateDeliveryView>> ListNotifications(
-        [FromQuery] string? refno, [FromQuery] string? kind, [FromQuery] string? messageId, AvangateNotificationOutbox outbox) =>
-        TypedResults.Json(outbox.List(refno, kind, messageId), AvangateJson.Control);
-
-    // Replaces both knobs; a field left out goes back to off / 0.
-    private static async Task<Results<JsonHttpResult<AvangateKnobs>, ValidationProblem>> ReplaceSettings(
-        HttpRequest request, AvangateSandboxKnobs knobs, CancellationToken cancellationToken)
-    {
-        AvangateKnobs? replacement;
-        try
-        {
-            replacement = await JsonSerializer.DeserializeAsync<AvangateKnobs>(request.Body, AvangateJson.Control, cancellationToken);
-        }
-        catch (JsonException e)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [e.Message] });
-        }
-        if (replacement is null)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Send the settings as a JSON object."] });
-        }
-        if (replacement.Problems() is { Count: > 0 } problems)
-        {
-            return TypedResults.ValidationProblem(problems);
-        }
-        knobs.Replace(replacement);
-        return TypedResults.Json(replacement, AvangateJson.Control);
+        return TypedResults.Json(orders.SendRaw(kind, fields), SandboxJson.Control, statusCode: StatusCodes.Status202Accepted);
     }
 
     // A form body when there is one, else the query string.
@@ -189,14 +159,11 @@ internal static partial class AvangateControlEndpoints
 
     private static Results<JsonHttpResult<AvangateQueued>, ProblemHttpResult> Queued((AvangateQueued? Queued, AvangateRefusal? Refusal) outcome) =>
         outcome.Refusal is not null
-            ? Problem(outcome.Refusal)
-            : TypedResults.Json(outcome.Queued!, AvangateJson.Control, statusCode: StatusCodes.Status202Accepted);
+            ? Refused(outcome.Refusal)
+            : TypedResults.Json(outcome.Queued!, SandboxJson.Control, statusCode: StatusCodes.Status202Accepted);
 
-    private static ProblemHttpResult Problem(AvangateRefusal refusal) => Problem(refusal.StatusCode,
+    private static ProblemHttpResult Refused(AvangateRefusal refusal) => Problem(refusal.StatusCode,
         refusal.StatusCode == StatusCodes.Status404NotFound ? "Order not found" : "Order state does not allow this", refusal.Code, refusal.Message);
-
-    private static ProblemHttpResult Problem(int statusCode, string title, string code, string detail) =>
-        TypedResults.Problem(detail, statusCode: statusCode, title: title, extensions: new Dictionary<string, object?> { ["errorCode"] = code });
 
     [GeneratedRegex("^[A-Z_]{1,32}$", RegexOptions.CultureInvariant)]
     private static partial Regex LicenseStatus();

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orders.Sandbox.Avangate;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox;
 
@@ -45,7 +46,7 @@ public sealed class AvangateIpnSigner
             }
             else if (Interlocked.Exchange(ref sha3WarningLogged, 1) == 0)
             {
-                logger.Sha3Unsupported();
+                logger.Limitation("2Checkout", "HMACSHA3_256 is not supported on this platform: notifications carry no SIGNATURE_SHA3_256");
             }
         }
         return signed;

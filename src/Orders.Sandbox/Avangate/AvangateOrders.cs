@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox.Avangate;
 
@@ -18,7 +18,8 @@ internal sealed record AvangateQueued(long Id, string Kind, string? Refno, strin
 internal sealed class AvangateOrders(
     AvangateNotificationFields fields,
     AvangateIpnSigner signer,
-    AvangateNotificationOutbox outbox,
+    Outbox<AvangateSandboxOptions> outbox,
+    AvangateProfile profile,
     IOptions<AvangateSandboxOptions> options,
     TimeProvider time,
     ILogger<AvangateOrders> logger)
@@ -39,7 +40,7 @@ internal sealed class AvangateOrders(
             var order = new AvangateOrder(NewRefno(), Interlocked.Increment(ref orderNumbers), Digits(9), link, time.GetUtcNow());
             byRefno[order.Refno] = order;
             byCartKey[link.CartKey] = order;
-            logger.CartOpened(order.Refno);
+            logger.Changed("2Checkout", "cart", order.Refno, "opened");
             return (order, true);
         }
     }
@@ -47,13 +48,7 @@ internal sealed class AvangateOrders(
     public AvangateOrder? Find(string refno) => byRefno.GetValueOrDefault(refno);
 
     // What Pay does: PAYMENT_AUTHORIZED then COMPLETE. Paying a paid order again only answers again.
-    public (AvangatePayment? Payment, AvangateRefusal? Refusal) Pay(string refno, string email)
-    {
-        if (Find(refno) is not { } order)
-        {
-            return (null, NotFound(refno));
-        }
-        lock (order.Gate)
+    public (AvangatePayment? Payment, AvangateRefusal? Refusal) Pay(string refno, string email) => WithOrder<AvangatePayment>(refno, order =>
         {
             switch (order.State)
             {
@@ -63,7 +58,7 @@ internal sealed class AvangateOrders(
                     order.Email = email;
                     order.PaidAt = now;
                     order.CompletedAt = now;
-                    logger.OrderPaid(order.Refno);
+                    logger.Changed("2Checkout", "order", order.Refno, "paid");
                     SendIpn(order, "PAYMENT_AUTHORIZED");
                     SendIpn(order, "COMPLETE");
                     break;
@@ -73,49 +68,35 @@ internal sealed class AvangateOrders(
                     return (null, new AvangateRefusal(StatusCodes.Status409Conflict, "ORDER_CLOSED", $"Order {refno} was {order.StateName} and cannot be paid."));
             }
             var link = order.Link;
-            return (new AvangatePayment(order.Refno, link.ReturnUrl is { } url ? WithQuery(url, "refno", order.Refno) : null, link.ReturnType), null);
-        }
-    }
+            return (new AvangatePayment(order.Refno, link.ReturnUrl is { } url ? PayPage.WithQuery(url, ("refno", order.Refno)) : null, link.ReturnType), null);
+        });
 
     public (AvangateQueued? Queued, AvangateRefusal? Refusal) Refund(string refno) => Close(refno, AvangateOrderState.Refunded, "REFUND");
 
     public (AvangateQueued? Queued, AvangateRefusal? Refusal) Reverse(string refno) => Close(refno, AvangateOrderState.Reversed, "REVERSED");
 
-    public (AvangateQueued? Queued, AvangateRefusal? Refusal) ChangeLicense(string refno, string status)
-    {
-        if (Find(refno) is not { } order)
-        {
-            return (null, NotFound(refno));
-        }
-        lock (order.Gate)
+    public (AvangateQueued? Queued, AvangateRefusal? Refusal) ChangeLicense(string refno, string status) => WithOrder<AvangateQueued>(refno, order =>
         {
             if (order.State == AvangateOrderState.Cart)
             {
                 return (null, NotPaid(refno));
             }
-            var notification = outbox.Publish(
+            var notification = Publish(
                 AvangateNotificationKinds.Lcn, signer.Sign(AvangateNotificationFields.Lcn(order, status, time.GetUtcNow()), options.Value.SecretKey), order.Refno);
-            logger.LcnQueued(notification.Id, order.Refno, status);
+            logger.Changed("2Checkout", "order", order.Refno, $"lcn {notification.Id} queued: licence {status}");
             return (Queued(notification, order.Refno), null);
-        }
-    }
+        });
 
     // Tests' own notifications: the fields as posted, signed unless they carry signatures already.
     public AvangateQueued SendRaw(string kind, List<KeyValuePair<string, string>> posted)
     {
         var signed = posted.Any(f => AvangateHash.IsSignatureField(f.Key)) ? posted : signer.Sign(posted, options.Value.SecretKey);
-        var notification = outbox.Publish(kind, signed);
-        logger.RawNotificationQueued(notification.Kind, notification.Id);
+        var notification = Publish(kind, signed);
+        logger.Changed("2Checkout", notification.Kind, notification.Id, "queued as posted by a test");
         return Queued(notification, notification.Refno);
     }
 
-    private (AvangateQueued?, AvangateRefusal?) Close(string refno, AvangateOrderState state, string orderStatus)
-    {
-        if (Find(refno) is not { } order)
-        {
-            return (null, NotFound(refno));
-        }
-        lock (order.Gate)
+    private (AvangateQueued?, AvangateRefusal?) Close(string refno, AvangateOrderState state, string orderStatus) => WithOrder<AvangateQueued>(refno, order =>
         {
             if (order.State == AvangateOrderState.Cart)
             {
@@ -126,8 +107,20 @@ internal sealed class AvangateOrders(
                 return (null, new AvangateRefusal(StatusCodes.Status409Conflict, "ORDER_CLOSED", $"Order {refno} was already {order.StateName}."));
             }
             order.State = state;
-            logger.OrderChanged(order.Refno, order.StateName);
+            logger.Changed("2Checkout", "order", order.Refno, "now " + order.StateName);
             return (SendIpn(order, orderStatus), null);
+        });
+
+    private (T?, AvangateRefusal?) WithOrder<T>(string refno, Func<AvangateOrder, (T?, AvangateRefusal?)> action)
+        where T : class
+    {
+        if (Find(refno) is not { } order)
+        {
+            return (null, NotFound(refno));
+        }
+        lock (order.Gate)
+        {
+            return action(order);
         }
     }
 
@@ -135,13 +128,20 @@ internal sealed class AvangateOrders(
     {
         var messageId = Digits(12);
         var unsigned = fields.Ipn(order, orderStatus, messageId, time.GetUtcNow());
-        var notification = outbox.Publish(AvangateNotificationKinds.Ipn, signer.Sign(unsigned, options.Value.SecretKey));
-        logger.NotificationQueued(notification.Kind, notification.Id, order.Refno, orderStatus, messageId);
+        var notification = Publish(AvangateNotificationKinds.Ipn, signer.Sign(unsigned, options.Value.SecretKey));
+        logger.Changed("2Checkout", "order", order.Refno, $"ipn {notification.Id} queued: {orderStatus} (message {messageId})");
         return Queued(notification, order.Refno);
     }
 
+    private AvangateNotification Publish(string kind, IReadOnlyList<KeyValuePair<string, string>> signed, string? refno = null)
+    {
+        var notification = profile.Notification(kind, signed, refno);
+        outbox.Enqueue(notification);
+        return notification;
+    }
+
     private static AvangateQueued Queued(AvangateNotification notification, string? refno) =>
-        new(notification.Id, notification.Kind, refno, notification.Status, notification.MessageId);
+        new(notification.Number, notification.Kind, refno, notification.Status, notification.MessageId);
 
     private static AvangateRefusal NotFound(string refno) =>
         new(StatusCodes.Status404NotFound, "ORDER_NOT_FOUND", $"There is no sandbox order {refno}.");
@@ -163,16 +163,4 @@ internal sealed class AvangateOrders(
 
     private static string Digits(int count) =>
         RandomNumberGenerator.GetInt32(1, 10).ToString(CultureInfo.InvariantCulture) + RandomNumberGenerator.GetString("0123456789", count - 1);
-
-    // Keeps the URL's own query and fragment; adds with '?' or '&' as needed.
-    private static string WithQuery(string url, string name, string value)
-    {
-        var hash = url.IndexOf('#', StringComparison.Ordinal);
-        var fragment = hash >= 0 ? url[hash..] : "";
-        var result = new StringBuilder(hash >= 0 ? url[..hash] : url);
-        var query = result.ToString().IndexOf('?', StringComparison.Ordinal);
-        var separator = query < 0 ? "?" : result[^1] is '?' or '&' ? "" : "&";
-        result.Append(separator).Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
-        return result.Append(fragment).ToString();
-    }
 }

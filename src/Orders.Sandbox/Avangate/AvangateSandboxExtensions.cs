@@ -1,10 +1,6 @@
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Orders.Sandbox.Webhooks;
 using Orders.Sandbox.Avangate;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox;
 
@@ -13,45 +9,27 @@ public static class AvangateSandboxExtensions
     // The named HttpClient that delivers IPNs and LCNs; tests may replace its primary handler.
     public const string NotificationHttpClientName = "Orders.Sandbox.Avangate.Notifications";
 
+    public const string DefaultPrefix = "/sandbox/avangate";
+
     public static IServiceCollection AddAvangateSandbox(this IServiceCollection services, IConfiguration section)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(section);
-        if (services.Any(d => d.ServiceType == typeof(AvangateOrders)))
+        if (services.AddSandbox<AvangateSandboxOptions, AvangateProfile>(section, "Sandbox:Avangate", NotificationHttpClientName))
         {
-            return services;
+            services.AddSingleton<AvangateNotificationFields>();
+            services.AddSingleton<AvangateOrders>();
+            services.AddSingleton(sp => new AvangateIpnSigner(
+                sp.GetRequiredService<IOptions<AvangateSandboxOptions>>(), sp.GetRequiredService<ILogger<AvangateIpnSigner>>()));
         }
-
-        var path = section is IConfigurationSection named ? named.Path : "Sandbox:Avangate";
-        services.AddSandboxOptions<AvangateSandboxOptions>(section, new AvangateSandboxOptionsValidator(path));
-
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<AvangateSandboxUrls>();
-        services.AddSingleton<AvangateSandboxKnobs>();
-        services.AddSingleton<AvangateNotificationFields>();
-        services.AddSingleton<AvangateNotificationOutbox>();
-        services.AddSingleton<AvangateOrders>();
-        services.AddSingleton(sp => new AvangateIpnSigner(
-            sp.GetRequiredService<IOptions<AvangateSandboxOptions>>(), sp.GetRequiredService<ILogger<AvangateIpnSigner>>()));
-        services.AddHostedService<AvangateNotificationDelivery>();
-
-        services.AddDeliveryClient(NotificationHttpClientName);
         return services;
     }
 
-    public static IEndpointRouteBuilder MapAvangateSandbox(this IEndpointRouteBuilder endpoints, string prefix = AvangateSandboxUrls.DefaultPrefix)
+    public static IEndpointRouteBuilder MapAvangateSandbox(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix)
     {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
-
-        endpoints.RefuseProduction("2Checkout (Avangate)", "the real 2Checkout account");
-        var urls = endpoints.ServiceProvider.GetService<AvangateSandboxUrls>()
-            ?? throw new InvalidOperationException("Call builder.Services.AddAvangateSandbox(configuration.GetSection(\"Sandbox:Avangate\")) before MapAvangateSandbox().");
-        urls.Prefix = "/" + prefix.Trim('/');
-
-        var sandbox = endpoints.MapSandboxGroup(urls.Prefix, "Avangate sandbox");
+        var sandbox = endpoints.MapSandbox<AvangateSandboxOptions>(prefix, "AddAvangateSandbox(configuration.GetSection(\"Sandbox:Avangate\"))");
         sandbox.MapCartPage();
         sandbox.MapAvangateControls();
+        // The whole area is the sandbox's own (no 2Checkout REST API here): unknown paths answer in its problem shape.
+        sandbox.MapUnknownRoutes<AvangateSandboxOptions>("");
         return endpoints;
     }
 }

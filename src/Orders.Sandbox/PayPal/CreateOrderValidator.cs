@@ -1,7 +1,34 @@
+using System.Collections.Frozen;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace Orders.Sandbox.PayPal;
+
+internal readonly record struct Money(string Currency, decimal Value)
+{
+    // The currencies PayPal accepts for payments; HUF, JPY and TWD take no decimals.
+    private static readonly FrozenSet<string> Supported = FrozenSet.Create(StringComparer.Ordinal,
+        "AUD", "BRL", "CAD", "CNY", "CZK", "DKK", "EUR", "HKD", "HUF", "ILS", "JPY", "MYR", "MXN",
+        "TWD", "NZD", "NOK", "PHP", "PLN", "GBP", "SGD", "SEK", "CHF", "THB", "USD");
+
+    public static bool IsSupported(string currency) => Supported.Contains(currency);
+
+    public static int Decimals(string currency) => currency is "HUF" or "JPY" or "TWD" ? 0 : 2;
+
+    public string Text => Value.ToString(Decimals(Currency) == 0 ? "F0" : "F2", CultureInfo.InvariantCulture);
+
+    // A made-up but plausible fee (3.49 % + fixed part), so that net differs from gross as it does at PayPal.
+    public Money Fee => this with
+    {
+        Value = Math.Min(Value, Math.Round(Value * 0.0349m, Decimals(Currency), MidpointRounding.AwayFromZero) + (Decimals(Currency) == 0 ? 49m : 0.49m)),
+    };
+
+    public JsonObject ToJson() => new() { ["currency_code"] = Currency, ["value"] = Text };
+
+    public override string ToString() => $"{Text} {Currency}";
+}
 
 internal sealed record ValidatedItem(string Name, long Quantity, Money UnitAmount, string? Description);
 
@@ -9,165 +36,109 @@ internal sealed record ValidatedUnit(
     string ReferenceId, Money Amount, string? Description, string? CustomId, string? InvoiceId, string Pointer, IReadOnlyList<ValidatedItem> Items);
 
 internal sealed record ValidatedOrder(
-    string Intent,
-    IReadOnlyList<ValidatedUnit> Units,
-    JsonArray PurchaseUnits,
-    bool PayerActionFlow,
-    bool HasPayPalSource,
-    string? ReturnUrl,
-    string? CancelUrl,
-    string? BrandName);
+    string Intent, IReadOnlyList<ValidatedUnit> Units, JsonArray PurchaseUnits, bool PayerActionFlow, bool HasPayPalSource,
+    string? ReturnUrl, string? CancelUrl, string? BrandName);
 
-// Validates a create-order body the way PayPal does: schema problems (400 INVALID_REQUEST) are
-// reported before business rules (422 UNPROCESSABLE_ENTITY), every problem with a JSON pointer.
-internal sealed class CreateOrderValidator
+// POST /v2/payments/captures/{id}/refund: every field is optional; no amount means "refund the rest".
+internal sealed record RefundRequest(Money? Amount, string? InvoiceId, string? NoteToPayer);
+
+// Validates request bodies the way PayPal does, for the fields a PayPal-wallet checkout uses:
+// schema problems (400 INVALID_REQUEST) are reported before business rules (422
+// UNPROCESSABLE_ENTITY), every problem with a JSON pointer.
+internal sealed partial class CreateOrderValidator
 {
-    private static readonly string[] BreakdownAdditions = ["item_total", "tax_total", "shipping", "handling", "insurance"];
-    private static readonly string[] BreakdownSubtractions = ["shipping_discount", "discount"];
-
-    private readonly PayPalRequestReader reader = new();
-
+    private readonly List<PayPalIssue> schema = [];
+    private readonly List<PayPalIssue> business = [];
 
     public static (ValidatedOrder? Order, PayPalFailure? Failure) Validate(JsonNode? body)
     {
         var validator = new CreateOrderValidator();
-        var order = validator.Read(body);
-        var failure = validator.reader.Failure("orders/v2");
+        var order = body is JsonObject root ? validator.ReadOrder(root) : null;
+        var failure = validator.Failure("orders/v2");
         return failure is null && order is not null ? (order, null) : (null, failure ?? PayPalErrors.MalformedJson());
     }
 
-    private ValidatedOrder? Read(JsonNode? body)
+    public static (RefundRequest? Request, PayPalFailure? Failure) ValidateRefund(JsonNode? body)
     {
+        if (body is null)
+        {
+            return (new RefundRequest(null, null, null), null);
+        }
         if (body is not JsonObject root)
         {
-            reader.Schema.Add(PayPalErrors.Issue("MALFORMED_REQUEST_JSON", "/"));
+            return (null, PayPalErrors.MalformedJson("payments/v2"));
+        }
+        var v = new CreateOrderValidator();
+        var request = new RefundRequest(v.Amount(root["amount"], "/amount", required: false), v.Text(root, "invoice_id", "/invoice_id", 127), v.Text(root, "note_to_payer", "/note_to_payer", 255));
+        v.Text(root, "custom_id", "/custom_id", 127);
+        return v.Failure("payments/v2") is { } failure ? (null, failure) : (request, null);
+    }
+
+    private PayPalFailure? Failure(string api) =>
+        schema.Count > 0 ? PayPalErrors.InvalidRequest(schema, api) : business.Count > 0 ? PayPalErrors.Unprocessable(business, api) : null;
+
+    private ValidatedOrder? ReadOrder(JsonObject root)
+    {
+        var intent = Text(root, "intent", "/intent", 255, required: true);
+        if (intent is not (null or "CAPTURE" or "AUTHORIZE"))
+        {
+            schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_VALUE", "/intent", intent));
+        }
+        var source = Object(root, "payment_source", "/payment_source");
+        foreach (var (name, _) in source ?? [])
+        {
+            if (name != "paypal")
+            {
+                business.Add(PayPalErrors.Issue("PAYMENT_SOURCE_NOT_SUPPORTED", "/payment_source/" + name));
+            }
+        }
+        var paypal = source is null ? null : Object(source, "paypal", "/payment_source/paypal");
+        var experience = paypal is null ? null : Object(paypal, "experience_context", "/payment_source/paypal/experience_context");
+        var context = experience ?? Object(root, "application_context", "/application_context");
+        var contextPath = experience is not null ? "/payment_source/paypal/experience_context" : "/application_context";
+        var brandName = context is null ? null : Text(context, "brand_name", contextPath + "/brand_name", 127);
+        var returnUrl = context is null ? null : Url(context, "return_url", contextPath + "/return_url");
+        var cancelUrl = context is null ? null : Url(context, "cancel_url", contextPath + "/cancel_url");
+
+        if (root["purchase_units"] is not JsonArray { Count: > 0 and <= 10 } sent)
+        {
+            schema.Add(PayPalErrors.Issue(root["purchase_units"] switch
+            {
+                null => "MISSING_REQUIRED_PARAMETER",
+                JsonArray { Count: 0 } => "INVALID_ARRAY_MIN_ITEMS",
+                JsonArray => "INVALID_ARRAY_MAX_ITEMS",
+                _ => "INVALID_PARAMETER_SYNTAX",
+            }, "/purchase_units"));
             return null;
         }
-        var intent = reader.OneOf(root, "intent", "/intent", required: true, "CAPTURE", "AUTHORIZE");
-        var experience = ReadPaymentSource(root);
-        var legacy = ReadContext(root["application_context"], "/application_context", legacy: true);
-        var units = ReadPurchaseUnits(root);
-        if (intent is null || units is null)
+        List<ValidatedUnit> units = [];
+        for (var i = 0; i < sent.Count; i++)
+        {
+            if (ReadUnit(sent[i], i, sent.Count) is { } unit)
+            {
+                if (units.Any(u => u.ReferenceId == unit.ReferenceId))
+                {
+                    business.Add(PayPalErrors.Issue("DUPLICATE_REFERENCE_ID", unit.Pointer + "/reference_id", unit.ReferenceId));
+                }
+                units.Add(unit);
+            }
+        }
+        if (units.Select(u => u.Amount.Currency).Distinct(StringComparer.Ordinal).Count() > 1)
+        {
+            business.Add(PayPalErrors.Issue("MULTI_CURRENCY_ORDER", "/purchase_units"));
+        }
+        if (intent is null || units.Count != sent.Count)
         {
             return null;
         }
         // Echoed back as sent (PayPal adds reference_id "default" to a single unnamed unit).
-        var sent = (JsonArray)root["purchase_units"]!;
-        var purchaseUnits = new JsonArray();
-        for (var i = 0; i < units.Count; i++)
+        var echoed = new JsonArray([.. units.Select((u, i) =>
         {
             var copy = (JsonObject)sent[i]!.DeepClone();
-            copy["reference_id"] = units[i].ReferenceId;
-            purchaseUnits.Add(copy);
-        }
-        return new ValidatedOrder(
-            intent,
-            units,
-            purchaseUnits,
-            PayerActionFlow: experience.Context is not null,
-            HasPayPalSource: experience.HasPayPal,
-            ReturnUrl: experience.Context?.ReturnUrl ?? legacy?.ReturnUrl,
-            CancelUrl: experience.Context?.CancelUrl ?? legacy?.CancelUrl,
-            BrandName: experience.Context?.BrandName ?? legacy?.BrandName);
-    }
-
-    private sealed record Context(string? ReturnUrl, string? CancelUrl, string? BrandName);
-
-    private (bool HasPayPal, Context? Context) ReadPaymentSource(JsonObject root)
-    {
-        switch (root["payment_source"])
-        {
-            case null:
-                return (false, null);
-            case JsonObject source:
-                foreach (var (name, _) in source)
-                {
-                    if (name != "paypal")
-                    {
-                        reader.Business.Add(PayPalErrors.Issue("PAYMENT_SOURCE_NOT_SUPPORTED", "/payment_source/" + name));
-                    }
-                }
-                switch (source["paypal"])
-                {
-                    case null:
-                        return (false, null);
-                    case JsonObject paypal:
-                        return (true, ReadContext(paypal["experience_context"], "/payment_source/paypal/experience_context", legacy: false));
-                    default:
-                        reader.Schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", "/payment_source/paypal"));
-                        return (false, null);
-                }
-            default:
-                reader.Schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", "/payment_source"));
-                return (false, null);
-        }
-    }
-
-    private Context? ReadContext(JsonNode? node, string path, bool legacy)
-    {
-        if (node is null)
-        {
-            return null;
-        }
-        if (node is not JsonObject context)
-        {
-            reader.Schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", path));
-            return null;
-        }
-        var brandName = reader.Text(context, "brand_name", path + "/brand_name", 127);
-        reader.Text(context, "locale", path + "/locale", 10);
-        reader.OneOf(context, "shipping_preference", path + "/shipping_preference", required: false, "GET_FROM_FILE", "NO_SHIPPING", "SET_PROVIDED_ADDRESS");
-        reader.OneOf(context, "user_action", path + "/user_action", required: false, "CONTINUE", "PAY_NOW");
-        if (legacy)
-        {
-            reader.OneOf(context, "landing_page", path + "/landing_page", required: false, "LOGIN", "BILLING", "NO_PREFERENCE");
-        }
-        else
-        {
-            reader.OneOf(context, "landing_page", path + "/landing_page", required: false, "LOGIN", "GUEST_CHECKOUT", "NO_PREFERENCE");
-            reader.OneOf(context, "payment_method_preference", path + "/payment_method_preference", required: false, "UNRESTRICTED", "IMMEDIATE_PAYMENT_REQUIRED");
-        }
-        return new Context(reader.Url(context, "return_url", path + "/return_url"), reader.Url(context, "cancel_url", path + "/cancel_url"), brandName);
-    }
-
-    private List<ValidatedUnit>? ReadPurchaseUnits(JsonObject root)
-    {
-        switch (root["purchase_units"])
-        {
-            case null:
-                reader.Schema.Add(PayPalErrors.Issue("MISSING_REQUIRED_PARAMETER", "/purchase_units"));
-                return null;
-            case JsonArray { Count: 0 }:
-                reader.Schema.Add(PayPalErrors.Issue("INVALID_ARRAY_MIN_ITEMS", "/purchase_units"));
-                return null;
-            case JsonArray { Count: > 10 }:
-                reader.Schema.Add(PayPalErrors.Issue("INVALID_ARRAY_MAX_ITEMS", "/purchase_units"));
-                return null;
-            case JsonArray array:
-                List<ValidatedUnit> units = [];
-                HashSet<string> referenceIds = new(StringComparer.Ordinal);
-                for (var i = 0; i < array.Count; i++)
-                {
-                    if (ReadUnit(array[i], i, array.Count) is not { } unit)
-                    {
-                        continue;
-                    }
-                    if (!referenceIds.Add(unit.ReferenceId))
-                    {
-                        reader.Business.Add(PayPalErrors.Issue("DUPLICATE_REFERENCE_ID", unit.Pointer + "/reference_id", unit.ReferenceId));
-                    }
-                    units.Add(unit);
-                }
-                var currencies = units.Select(u => u.Amount.Currency).Distinct(StringComparer.Ordinal).Count();
-                if (currencies > 1)
-                {
-                    reader.Business.Add(PayPalErrors.Issue("MULTI_CURRENCY_ORDER", "/purchase_units"));
-                }
-                return units.Count == array.Count ? units : null;
-            default:
-                reader.Schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", "/purchase_units"));
-                return null;
-        }
+            copy["reference_id"] = u.ReferenceId;
+            return copy;
+        })]);
+        return new ValidatedOrder(intent, units, echoed, experience is not null, paypal is not null, returnUrl, cancelUrl, brandName);
     }
 
     private ValidatedUnit? ReadUnit(JsonNode? node, int index, int count)
@@ -175,147 +146,143 @@ internal sealed class CreateOrderValidator
         var indexPath = "/purchase_units/" + index.ToString(CultureInfo.InvariantCulture);
         if (node is not JsonObject unit)
         {
-            reader.Schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", indexPath));
+            schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", indexPath));
             return null;
         }
-        var problemsBefore = reader.ProblemCount;
-        var referenceId = reader.Text(unit, "reference_id", indexPath + "/reference_id", 256);
+        var problemsBefore = schema.Count + business.Count;
+        var referenceId = Text(unit, "reference_id", indexPath + "/reference_id", 256);
         if (referenceId is null && count > 1)
         {
-            reader.Business.Add(PayPalErrors.Issue("REFERENCE_ID_REQUIRED", indexPath + "/reference_id"));
+            business.Add(PayPalErrors.Issue("REFERENCE_ID_REQUIRED", indexPath + "/reference_id"));
         }
         // PayPal names a single unit without reference_id "default", and points at units by reference_id.
         referenceId ??= count == 1 ? "default" : index.ToString(CultureInfo.InvariantCulture);
         var path = $"/purchase_units/@reference_id=='{referenceId}'";
-
-        var amount = reader.ReadMoney(unit["amount"], path + "/amount", required: true, allowZero: false);
-        var breakdown = ReadBreakdown(unit["amount"] as JsonObject, path + "/amount/breakdown");
-        var items = ReadItems(unit["items"], path + "/items");
-        var description = reader.Text(unit, "description", path + "/description", 127);
-        var customId = reader.Text(unit, "custom_id", path + "/custom_id", 127);
-        var invoiceId = reader.Text(unit, "invoice_id", path + "/invoice_id", 127);
-        reader.Text(unit, "soft_descriptor", path + "/soft_descriptor", 22);
-
-        if (amount is not { } total || reader.ProblemCount > problemsBefore)
+        var amount = Amount(unit["amount"], path + "/amount", required: true);
+        var itemTotal = (unit["amount"] as JsonObject)?["breakdown"] is JsonObject breakdown
+            ? Amount(breakdown["item_total"], path + "/amount/breakdown/item_total", required: false, allowZero: true)
+            : null;
+        List<ValidatedItem> items = [];
+        var sentItems = unit["items"] as JsonArray ?? [];
+        for (var i = 0; i < sentItems.Count; i++)
+        {
+            var itemPath = $"{path}/items/{i.ToString(CultureInfo.InvariantCulture)}";
+            var item = sentItems[i] as JsonObject ?? [];
+            var name = Text(item, "name", itemPath + "/name", 127, required: true);
+            var quantity = Text(item, "quantity", itemPath + "/quantity", 10, required: true);
+            var price = Amount(item["unit_amount"], itemPath + "/unit_amount", required: true, allowZero: true);
+            if (quantity is not null && !QuantityPattern().IsMatch(quantity))
+            {
+                schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", itemPath + "/quantity", quantity));
+            }
+            else if (name is not null && quantity is not null && price is { } unitAmount)
+            {
+                items.Add(new ValidatedItem(name, long.Parse(quantity, CultureInfo.InvariantCulture), unitAmount, Text(item, "description", itemPath + "/description", 2048)));
+            }
+        }
+        var description = Text(unit, "description", path + "/description", 127);
+        var customId = Text(unit, "custom_id", path + "/custom_id", 127);
+        var invoiceId = Text(unit, "invoice_id", path + "/invoice_id", 127);
+        if (amount is not { } total || schema.Count + business.Count > problemsBefore)
         {
             return null;
         }
-        CheckTotals(total, breakdown, items, path);
-        return new ValidatedUnit(referenceId, total, description, customId, invoiceId, path, items.Select(i => i.Item).ToList());
+        if (items.Count > 0 && itemTotal is null)
+        {
+            business.Add(PayPalErrors.Issue("ITEM_TOTAL_REQUIRED", path + "/amount/breakdown/item_total"));
+        }
+        else if (itemTotal is { } declared && items.Count > 0 && declared.Value != items.Sum(i => i.UnitAmount.Value * i.Quantity))
+        {
+            business.Add(PayPalErrors.Issue("ITEM_TOTAL_MISMATCH", path + "/amount/breakdown/item_total", declared.Text));
+        }
+        if (items.Select(i => i.UnitAmount.Currency).Append(itemTotal?.Currency ?? total.Currency).Any(c => c != total.Currency))
+        {
+            business.Add(PayPalErrors.Issue("MULTI_CURRENCY_ORDER", path + "/amount/currency_code"));
+        }
+        return new ValidatedUnit(referenceId, total, description, customId, invoiceId, path, items);
     }
 
-    private Dictionary<string, Money>? ReadBreakdown(JsonObject? amount, string path)
+    private Money? Amount(JsonNode? node, string path, bool required, bool allowZero = false)
     {
-        switch (amount?["breakdown"])
+        if (node is not JsonObject money)
         {
-            case null:
-                return null;
-            case JsonObject breakdown:
-                Dictionary<string, Money> parts = new(StringComparer.Ordinal);
-                foreach (var name in BreakdownAdditions.Concat(BreakdownSubtractions))
-                {
-                    if (reader.ReadMoney(breakdown[name], $"{path}/{name}", required: false, allowZero: true) is { } money)
-                    {
-                        parts[name] = money;
-                    }
-                }
-                return parts;
-            default:
-                reader.Schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", path));
-                return null;
+            if (node is not null || required)
+            {
+                schema.Add(PayPalErrors.Issue(node is null ? "MISSING_REQUIRED_PARAMETER" : "INVALID_PARAMETER_SYNTAX", path));
+            }
+            return null;
         }
+        var currency = Text(money, "currency_code", path + "/currency_code", 3, required: true);
+        var text = Text(money, "value", path + "/value", 32, required: true);
+        if (currency is null || text is null)
+        {
+            return null;
+        }
+        if (currency.Length != 3 || !ValuePattern().IsMatch(text))
+        {
+            schema.Add(currency.Length != 3
+                ? PayPalErrors.Issue("INVALID_STRING_LENGTH", path + "/currency_code", currency)
+                : PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", path + "/value", text));
+            return null;
+        }
+        var value = decimal.Parse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+        var issue = !Money.IsSupported(currency) ? ("INVALID_CURRENCY_CODE", "/currency_code", currency)
+            : Math.Abs(value) > 999_999_999_999_999.99m ? ("MAX_VALUE_EXCEEDED", "/value", text)
+            : value.Scale > Money.Decimals(currency) ? ("DECIMAL_PRECISION", "/value", text)
+            : value < 0 || (value == 0 && !allowZero) ? (allowZero ? "CANNOT_BE_NEGATIVE" : "CANNOT_BE_ZERO_OR_NEGATIVE", "/value", text)
+            : default((string, string, string)?);
+        if (issue is var (name, field, shown))
+        {
+            business.Add(PayPalErrors.Issue(name, path + field, shown));
+            return null;
+        }
+        return new Money(currency, value);
     }
 
-    private sealed record ItemRead(ValidatedItem Item, Money? Tax, string Path);
-
-    private List<ItemRead> ReadItems(JsonNode? node, string path)
+    private string? Url(JsonObject parent, string name, string path)
     {
-        List<ItemRead> items = [];
-        if (node is null)
+        var text = Text(parent, name, path, 4000);
+        if (text is not null && !(Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
         {
-            return items;
+            schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", path, text));
+            return null;
         }
-        if (node is not JsonArray array)
-        {
-            reader.Schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", path));
-            return items;
-        }
-        for (var i = 0; i < array.Count; i++)
-        {
-            var itemPath = $"{path}/{i.ToString(CultureInfo.InvariantCulture)}";
-            if (array[i] is not JsonObject item)
-            {
-                reader.Schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", itemPath));
-                continue;
-            }
-            var name = reader.Text(item, "name", itemPath + "/name", 127, required: true);
-            var quantity = reader.Quantity(item, itemPath + "/quantity");
-            var unitAmount = reader.ReadMoney(item["unit_amount"], itemPath + "/unit_amount", required: true, allowZero: true);
-            var tax = reader.ReadMoney(item["tax"], itemPath + "/tax", required: false, allowZero: true);
-            var description = reader.Text(item, "description", itemPath + "/description", 2048);
-            reader.Text(item, "sku", itemPath + "/sku", 127);
-            reader.OneOf(item, "category", itemPath + "/category", required: false, "DIGITAL_GOODS", "PHYSICAL_GOODS", "DONATION");
-            if (name is not null && quantity is { } count && unitAmount is { } price)
-            {
-                items.Add(new ItemRead(new ValidatedItem(name, count, price, description), tax, itemPath));
-            }
-        }
-        return items;
+        return text;
     }
 
-    private void CheckTotals(Money amount, Dictionary<string, Money>? breakdown, List<ItemRead> items, string path)
+    private JsonObject? Object(JsonObject parent, string name, string path)
     {
-        var currency = amount.Currency;
-        var moneys = (breakdown?.Select(p => (Path: $"{path}/amount/breakdown/{p.Key}", Money: p.Value)) ?? [])
-            .Concat(items.Select(i => (Path: i.Path + "/unit_amount", Money: i.Item.UnitAmount)))
-            .Concat(items.Where(i => i.Tax is not null).Select(i => (Path: i.Path + "/tax", Money: i.Tax!.Value)));
-        var mixed = false;
-        foreach (var (moneyPath, money) in moneys)
+        if (parent[name] is not (null or JsonObject))
         {
-            if (money.Currency != currency)
-            {
-                reader.Business.Add(PayPalErrors.Issue("MULTI_CURRENCY_ORDER", moneyPath + "/currency_code", money.Currency));
-                mixed = true;
-            }
+            schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", path));
         }
-        if (mixed)
-        {
-            return;
-        }
-
-        if (items.Count > 0)
-        {
-            var itemSum = items.Sum(i => i.Item.UnitAmount.Value * i.Item.Quantity);
-            if (breakdown?.GetValueOrDefault("item_total") is not { } itemTotal)
-            {
-                reader.Business.Add(PayPalErrors.Issue("ITEM_TOTAL_REQUIRED", path + "/amount/breakdown/item_total"));
-            }
-            else if (itemTotal.Value != itemSum)
-            {
-                reader.Business.Add(PayPalErrors.Issue("ITEM_TOTAL_MISMATCH", path + "/amount/breakdown/item_total", itemTotal.Text));
-            }
-        }
-        var taxed = items.Where(i => i.Tax is not null).ToList();
-        if (taxed.Count > 0)
-        {
-            var taxSum = taxed.Sum(i => i.Tax!.Value.Value * i.Item.Quantity);
-            if (breakdown?.GetValueOrDefault("tax_total") is not { } taxTotal)
-            {
-                reader.Business.Add(PayPalErrors.Issue("TAX_TOTAL_REQUIRED", path + "/amount/breakdown/tax_total"));
-            }
-            else if (taxTotal.Value != taxSum)
-            {
-                reader.Business.Add(PayPalErrors.Issue("TAX_TOTAL_MISMATCH", path + "/amount/breakdown/tax_total", taxTotal.Text));
-            }
-        }
-        if (breakdown is not null)
-        {
-            var expected = BreakdownAdditions.Sum(n => breakdown.GetValueOrDefault(n).Value)
-                - BreakdownSubtractions.Sum(n => breakdown.GetValueOrDefault(n).Value);
-            if (expected != amount.Value)
-            {
-                reader.Business.Add(PayPalErrors.Issue("AMOUNT_MISMATCH", path + "/amount/value", amount.Text));
-            }
-        }
+        return parent[name] as JsonObject;
     }
+
+    // A JSON null counts as absent; any other non-string is a schema violation.
+    private string? Text(JsonObject parent, string name, string path, int maxLength, bool required = false)
+    {
+        var node = parent[name];
+        if (node is null || node.GetValueKind() != JsonValueKind.String)
+        {
+            if (node is not null || required)
+            {
+                schema.Add(PayPalErrors.Issue(node is null ? "MISSING_REQUIRED_PARAMETER" : "INVALID_PARAMETER_SYNTAX", path));
+            }
+            return null;
+        }
+        var text = node.GetValue<string>();
+        if (text.Length == 0 || text.Length > maxLength)
+        {
+            schema.Add(PayPalErrors.Issue("INVALID_STRING_LENGTH", path, text.Length > 256 ? null : text));
+            return null;
+        }
+        return text;
+    }
+
+    [GeneratedRegex(@"^((-?[0-9]+)|(-?([0-9]+)?[.][0-9]+))$", RegexOptions.CultureInvariant)]
+    private static partial Regex ValuePattern();
+
+    [GeneratedRegex("^[1-9][0-9]{0,9}$", RegexOptions.CultureInvariant)]
+    private static partial Regex QuantityPattern();
 }

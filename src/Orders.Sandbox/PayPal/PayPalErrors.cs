@@ -1,4 +1,7 @@
 using System.Collections.Frozen;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox.PayPal;
 
@@ -9,7 +12,21 @@ internal sealed record PayPalIssue(string? Field, string? Value, string? Locatio
 // PayPal's error body (PROVIDERS.md 1.7).
 internal sealed record PayPalError(string Name, string Message, string DebugId, IReadOnlyList<PayPalIssue>? Details, IReadOnlyList<PayPalLink> Links);
 
-internal sealed record PayPalFailure(int StatusCode, PayPalError Error);
+internal sealed record PayPalFailure(int StatusCode, PayPalError Error)
+{
+    public JsonHttpResult<PayPalError> ToResult() => TypedResults.Json(Error, SandboxJson.PayPal, statusCode: StatusCode);
+}
+
+// What a PayPal operation answers: a JSON body with its status code, or a PayPal error.
+internal sealed record ApiOutcome(int StatusCode, JsonNode? Body, PayPalFailure? Failure)
+{
+    public static ApiOutcome Success(int statusCode, JsonNode body) => new(statusCode, body, null);
+
+    public static implicit operator ApiOutcome(PayPalFailure failure) => new(failure.StatusCode, null, failure);
+
+    public Results<JsonHttpResult<JsonNode>, JsonHttpResult<PayPalError>> ToResult() =>
+        Failure is null ? TypedResults.Json(Body!, SandboxJson.PayPal, statusCode: StatusCode) : Failure.ToResult();
+}
 
 internal static class PayPalErrors
 {
@@ -29,9 +46,6 @@ internal static class PayPalErrors
         ["MAX_VALUE_EXCEEDED"] = "Should be less than or equal to 999999999999999.99.",
         ["ITEM_TOTAL_REQUIRED"] = "If item details are specified (items.unit_amount and items.quantity) corresponding amount.breakdown.item_total is required.",
         ["ITEM_TOTAL_MISMATCH"] = "Should equal sum of (unit_amount * quantity) across all items for a given purchase_unit.",
-        ["TAX_TOTAL_REQUIRED"] = "If item details are specified (items.tax and items.quantity) corresponding amount.breakdown.tax_total is required.",
-        ["TAX_TOTAL_MISMATCH"] = "Should equal sum of (tax * quantity) across all items for a given purchase_unit.",
-        ["AMOUNT_MISMATCH"] = "Should equal item_total + tax_total + shipping + handling + insurance - shipping_discount - discount.",
         ["MULTI_CURRENCY_ORDER"] = "Multiple differing values of currency_code are not supported. Entire Order request must have the same currency_code.",
         ["REFERENCE_ID_REQUIRED"] = "'reference_id' is required for each 'purchase_unit' if multiple 'purchase_unit' are provided.",
         ["DUPLICATE_REFERENCE_ID"] = "'reference_id' must be unique if multiple 'purchase_unit' are provided.",

@@ -1,75 +1,50 @@
 using System.Text.Json.Nodes;
 
+using Orders.Sandbox.Template;
+
 namespace Orders.Sandbox.PayPal;
 
 // PayPal's JSON for orders, captures and refunds. Callers hold the order's Gate. Every call builds
 // new nodes (a JsonNode can only have one parent), so results can be stored and sent independently.
-internal sealed class PayPalRepresentations(PayPalSandboxUrls urls, PayPalSandboxAccounts accounts)
+internal sealed class PayPalRepresentations(SandboxUrls<PayPalSandboxOptions> urls, PayPalSandboxAccounts accounts)
 {
     public JsonObject Order(PayPalOrder order)
     {
-        var json = new JsonObject
+        var json = Head(order);
+        json["intent"] = order.Intent;
+        json.Move("payment_source");
+        json["purchase_units"] = new JsonArray([.. order.Request.PurchaseUnits.Select((sent, i) =>
         {
-            ["id"] = order.Id,
-            ["intent"] = order.Intent,
-            ["status"] = order.Status,
-        };
-        if (PaymentSource(order) is { } source)
-        {
-            json["payment_source"] = source;
-        }
-        var units = new JsonArray();
-        for (var i = 0; i < order.Request.PurchaseUnits.Count; i++)
-        {
-            var unit = (JsonObject)order.Request.PurchaseUnits[i]!.DeepClone();
+            var unit = (JsonObject)sent!.DeepClone();
             unit["payee"] = new JsonObject { ["email_address"] = accounts.MerchantEmail, ["merchant_id"] = accounts.MerchantId };
-            if (Payments(order, i) is { } payments)
-            {
-                unit["payments"] = payments;
-            }
-            units.Add(unit);
-        }
-        json["purchase_units"] = units;
-        if (order.Approved)
-        {
-            json["payer"] = Payer();
-        }
+            unit.SetIfNotNull("payments", Payments(order, i));
+            return unit;
+        })]);
+        json.SetIfNotNull("payer", order.Approved ? Payer() : null);
         json["create_time"] = PayPalJson.Time(order.CreateTime);
-        if (order.UpdateTime != order.CreateTime)
-        {
-            json["update_time"] = PayPalJson.Time(order.UpdateTime);
-        }
-        json["links"] = OrderLinks(order);
+        json.SetIfNotNull("update_time", order.UpdateTime != order.CreateTime ? PayPalJson.Time(order.UpdateTime) : null);
+        json.Move("links");
         return json;
     }
 
     // Prefer: return=minimal (PayPal's default) for create.
-    public JsonObject OrderMinimal(PayPalOrder order)
-    {
-        var json = new JsonObject { ["id"] = order.Id, ["status"] = order.Status };
-        if (PaymentSource(order) is { } source)
-        {
-            json["payment_source"] = source;
-        }
-        json["links"] = OrderLinks(order);
-        return json;
-    }
+    public JsonObject OrderMinimal(PayPalOrder order) => Head(order);
 
     // The minimal capture answer still carries the captures: that is where the capture id and status are.
     public JsonObject CaptureMinimal(PayPalOrder order)
     {
-        var json = new JsonObject { ["id"] = order.Id, ["status"] = order.Status };
-        if (PaymentSource(order) is { } source)
-        {
-            json["payment_source"] = source;
-        }
-        var units = new JsonArray();
-        for (var i = 0; i < order.Request.Units.Count; i++)
-        {
-            units.Add(new JsonObject { ["reference_id"] = order.Request.Units[i].ReferenceId, ["payments"] = Payments(order, i) });
-        }
-        json["purchase_units"] = units;
+        var json = Head(order);
+        json["purchase_units"] = new JsonArray([.. order.Request.Units.Select((u, i) => new JsonObject { ["reference_id"] = u.ReferenceId, ["payments"] = Payments(order, i) })]);
         json["payer"] = Payer();
+        json.Move("links");
+        return json;
+    }
+
+    // id, status, payment_source (when there is one) and links: what every order answer starts with.
+    private JsonObject Head(PayPalOrder order)
+    {
+        var json = new JsonObject { ["id"] = order.Id, ["status"] = order.Status };
+        json.SetIfNotNull("payment_source", PaymentSource(order));
         json["links"] = OrderLinks(order);
         return json;
     }

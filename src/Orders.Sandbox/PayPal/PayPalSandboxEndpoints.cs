@@ -1,11 +1,10 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox.PayPal;
 
@@ -26,31 +25,33 @@ internal static class PayPalSandboxEndpoints
 
     public static void MapPayPalApi(this RouteGroupBuilder sandbox)
     {
-        sandbox.MapPost("/v1/oauth2/token", IssueToken)
-            .AddEndpointFilter<FailApiCallsFilter>()
-            .DisableAntiforgery();
-
         // The certificate URL is fetched by webhook receivers without a token, as at PayPal.
-        sandbox.MapGet("/v1/notifications/certs/{certId}", GetCertificate);
+        sandbox.MapGet("/v1/notifications/certs/{certId}", (string certId, PayPalWebhookSigner signer) => certId == signer.CertId
+            ? Results.Text(signer.CertificatePem, "application/x-pem-file")
+            : PayPalErrors.NotFound("cert_id", certId, "webhooks/v1").ToResult());
 
-        var api = sandbox.MapGroup("")
-            .AddEndpointFilter<FailApiCallsFilter>()
-            .AddEndpointFilter<BearerTokenFilter>();
+        var api = sandbox.MapApiGroup<PayPalSandboxOptions>();
+        api.MapPost("/v1/oauth2/token", IssueToken);
 
-        api.MapPost("/v2/checkout/orders", CreateOrder);
-        api.MapGet("/v2/checkout/orders/{orderId}", (string orderId, SandboxOrders orders) => orders.Get(orderId).ToResult());
-        api.MapPost("/v2/checkout/orders/{orderId}/capture", CaptureOrder);
-        api.MapGet("/v2/payments/captures/{captureId}", (string captureId, SandboxOrders orders) => orders.GetCapture(captureId).ToResult());
-        api.MapPost("/v2/payments/captures/{captureId}/refund", RefundCapture);
-        api.MapGet("/v2/payments/refunds/{refundId}", (string refundId, SandboxOrders orders) => orders.GetRefund(refundId).ToResult());
-
-        api.MapPost("/v1/notifications/verify-webhook-signature", VerifyWebhookSignature);
-        api.MapGet("/v1/notifications/webhooks-events/{eventId}", GetEvent);
-        api.MapPost("/v1/notifications/webhooks-events/{eventId}/resend", ResendEvent);
-
-        // Any other API path or method (catch-alls have the lowest precedence).
-        api.Map("/v1/{**path}", () => ApiOutcome.From(PayPalErrors.NoSuchPath()).ToResult());
-        api.Map("/v2/{**path}", () => ApiOutcome.From(PayPalErrors.NoSuchPath()).ToResult());
+        // Every other call needs a valid, unexpired token from /v1/oauth2/token.
+        var authed = api.MapGroup("").AddEndpointFilter(async (context, next) =>
+            context.HttpContext.RequestServices.GetRequiredService<PayPalAccessTokens>().IsValidBearer(context.HttpContext.Request.Headers[HeaderNames.Authorization])
+                ? await next(context)
+                : PayPalErrors.AuthenticationFailure().ToResult());
+        authed.MapPost("/v2/checkout/orders", (HttpRequest request, SandboxOrders orders, CancellationToken ct) =>
+            Run(request, allowEmpty: false, "orders/v2", orders.Create, ct));
+        authed.MapGet("/v2/checkout/orders/{orderId}", (string orderId, SandboxOrders orders) => orders.Get(orderId).ToResult());
+        authed.MapPost("/v2/checkout/orders/{orderId}/capture", (string orderId, HttpRequest request, SandboxOrders orders, CancellationToken ct) =>
+            // The body may be empty or {}; its content is not needed for a PayPal-wallet capture.
+            Run(request, allowEmpty: true, "orders/v2", (_, requestId, representation) => orders.Capture(orderId, requestId, representation), ct));
+        authed.MapGet("/v2/payments/captures/{captureId}", (string captureId, SandboxOrders orders) => orders.GetCapture(captureId).ToResult());
+        authed.MapPost("/v2/payments/captures/{captureId}/refund", (string captureId, HttpRequest request, SandboxOrders orders, CancellationToken ct) =>
+            Run(request, allowEmpty: true, "payments/v2", (body, requestId, representation) => orders.Refund(captureId, body, requestId, representation), ct));
+        authed.MapGet("/v2/payments/refunds/{refundId}", (string refundId, SandboxOrders orders) => orders.GetRefund(refundId).ToResult());
+        authed.MapPost("/v1/notifications/verify-webhook-signature", VerifyWebhookSignature);
+        authed.MapGet("/v1/notifications/webhooks-events/{eventId}", (string eventId, Outbox<PayPalSandboxOptions> outbox) => Event(eventId, outbox, resend: false));
+        authed.MapPost("/v1/notifications/webhooks-events/{eventId}/resend", (string eventId, Outbox<PayPalSandboxOptions> outbox) => Event(eventId, outbox, resend: true));
+        authed.MapUnknownRoutes<PayPalSandboxOptions>("/v1", "/v2");
     }
 
     private static async Task<Results<JsonHttpResult<PayPalTokenResponse>, JsonHttpResult<OAuthError>>> IssueToken(
@@ -58,106 +59,72 @@ internal static class PayPalSandboxEndpoints
     {
         if (!tokens.AreClientCredentials(request.Headers[HeaderNames.Authorization]))
         {
-            return TypedResults.Json(new OAuthError("invalid_client", "Client Authentication failed"), PayPalJson.Wire, statusCode: StatusCodes.Status401Unauthorized);
+            return TypedResults.Json(new OAuthError("invalid_client", "Client Authentication failed"), SandboxJson.PayPal, statusCode: StatusCodes.Status401Unauthorized);
         }
         // Read by hand: a form-bound parameter would make the host's antiforgery check this endpoint.
-        var grantType = request.HasFormContentType
-            ? (await request.ReadFormAsync(cancellationToken))["grant_type"].ToString()
-            : "";
+        var grantType = request.HasFormContentType ? (await request.ReadFormAsync(cancellationToken))["grant_type"].ToString() : "";
         if (grantType != "client_credentials")
         {
             var description = grantType.Length == 0 ? "Grant Type is NULL" : "Grant Type is not supported";
-            return TypedResults.Json(new OAuthError("unsupported_grant_type", description), PayPalJson.Wire, statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Json(new OAuthError("unsupported_grant_type", description), SandboxJson.PayPal, statusCode: StatusCodes.Status400BadRequest);
         }
         var (token, expiresIn) = tokens.Issue();
-        return TypedResults.Json(
-            new PayPalTokenResponse(Scopes, token, "Bearer", accounts.AppId, expiresIn, SandboxIds.Nonce(time.GetUtcNow())),
-            PayPalJson.Wire);
+        return TypedResults.Json(new PayPalTokenResponse(Scopes, token, "Bearer", accounts.AppId, expiresIn, SandboxIds.Nonce(time.GetUtcNow())), SandboxJson.PayPal);
     }
 
-    private static async Task<Results<JsonHttpResult<JsonNode>, JsonHttpResult<PayPalError>>> CreateOrder(
-        HttpRequest request,
-        [FromHeader(Name = "PayPal-Request-Id")] string? requestId,
-        [FromHeader(Name = "Prefer")] string? prefer,
-        SandboxOrders orders,
-        CancellationToken cancellationToken)
+    // A mutating call: PayPal-Request-Id (replays), Prefer (return=representation; minimal is
+    // PayPal's default) and a JSON body (empty counts as "no body" where the API allows one).
+    private static async Task<Results<JsonHttpResult<JsonNode>, JsonHttpResult<PayPalError>>> Run(
+        HttpRequest request, bool allowEmpty, string api, Func<JsonNode?, string?, bool, ApiOutcome> operation, CancellationToken cancellationToken)
     {
-        requestId = NullIfEmpty(requestId);
-        if (PayPalRequestBody.CheckRequestId(requestId) is { } badId)
+        var requestId = request.Headers["PayPal-Request-Id"].ToString() is { Length: > 0 } id ? id : null;
+        if (requestId is { Length: > PayPalIdempotency.MaxRequestIdLength })
         {
-            return ApiOutcome.From(badId).ToResult();
+            return PayPalErrors.InvalidRequest([PayPalErrors.Issue("INVALID_STRING_LENGTH", "PayPal-Request-Id", null, "header")]).ToResult();
         }
-        var (body, failure) = await PayPalRequestBody.ReadAsync(request, allowEmpty: false, "orders/v2", cancellationToken);
-        return failure is not null
-            ? ApiOutcome.From(failure).ToResult()
-            : orders.Create(body, requestId, PayPalRequestBody.WantsRepresentation(prefer)).ToResult();
-    }
-
-    private static async Task<Results<JsonHttpResult<JsonNode>, JsonHttpResult<PayPalError>>> CaptureOrder(
-        string orderId,
-        HttpRequest request,
-        [FromHeader(Name = "PayPal-Request-Id")] string? requestId,
-        [FromHeader(Name = "Prefer")] string? prefer,
-        SandboxOrders orders,
-        CancellationToken cancellationToken)
-    {
-        requestId = NullIfEmpty(requestId);
-        if (PayPalRequestBody.CheckRequestId(requestId) is { } badId)
+        var representation = request.Headers["Prefer"].ToString().Contains("return=representation", StringComparison.OrdinalIgnoreCase);
+        var bytes = await SandboxJson.ReadBodyAsync(request, cancellationToken);
+        if (bytes is { Length: 0 })
         {
-            return ApiOutcome.From(badId).ToResult();
+            return allowEmpty ? operation(null, requestId, representation).ToResult() : PayPalErrors.MalformedJson(api).ToResult();
         }
-        // The body may be empty or {}; its content is not needed for a PayPal-wallet capture.
-        var (_, failure) = await PayPalRequestBody.ReadAsync(request, allowEmpty: true, "orders/v2", cancellationToken);
-        return failure is not null
-            ? ApiOutcome.From(failure).ToResult()
-            : orders.Capture(orderId, requestId, PayPalRequestBody.WantsRepresentation(prefer)).ToResult();
-    }
-
-    private static async Task<Results<JsonHttpResult<JsonNode>, JsonHttpResult<PayPalError>>> RefundCapture(
-        string captureId,
-        HttpRequest request,
-        [FromHeader(Name = "PayPal-Request-Id")] string? requestId,
-        [FromHeader(Name = "Prefer")] string? prefer,
-        SandboxOrders orders,
-        CancellationToken cancellationToken)
-    {
-        requestId = NullIfEmpty(requestId);
-        if (PayPalRequestBody.CheckRequestId(requestId) is { } badId)
+        if (!request.HasJsonContentType())
         {
-            return ApiOutcome.From(badId).ToResult();
+            return PayPalErrors.UnsupportedMediaType().ToResult();
         }
-        var (body, failure) = await PayPalRequestBody.ReadAsync(request, allowEmpty: true, "payments/v2", cancellationToken);
-        return failure is not null
-            ? ApiOutcome.From(failure).ToResult()
-            : orders.Refund(captureId, body, requestId, PayPalRequestBody.WantsRepresentation(prefer)).ToResult();
+        try
+        {
+            return bytes is null
+                ? PayPalErrors.MalformedJson(api).ToResult()
+                : operation(JsonNode.Parse(bytes, documentOptions: SandboxJson.Strict), requestId, representation).ToResult();
+        }
+        catch (JsonException)
+        {
+            return PayPalErrors.MalformedJson(api).ToResult();
+        }
     }
-
-    private static Results<ContentHttpResult, JsonHttpResult<PayPalError>> GetCertificate(string certId, PayPalWebhookSigner signer) =>
-        certId == signer.CertId
-            ? TypedResults.Text(signer.CertificatePem, "application/x-pem-file")
-            : TypedResults.Json(PayPalErrors.NotFound("cert_id", certId, "webhooks/v1").Error, PayPalJson.Wire, statusCode: StatusCodes.Status404NotFound);
 
     // PayPal's postback check (option A). The event is checked as the exact bytes the caller sent
     // inside webhook_event, which is how PayPal says it must be passed.
     private static async Task<Results<JsonHttpResult<VerificationResult>, JsonHttpResult<PayPalError>>> VerifyWebhookSignature(
         HttpRequest request, PayPalWebhookSigner signer, CancellationToken cancellationToken)
     {
-        var bytes = await PayPalRequestBody.ReadBytesAsync(request, cancellationToken);
+        var bytes = await SandboxJson.ReadBodyAsync(request, cancellationToken);
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(bytes, PayPalJson.Strict);
+            document = JsonDocument.Parse(bytes ?? [], SandboxJson.Strict);
         }
         catch (JsonException)
         {
-            return TypedResults.Json(PayPalErrors.MalformedJson("webhooks/v1").Error, PayPalJson.Wire, statusCode: StatusCodes.Status400BadRequest);
+            return PayPalErrors.MalformedJson("webhooks/v1").ToResult();
         }
         using (document)
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return TypedResults.Json(PayPalErrors.MalformedJson("webhooks/v1").Error, PayPalJson.Wire, statusCode: StatusCodes.Status400BadRequest);
+                return PayPalErrors.MalformedJson("webhooks/v1").ToResult();
             }
             var values = VerificationFields.ToDictionary(f => f, f => root.TryGetProperty(f, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null);
             var missing = values.Where(p => p.Value is null).Select(p => PayPalErrors.Issue("MISSING_REQUIRED_PARAMETER", "/" + p.Key)).ToList();
@@ -167,29 +134,26 @@ internal static class PayPalSandboxEndpoints
             }
             if (missing.Count > 0)
             {
-                return TypedResults.Json(PayPalErrors.InvalidRequest(missing, "webhooks/v1").Error, PayPalJson.Wire, statusCode: StatusCodes.Status400BadRequest);
+                return PayPalErrors.InvalidRequest(missing, "webhooks/v1").ToResult();
             }
             var verified = values["auth_algo"] == PayPalWebhookSigner.AuthAlgorithm
                 && values["cert_url"] == signer.CertUrl
                 && signer.Verify(values["transmission_id"]!, values["transmission_time"]!, values["webhook_id"]!, JsonMarshal.GetRawUtf8Value(webhookEvent), values["transmission_sig"]!);
-            return TypedResults.Json(new VerificationResult(verified ? "SUCCESS" : "FAILURE"), PayPalJson.Wire);
+            return TypedResults.Json(new VerificationResult(verified ? "SUCCESS" : "FAILURE"), SandboxJson.PayPal);
         }
     }
 
-    private static Results<ContentHttpResult, JsonHttpResult<PayPalError>> GetEvent(string eventId, WebhookOutbox outbox) =>
-        outbox.Find(eventId) is { } stored
-            ? TypedResults.Text(System.Text.Encoding.UTF8.GetString(stored.Body), "application/json")
-            : TypedResults.Json(PayPalErrors.NotFound("event_id", eventId, "webhooks/v1").Error, PayPalJson.Wire, statusCode: StatusCodes.Status404NotFound);
-
-    private static Results<ContentHttpResult, JsonHttpResult<PayPalError>> ResendEvent(string eventId, WebhookOutbox outbox)
+    // A stored event, as sent; resend delivers it again.
+    private static Results<ContentHttpResult, JsonHttpResult<PayPalError>> Event(string eventId, Outbox<PayPalSandboxOptions> outbox, bool resend)
     {
         if (outbox.Find(eventId) is not { } stored)
         {
-            return TypedResults.Json(PayPalErrors.NotFound("event_id", eventId, "webhooks/v1").Error, PayPalJson.Wire, statusCode: StatusCodes.Status404NotFound);
+            return PayPalErrors.NotFound("event_id", eventId, "webhooks/v1").ToResult();
         }
-        outbox.Enqueue(stored);
-        return TypedResults.Text(System.Text.Encoding.UTF8.GetString(stored.Body), "application/json", statusCode: StatusCodes.Status202Accepted);
+        if (resend)
+        {
+            outbox.Enqueue(stored);
+        }
+        return TypedResults.Text(System.Text.Encoding.UTF8.GetString(stored.Body), "application/json", statusCode: resend ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

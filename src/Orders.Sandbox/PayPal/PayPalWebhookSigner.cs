@@ -5,6 +5,8 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Orders.Sandbox.PayPal;
 
+using Orders.Sandbox.Template;
+
 namespace Orders.Sandbox;
 
 // Signs webhook transmissions the way PayPal does (PROVIDERS.md 1.8, option B), with a key and a
@@ -13,11 +15,11 @@ public sealed class PayPalWebhookSigner : IDisposable
 {
     public const string AuthAlgorithm = "SHA256withRSA";
 
-    private readonly PayPalSandboxUrls urls;
+    private readonly SandboxUrls<PayPalSandboxOptions> urls;
     private readonly TimeProvider time;
     private readonly RSA key;
 
-    internal PayPalWebhookSigner(PayPalSandboxUrls urls, TimeProvider time)
+    internal PayPalWebhookSigner(SandboxUrls<PayPalSandboxOptions> urls, TimeProvider time)
     {
         this.urls = urls;
         this.time = time;
@@ -35,7 +37,7 @@ public sealed class PayPalWebhookSigner : IDisposable
     }
 
     // Absolute, and computed when asked: the server's address is only known once it has started.
-    public string CertUrl => $"{urls.ApiBase}/v1/notifications/certs/{CertId}";
+    public string CertUrl => $"{urls.Base}/v1/notifications/certs/{CertId}";
 
     internal string CertId { get; }
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox.PayPal;
 
@@ -14,8 +13,8 @@ internal sealed record CheckoutView(string Id, string Status, string? BrandName,
 // queued in the order the changes happened.
 internal sealed class SandboxOrders(
     PayPalRepresentations json,
-    WebhookEvents events,
-    WebhookOutbox outbox,
+    PayPalProfile events,
+    Outbox<PayPalSandboxOptions> outbox,
     PayPalIdempotency idempotency,
     PayPalSandboxAccounts accounts,
     TimeProvider time,
@@ -41,105 +40,57 @@ internal sealed class SandboxOrders(
             // it was first created: PayPal returns the latest state of the original request.
             if (idempotency.Replay("create", requestId) is { } replay)
             {
-                return replay["id"]?.GetValue<string>() is { } existingId && orders.TryGetValue(existingId, out var existing)
-                    ? Current(existing, representation)
-                    : ApiOutcome.Success(StatusCodes.Status200OK, replay);
+                return replay["id"]?.GetValue<string>() is { } existingId && orders.ContainsKey(existingId)
+                    ? WithOrder(existingId, order => Ok(representation ? json.Order(order) : json.OrderMinimal(order)))
+                    : Ok(replay);
             }
             var (request, failure) = CreateOrderValidator.Validate(body);
-            if (failure is not null)
-            {
-                return failure;
-            }
             var id = NewId(orders);
-            if (ReserveInvoiceIds(id, request!) is { } duplicate)
+            if ((failure ?? ReserveInvoiceIds(id, request!)) is { } refused)
             {
-                return duplicate;
+                return refused;
             }
-            var order = new PayPalOrder(id, request!, time.GetUtcNow());
-            orders[id] = order;
-            JsonObject response;
-            lock (order.Gate)
+            var order = orders[id] = new PayPalOrder(id, request!, time.GetUtcNow());
+            return WithOrder(id, order =>
             {
-                response = representation ? json.Order(order) : json.OrderMinimal(order);
-            }
-            idempotency.Remember("create", requestId, response);
-            logger.OrderCreated(id, order.Status);
-            return ApiOutcome.Success(StatusCodes.Status201Created, response);
+                var response = representation ? json.Order(order) : json.OrderMinimal(order);
+                idempotency.Remember("create", requestId, response);
+                logger.Changed("PayPal", "order", id, $"created ({order.Status})");
+                return Ok(response, StatusCodes.Status201Created);
+            });
         }
     }
 
-    private ApiOutcome Current(PayPalOrder order, bool representation)
-    {
-        lock (order.Gate)
-        {
-            return ApiOutcome.Success(StatusCodes.Status200OK, representation ? json.Order(order) : json.OrderMinimal(order));
-        }
-    }
+    public ApiOutcome Get(string orderId) => WithOrder(orderId, order => Ok(json.Order(order)));
 
-    public ApiOutcome Get(string orderId)
+    // Concurrent captures of one order queue on its lock, so a second request with the same
+    // PayPal-Request-Id gets the stored result instead of racing the first.
+    public ApiOutcome Capture(string orderId, string? requestId, bool representation) => WithOrder(orderId, order =>
     {
-        if (!orders.TryGetValue(orderId, out var order))
+        var scope = "capture\n" + orderId;
+        if (idempotency.Replay(scope, requestId) is { } replay)
         {
-            return PayPalErrors.NotFound("order_id", orderId);
+            return Ok(replay);
         }
-        lock (order.Gate)
+        var refusal = order.Intent != "CAPTURE" ? "ACTION_DOES_NOT_MATCH_INTENT"
+            : order.Status == "COMPLETED" ? "ORDER_ALREADY_CAPTURED"
+            : !order.Approved ? "ORDER_NOT_APPROVED"
+            : null;
+        if (refusal is not null)
         {
-            return ApiOutcome.Success(StatusCodes.Status200OK, json.Order(order));
+            return PayPalErrors.Unprocessable(refusal);
         }
-    }
-
-    public ApiOutcome Capture(string orderId, string? requestId, bool representation)
-    {
-        if (!orders.TryGetValue(orderId, out var order))
+        AddCaptures(order, order.CaptureStatusOnApproval);
+        order.Status = "COMPLETED";
+        var response = representation ? json.Order(order) : json.CaptureMinimal(order);
+        idempotency.Remember(scope, requestId, response);
+        foreach (var capture in order.Captures)
         {
-            return PayPalErrors.NotFound("order_id", orderId);
+            logger.Changed("PayPal", "capture", capture.Id, $"of order {order.Id}: {capture.Status}");
+            PublishCapture(capture, capture.Status switch { "PENDING" => "PENDING", "DECLINED" => "DECLINED", _ => "COMPLETED" });
         }
-        // Concurrent captures of one order queue here, so a second request with the same
-        // PayPal-Request-Id gets the stored result instead of racing the first.
-        lock (order.Gate)
-        {
-            var scope = "capture\n" + orderId;
-            if (idempotency.Replay(scope, requestId) is { } replay)
-            {
-                return ApiOutcome.Success(StatusCodes.Status200OK, replay);
-            }
-            if (order.Intent != "CAPTURE")
-            {
-                return PayPalErrors.Unprocessable("ACTION_DOES_NOT_MATCH_INTENT");
-            }
-            if (order.Status == "COMPLETED")
-            {
-                return PayPalErrors.Unprocessable("ORDER_ALREADY_CAPTURED");
-            }
-            if (!order.Approved)
-            {
-                return PayPalErrors.Unprocessable("ORDER_NOT_APPROVED");
-            }
-            var now = time.GetUtcNow();
-            foreach (var unit in order.Request.Units)
-            {
-                var capture = new PayPalCapture(NewId(captures), order, unit, order.CaptureStatusOnApproval, now);
-                captures[capture.Id] = capture;
-                order.Captures.Add(capture);
-            }
-            order.Status = "COMPLETED";
-            order.UpdateTime = now;
-            var response = representation ? json.Order(order) : json.CaptureMinimal(order);
-            idempotency.Remember(scope, requestId, response);
-            foreach (var capture in order.Captures)
-            {
-                logger.OrderCaptured(order.Id, capture.Id, capture.Status);
-                var (eventType, summary) = capture.Status switch
-                {
-                    "PENDING" => ("PAYMENT.CAPTURE.PENDING", $"Payment pending for {capture.Amount}"),
-                    "DECLINED" => ("PAYMENT.CAPTURE.DECLINED", $"Payment declined for {capture.Amount}"),
-                    _ => ("PAYMENT.CAPTURE.COMPLETED", $"Payment completed for {capture.Amount}"),
-                };
-                outbox.Publish(events.Create(eventType, "capture", summary, json.CaptureEventResource(capture)));
-            }
-            return ApiOutcome.Success(StatusCodes.Status201Created, response);
-        }
-    }
+        return Ok(response, StatusCodes.Status201Created);
+    });
 
     // What the buyer does on the hosted page (or a test does by script).
     public (Approval? Approval, PayPalFailure? Failure) Approve(string orderId, string captureOutcome)
@@ -156,16 +107,11 @@ internal sealed class SandboxOrders(
             }
             if (!order.Approved)
             {
-                order.Approved = true;
-                order.Status = "APPROVED";
-                order.CaptureStatusOnApproval = captureOutcome;
-                order.UpdateTime = time.GetUtcNow();
-                logger.OrderApproved(order.Id, captureOutcome);
-                outbox.Publish(events.Create("CHECKOUT.ORDER.APPROVED", "checkout-order", "An order has been approved by buyer", json.Order(order)));
+                (order.Approved, order.Status, order.CaptureStatusOnApproval, order.UpdateTime) = (true, "APPROVED", captureOutcome, time.GetUtcNow());
+                logger.Changed("PayPal", "order", order.Id, $"approved (capture will be {captureOutcome})");
+                outbox.Enqueue(events.Event("CHECKOUT.ORDER.APPROVED", "checkout-order", "An order has been approved by buyer", json.Order(order)));
             }
-            var returnUrl = order.Request.ReturnUrl is { } url
-                ? WithQuery(url, ("token", order.Id), ("PayerID", accounts.PayerId))
-                : null;
+            var returnUrl = order.Request.ReturnUrl is { } url ? PayPage.WithQuery(url, ("token", order.Id), ("PayerID", accounts.PayerId)) : null;
             return (new Approval(order.Id, order.Status, returnUrl), null);
         }
     }
@@ -173,16 +119,8 @@ internal sealed class SandboxOrders(
     // Cancelling on the hosted page changes nothing at PayPal; the buyer is just sent back.
     public bool TryGetCancelUrl(string orderId, out string? cancelUrl)
     {
-        cancelUrl = null;
-        if (!orders.TryGetValue(orderId, out var order))
-        {
-            return false;
-        }
-        if (order.Request.CancelUrl is { } url)
-        {
-            cancelUrl = WithQuery(url, ("token", order.Id));
-        }
-        return true;
+        cancelUrl = orders.TryGetValue(orderId, out var order) && order.Request.CancelUrl is { } url ? PayPage.WithQuery(url, ("token", order.Id)) : null;
+        return order is not null;
     }
 
     public CheckoutView? FindForCheckout(string orderId)
@@ -197,131 +135,75 @@ internal sealed class SandboxOrders(
         }
     }
 
-    public ApiOutcome GetCapture(string captureId)
-    {
-        if (!captures.TryGetValue(captureId, out var capture))
-        {
-            return PayPalErrors.NotFound("capture_id", captureId, "payments/v2");
-        }
-        lock (capture.Order.Gate)
-        {
-            return ApiOutcome.Success(StatusCodes.Status200OK, json.CaptureEventResource(capture));
-        }
-    }
+    public ApiOutcome GetCapture(string captureId) => WithCapture(captureId, capture => Ok(json.CaptureEventResource(capture)));
 
-    public ApiOutcome GetRefund(string refundId)
-    {
-        if (!refunds.TryGetValue(refundId, out var refund))
-        {
-            return PayPalErrors.NotFound("refund_id", refundId, "payments/v2");
-        }
-        lock (refund.Capture.Order.Gate)
-        {
-            return ApiOutcome.Success(StatusCodes.Status200OK, json.Refund(refund));
-        }
-    }
+    public ApiOutcome GetRefund(string refundId) => refunds.TryGetValue(refundId, out var refund)
+        ? WithCapture(refund.Capture.Id, _ => Ok(json.Refund(refund)))
+        : PayPalErrors.NotFound("refund_id", refundId, "payments/v2");
 
     public ApiOutcome Refund(string captureId, JsonNode? body, string? requestId, bool representation)
     {
-        if (!captures.TryGetValue(captureId, out var capture))
-        {
-            return PayPalErrors.NotFound("capture_id", captureId, "payments/v2");
-        }
-        var (request, failure) = RefundRequest.Read(body);
-        if (failure is not null)
-        {
-            return failure;
-        }
-        lock (capture.Order.Gate)
-        {
-            var scope = "refund\n" + captureId;
-            if (idempotency.Replay(scope, requestId) is { } replay)
+        var (request, failure) = CreateOrderValidator.ValidateRefund(body);
+        return !captures.ContainsKey(captureId) ? PayPalErrors.NotFound("capture_id", captureId, "payments/v2")
+            : failure is not null ? failure
+            : WithCapture(captureId, capture =>
             {
-                return ApiOutcome.Success(StatusCodes.Status200OK, replay);
-            }
-            var refusal = capture.Status switch
-            {
-                "PENDING" => "PENDING_CAPTURE",
-                "REFUNDED" => "CAPTURE_FULLY_REFUNDED",
-                "DECLINED" or "REVERSED" => "REFUND_NOT_ALLOWED",
-                _ => null,
-            };
-            if (refusal is not null)
-            {
-                return PayPalErrors.Unprocessable(refusal, "payments/v2");
-            }
-            var remaining = capture.Remaining;
-            var amount = request!.Amount ?? remaining;
-            if (amount.Currency != remaining.Currency)
-            {
-                return PayPalErrors.Unprocessable([PayPalErrors.Issue("REFUND_CAPTURE_CURRENCY_MISMATCH", "/amount/currency_code", amount.Currency)], "payments/v2");
-            }
-            if (amount.Value > remaining.Value)
-            {
-                return PayPalErrors.Unprocessable([PayPalErrors.Issue("REFUND_AMOUNT_EXCEEDED", "/amount/value", amount.Text)], "payments/v2");
-            }
-            var now = time.GetUtcNow();
-            var refund = new PayPalRefund(NewId(refunds), capture, amount, request.InvoiceId, request.NoteToPayer, IsReversal: false, now);
-            refunds[refund.Id] = refund;
-            capture.Refunds.Add(refund);
-            capture.Status = capture.Remaining.Value == 0 ? "REFUNDED" : "PARTIALLY_REFUNDED";
-            capture.UpdateTime = now;
-            var response = representation ? json.Refund(refund) : json.RefundMinimal(refund);
-            idempotency.Remember(scope, requestId, response);
-            logger.CaptureReduced(capture.Id, "refund", refund.Id, capture.Status);
-            outbox.Publish(events.Create("PAYMENT.CAPTURE.REFUNDED", "refund", $"A {amount} capture payment was refunded", json.Refund(refund)));
-            return ApiOutcome.Success(StatusCodes.Status201Created, response);
-        }
+                var scope = "refund\n" + captureId;
+                if (idempotency.Replay(scope, requestId) is { } replay)
+                {
+                    return Ok(replay);
+                }
+                var remaining = capture.Remaining;
+                var amount = request!.Amount ?? remaining;
+                var refusal = capture.Status switch
+                {
+                    "PENDING" => PayPalErrors.Issue("PENDING_CAPTURE", location: null),
+                    "REFUNDED" => PayPalErrors.Issue("CAPTURE_FULLY_REFUNDED", location: null),
+                    "DECLINED" or "REVERSED" => PayPalErrors.Issue("REFUND_NOT_ALLOWED", location: null),
+                    _ when amount.Currency != remaining.Currency => PayPalErrors.Issue("REFUND_CAPTURE_CURRENCY_MISMATCH", "/amount/currency_code", amount.Currency),
+                    _ when amount.Value > remaining.Value => PayPalErrors.Issue("REFUND_AMOUNT_EXCEEDED", "/amount/value", amount.Text),
+                    _ => null,
+                };
+                if (refusal is not null)
+                {
+                    return PayPalErrors.Unprocessable([refusal], "payments/v2");
+                }
+                var refund = AddRefund(capture, amount, request.InvoiceId, request.NoteToPayer, isReversal: false);
+                capture.Status = capture.Remaining.Value == 0 ? "REFUNDED" : "PARTIALLY_REFUNDED";
+                var response = representation ? json.Refund(refund) : json.RefundMinimal(refund);
+                idempotency.Remember(scope, requestId, response);
+                logger.Changed("PayPal", "capture", capture.Id, $"refund {refund.Id}, now {capture.Status}");
+                outbox.Enqueue(events.Event("PAYMENT.CAPTURE.REFUNDED", "refund", $"A {amount} capture payment was refunded", json.Refund(refund)));
+                return Ok(response, StatusCodes.Status201Created);
+            });
     }
 
     // A chargeback or risk reversal: PayPal takes back what is left of the capture.
-    public ApiOutcome Reverse(string captureId)
+    public ApiOutcome Reverse(string captureId) => WithCapture(captureId, capture =>
     {
-        if (!captures.TryGetValue(captureId, out var capture))
+        if (capture.Status is not ("COMPLETED" or "PARTIALLY_REFUNDED"))
         {
-            return PayPalErrors.NotFound("capture_id", captureId, "payments/v2");
+            return PayPalErrors.Unprocessable("CAPTURE_NOT_REVERSIBLE", "payments/v2");
         }
-        lock (capture.Order.Gate)
-        {
-            if (capture.Status is not ("COMPLETED" or "PARTIALLY_REFUNDED"))
-            {
-                return PayPalErrors.Unprocessable("CAPTURE_NOT_REVERSIBLE", "payments/v2");
-            }
-            var now = time.GetUtcNow();
-            var reversal = new PayPalRefund(NewId(refunds), capture, capture.Remaining, null, "Payment reversed", IsReversal: true, now);
-            refunds[reversal.Id] = reversal;
-            capture.Refunds.Add(reversal);
-            capture.Status = "REVERSED";
-            capture.UpdateTime = now;
-            logger.CaptureReduced(capture.Id, "reversal", reversal.Id, capture.Status);
-            outbox.Publish(events.Create("PAYMENT.CAPTURE.REVERSED", "refund", $"A {reversal.Amount} capture payment was reversed", json.Refund(reversal)));
-            return ApiOutcome.Success(StatusCodes.Status200OK, json.CaptureEventResource(capture));
-        }
-    }
+        var reversal = AddRefund(capture, capture.Remaining, null, "Payment reversed", isReversal: true);
+        capture.Status = "REVERSED";
+        logger.Changed("PayPal", "capture", capture.Id, $"reversal {reversal.Id}, now {capture.Status}");
+        outbox.Enqueue(events.Event("PAYMENT.CAPTURE.REVERSED", "refund", $"A {reversal.Amount} capture payment was reversed", json.Refund(reversal)));
+        return Ok(json.CaptureEventResource(capture));
+    });
 
     // A PENDING capture clears (COMPLETED) or is denied (DECLINED).
-    public ApiOutcome Settle(string captureId, bool complete)
+    public ApiOutcome Settle(string captureId, bool complete) => WithCapture(captureId, capture =>
     {
-        if (!captures.TryGetValue(captureId, out var capture))
+        if (capture.Status != "PENDING")
         {
-            return PayPalErrors.NotFound("capture_id", captureId, "payments/v2");
+            return PayPalErrors.Unprocessable("CAPTURE_NOT_PENDING", "payments/v2");
         }
-        lock (capture.Order.Gate)
-        {
-            if (capture.Status != "PENDING")
-            {
-                return PayPalErrors.Unprocessable("CAPTURE_NOT_PENDING", "payments/v2");
-            }
-            capture.Status = complete ? "COMPLETED" : "DECLINED";
-            capture.UpdateTime = time.GetUtcNow();
-            logger.CaptureSettled(capture.Id, capture.Status);
-            var (eventType, summary) = complete
-                ? ("PAYMENT.CAPTURE.COMPLETED", $"Payment completed for {capture.Amount}")
-                : ("PAYMENT.CAPTURE.DENIED", $"Payment denied for {capture.Amount}");
-            outbox.Publish(events.Create(eventType, "capture", summary, json.CaptureEventResource(capture)));
-            return ApiOutcome.Success(StatusCodes.Status200OK, json.CaptureEventResource(capture));
-        }
-    }
+        (capture.Status, capture.UpdateTime) = (complete ? "COMPLETED" : "DECLINED", time.GetUtcNow());
+        logger.Changed("PayPal", "capture", capture.Id, $"settled as {capture.Status}");
+        PublishCapture(capture, complete ? "COMPLETED" : "DENIED");
+        return Ok(json.CaptureEventResource(capture));
+    });
 
     // For load tests (bench/): an order created, approved and captured at "PayPal" under the id the
     // caller chose, without a webhook, as if the buyer paid and every notification was still to come.
@@ -333,16 +215,10 @@ internal sealed class SandboxOrders(
         {
             throw new ArgumentException($"Not a valid create-order body ({failure.Error.Name}).", nameof(createBody));
         }
-        var now = time.GetUtcNow();
-        var order = new PayPalOrder(orderId, request!, now) { Approved = true, Status = "COMPLETED" };
+        var order = new PayPalOrder(orderId, request!, time.GetUtcNow()) { Approved = true, Status = "COMPLETED" };
         lock (order.Gate)
         {
-            foreach (var unit in request!.Units)
-            {
-                var capture = new PayPalCapture(NewId(captures), order, unit, "COMPLETED", now);
-                captures[capture.Id] = capture;
-                order.Captures.Add(capture);
-            }
+            AddCaptures(order, "COMPLETED");
         }
         if (!orders.TryAdd(orderId, order))
         {
@@ -351,27 +227,70 @@ internal sealed class SandboxOrders(
         return order.Captures[0].Id;
     }
 
+    private ApiOutcome WithOrder(string orderId, Func<PayPalOrder, ApiOutcome> action)
+    {
+        if (!orders.TryGetValue(orderId, out var order))
+        {
+            return PayPalErrors.NotFound("order_id", orderId);
+        }
+        lock (order.Gate)
+        {
+            return action(order);
+        }
+    }
+
+    private ApiOutcome WithCapture(string captureId, Func<PayPalCapture, ApiOutcome> action)
+    {
+        if (!captures.TryGetValue(captureId, out var capture))
+        {
+            return PayPalErrors.NotFound("capture_id", captureId, "payments/v2");
+        }
+        lock (capture.Order.Gate)
+        {
+            return action(capture);
+        }
+    }
+
+    // One capture per purchase unit, in unit order.
+    private void AddCaptures(PayPalOrder order, string status)
+    {
+        order.UpdateTime = time.GetUtcNow();
+        foreach (var unit in order.Request.Units)
+        {
+            var capture = new PayPalCapture(NewId(captures), order, unit, status, order.UpdateTime);
+            captures[capture.Id] = capture;
+            order.Captures.Add(capture);
+        }
+    }
+
+    private PayPalRefund AddRefund(PayPalCapture capture, Money amount, string? invoiceId, string? note, bool isReversal)
+    {
+        var refund = new PayPalRefund(NewId(refunds), capture, amount, invoiceId, note, isReversal, time.GetUtcNow());
+        refunds[refund.Id] = refund;
+        capture.Refunds.Add(refund);
+        capture.UpdateTime = refund.CreateTime;
+        return refund;
+    }
+
+    private void PublishCapture(PayPalCapture capture, string outcome) => outbox.Enqueue(events.Event(
+        "PAYMENT.CAPTURE." + outcome, "capture", $"Payment {outcome.ToLowerInvariant()} for {capture.Amount}", json.CaptureEventResource(capture)));
+
     private PayPalFailure? ReserveInvoiceIds(string orderId, ValidatedOrder request)
     {
         List<string> reserved = [];
-        foreach (var unit in request.Units)
+        foreach (var unit in request.Units.Where(u => u.InvoiceId is not null))
         {
-            if (unit.InvoiceId is not { } invoiceId)
+            if (!invoiceIds.TryAdd(unit.InvoiceId!, orderId))
             {
-                continue;
+                reserved.ForEach(taken => invoiceIds.TryRemove(taken, out _));
+                return PayPalErrors.Unprocessable([PayPalErrors.Issue("DUPLICATE_INVOICE_ID", unit.Pointer + "/invoice_id", unit.InvoiceId)]);
             }
-            if (!invoiceIds.TryAdd(invoiceId, orderId))
-            {
-                foreach (var taken in reserved)
-                {
-                    invoiceIds.TryRemove(taken, out _);
-                }
-                return PayPalErrors.Unprocessable([PayPalErrors.Issue("DUPLICATE_INVOICE_ID", unit.Pointer + "/invoice_id", invoiceId)]);
-            }
-            reserved.Add(invoiceId);
+            reserved.Add(unit.InvoiceId!);
         }
         return null;
     }
+
+    private static ApiOutcome Ok(JsonNode body, int statusCode = StatusCodes.Status200OK) => ApiOutcome.Success(statusCode, body);
 
     private static string NewId<T>(ConcurrentDictionary<string, T> existing)
     {
@@ -382,21 +301,5 @@ internal sealed class SandboxOrders(
         }
         while (existing.ContainsKey(id));
         return id;
-    }
-
-    // Keeps the URL's own query and fragment; adds with '?' or '&' as needed.
-    private static string WithQuery(string url, params (string Name, string Value)[] parameters)
-    {
-        var hash = url.IndexOf('#', StringComparison.Ordinal);
-        var fragment = hash >= 0 ? url[hash..] : "";
-        var result = new StringBuilder(hash >= 0 ? url[..hash] : url);
-        var query = result.ToString().IndexOf('?', StringComparison.Ordinal);
-        var separator = query < 0 ? "?" : result[^1] is '?' or '&' ? "" : "&";
-        foreach (var (name, value) in parameters)
-        {
-            result.Append(separator).Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
-            separator = "&";
-        }
-        return result.Append(fragment).ToString();
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox.Stripe;
 
@@ -11,159 +12,98 @@ namespace Orders.Sandbox.Stripe;
 // notation, JSON answers, Stripe's error shape, Bearer secret key, Idempotency-Key replays.
 internal static class StripeApiEndpoints
 {
-    private static readonly HashSet<string> RefundReasons = ["duplicate", "fraudulent", "requested_by_customer"];
-
     public static void MapStripeApi(this RouteGroupBuilder sandbox)
     {
         var api = sandbox.MapGroup("/v1")
             .AddEndpointFilter<StripeRequestIdFilter>()
-            .AddEndpointFilter<StripeFailApiCallsFilter>()
-            .AddEndpointFilter<StripeSecretKeyFilter>()
-            // Forms are read by hand; the host's antiforgery must not apply to a stand-in for another site.
-            .DisableAntiforgery();
+            .MapApiGroup<StripeSandboxOptions>()
+            .AddEndpointFilter<StripeSecretKeyFilter>();
 
-        api.MapPost("/checkout/sessions", CreateSession);
+        api.MapPost("/checkout/sessions", (HttpContext context, StripeSessions sessions, TimeProvider time) =>
+            PostAsync(context, null, form => StripeSessionValidator.Validate(form, time.GetUtcNow()) is var (request, invalid) && invalid is null
+                ? (sessions.Render(sessions.Create(request!)), null)
+                : (null, invalid)));
         api.MapGet("/checkout/sessions/{id}", (string id, StripeSessions sessions) => sessions.Find(id) is { } session
             ? Ok(sessions.Render(session))
             : StripeErrors.NoSuch("checkout.session", id, "session").ToResult());
-        api.MapPost("/checkout/sessions/{id}/expire", ExpireSession);
-        api.MapPost("/refunds", CreateRefund);
+        api.MapPost("/checkout/sessions/{id}/expire", (string id, HttpContext context, StripeSessions sessions) =>
+            PostAsync(context, ["expand"], _ => sessions.Expire(id, RequestInfo(context)) is var (session, refused) && refused is null
+                ? (sessions.Render(session!), null)
+                : (null, refused)));
+        api.MapPost("/refunds", (HttpContext context, StripeSessions sessions) =>
+            PostAsync(context, ["payment_intent", "charge", "amount", "reason", "metadata", "expand"], form => Refund(form, context, sessions)));
         api.MapGet("/refunds", ListRefunds);
         api.MapGet("/refunds/{id}", (string id, StripeSessions sessions) => sessions.GetRefund(id) is ({ } refund, _)
             ? Ok(refund)
             : StripeErrors.NoSuch("refund", id, "id").ToResult());
-        // Any other path or method: a catch-all has the lowest precedence, so it only gets what nothing else matched.
-        api.Map("/{**path}", (string? path, HttpRequest request) => StripeErrors.UnrecognizedUrl(request.Method, "/v1/" + path).ToResult());
+        api.MapUnknownRoutes<StripeSandboxOptions>("");
     }
 
-    private static async Task<JsonHttpResult<JsonObject>> CreateSession(
-        HttpContext context, StripeSessions sessions, StripeIdempotency idempotency, TimeProvider time, CancellationToken cancellationToken)
+    // POST /v1/refunds: payment_intent or charge, amount (default: what is left), reason, metadata.
+    private static (JsonObject?, StripeFailure?) Refund(StripeParams form, HttpContext context, StripeSessions sessions)
     {
-        var (form, canonical, failure) = await ReadFormAsync(context.Request, cancellationToken);
+        var paymentIntent = StripeSessionValidator.Text(form, "payment_intent");
+        var charge = StripeSessionValidator.Text(form, "charge");
+        var amountText = StripeSessionValidator.Text(form, "amount");
+        long? amount = amountText is null ? null : long.TryParse(amountText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed >= 1 ? parsed : -1;
+        var reason = StripeSessionValidator.Text(form, "reason");
+        var (id, param) = paymentIntent is not null ? (paymentIntent, "payment_intent") : (charge, "charge");
+        var session = id is null ? null : sessions.FindByPayment(id);
+        var failure = paymentIntent is null && charge is null ? StripeErrors.Invalid("payment_intent", "One of `charge` or `payment_intent` is required.", "parameter_missing")
+            : paymentIntent is not null && charge is not null ? StripeErrors.Invalid("charge", "You cannot specify both `charge` and `payment_intent`.", "parameters_exclusive")
+            : amount == -1 ? StripeErrors.InvalidInteger("amount", amountText!)
+            : reason is not (null or "duplicate" or "fraudulent" or "requested_by_customer") ? StripeErrors.Invalid("reason", "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer")
+            : session is null || !id!.StartsWith(paymentIntent is not null ? "pi_" : "ch_", StringComparison.Ordinal) ? StripeErrors.NoSuch(param, id!, param)
+            : null;
         if (failure is not null)
         {
-            return failure.ToResult();
+            return (null, failure);
         }
-        return Answer(context, idempotency, "POST /v1/checkout/sessions", canonical, () =>
-        {
-            var (request, invalid) = StripeSessionValidator.Validate(form!, time.GetUtcNow());
-            return invalid is not null
-                ? (invalid.StatusCode, invalid.Body())
-                : (StatusCodes.Status200OK, sessions.Render(sessions.Create(request!)));
-        });
-    }
-
-    private static async Task<JsonHttpResult<JsonObject>> ExpireSession(
-        string id, HttpContext context, StripeSessions sessions, StripeIdempotency idempotency, CancellationToken cancellationToken)
-    {
-        var (form, canonical, failure) = await ReadFormAsync(context.Request, cancellationToken);
-        if (failure is not null)
-        {
-            return failure.ToResult();
-        }
-        if (form!.Names.FirstOrDefault(n => n != "expand") is { } unknown)
-        {
-            return StripeErrors.Unknown(unknown).ToResult();
-        }
-        return Answer(context, idempotency, $"POST /v1/checkout/sessions/{id}/expire", canonical, () =>
-        {
-            var (session, refused) = sessions.Expire(id, RequestInfo(context));
-            return refused is not null ? (refused.StatusCode, refused.Body()) : (StatusCodes.Status200OK, sessions.Render(session!));
-        });
-    }
-
-    private static async Task<JsonHttpResult<JsonObject>> CreateRefund(
-        HttpContext context, StripeSessions sessions, StripeIdempotency idempotency, CancellationToken cancellationToken)
-    {
-        var (form, canonical, failure) = await ReadFormAsync(context.Request, cancellationToken);
-        if (failure is not null)
-        {
-            return failure.ToResult();
-        }
-        if (form!.Names.FirstOrDefault(n => n is not ("payment_intent" or "charge" or "amount" or "reason" or "metadata" or "expand")) is { } unknown)
-        {
-            return StripeErrors.Unknown(unknown).ToResult();
-        }
-        var paymentIntent = Text(form, "payment_intent");
-        var charge = Text(form, "charge");
-        if (paymentIntent is null && charge is null)
-        {
-            return StripeErrors.Invalid("payment_intent", "One of `charge` or `payment_intent` is required.", "parameter_missing").ToResult();
-        }
-        if (paymentIntent is not null && charge is not null)
-        {
-            return StripeErrors.Invalid("charge", "You cannot specify both `charge` and `payment_intent`.", "parameters_exclusive").ToResult();
-        }
-        long? amount = null;
-        if (Text(form, "amount") is { } amountText)
-        {
-            if (!long.TryParse(amountText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) || parsed < 1)
-            {
-                return StripeErrors.InvalidInteger("amount", amountText).ToResult();
-            }
-            amount = parsed;
-        }
-        var reason = Text(form, "reason");
-        if (reason is not null && !RefundReasons.Contains(reason))
-        {
-            return StripeErrors.Invalid("reason", "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer").ToResult();
-        }
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (form["metadata"] is { IsMap: true } map)
-        {
-            foreach (var key in map.Names)
-            {
-                metadata[key] = map[key]!.Value ?? "";
-            }
-        }
-        var id = paymentIntent ?? charge!;
-        var session = sessions.FindByPayment(id);
-        var param = paymentIntent is not null ? "payment_intent" : "charge";
-        if (session is null || !id.StartsWith(paymentIntent is not null ? "pi_" : "ch_", StringComparison.Ordinal))
-        {
-            return StripeErrors.NoSuch(param, id, param).ToResult();
-        }
-        return Answer(context, idempotency, "POST /v1/refunds", canonical, () =>
-        {
-            var (refund, refused) = sessions.Refund(session, amount, reason, metadata, RequestInfo(context));
-            return refused is not null ? (refused.StatusCode, refused.Body()) : (StatusCodes.Status200OK, refund!);
-        });
+        var metadata = form["metadata"] is { IsMap: true } map ? map.Names.ToDictionary(k => k, k => map[k]!.Value ?? "", StringComparer.Ordinal) : [];
+        return sessions.Refund(session!, amount, reason, metadata, RequestInfo(context));
     }
 
     private static JsonHttpResult<JsonObject> ListRefunds(HttpRequest request, StripeSessions sessions)
     {
         var charge = request.Query["charge"].ToString();
         var paymentIntent = request.Query["payment_intent"].ToString();
-        if (request.Query.Keys.FirstOrDefault(k => k is not ("charge" or "payment_intent" or "limit")) is { } unknown)
-        {
-            return StripeErrors.Unknown(unknown).ToResult();
-        }
         var limitText = request.Query["limit"].ToString();
-        var limit = 10;
-        if (limitText.Length > 0 && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
-        {
-            return StripeErrors.Invalid("limit", "This value must be greater than or equal to 1 and less than or equal to 100.").ToResult();
-        }
-        if (charge.Length == 0 && paymentIntent.Length == 0)
-        {
+        var limit = limitText.Length == 0 ? 10 : int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+        var failure = request.Query.Keys.FirstOrDefault(k => k is not ("charge" or "payment_intent" or "limit")) is { } unknown ? StripeErrors.Unknown(unknown)
+            : limit is < 1 or > 100 ? StripeErrors.Invalid("limit", "This value must be greater than or equal to 1 and less than or equal to 100.")
             // Listing every refund of the account is not something the sandbox needs to offer.
-            return StripeErrors.Invalid("charge", "The local sandbox lists refunds of one charge or payment_intent only.").ToResult();
-        }
-        var session = sessions.FindByPayment(charge.Length > 0 ? charge : paymentIntent);
-        var refunds = StripeSessions.Refunds(session).Take(limit);
-        return Ok(StripeRepresentations.List(refunds, "/v1/refunds"));
+            : charge.Length == 0 && paymentIntent.Length == 0 ? StripeErrors.Invalid("charge", "The local sandbox lists refunds of one charge or payment_intent only.")
+            : null;
+        return failure is not null
+            ? failure.ToResult()
+            : Ok(StripeRepresentations.List(StripeSessions.Refunds(sessions.FindByPayment(charge.Length > 0 ? charge : paymentIntent)).Take(limit), "/v1/refunds"));
     }
 
-    // Runs a mutating request under its Idempotency-Key.
-    private static JsonHttpResult<JsonObject> Answer(
-        HttpContext context, StripeIdempotency idempotency, string scope, string canonical, Func<(int, JsonObject)> operation)
+    // A mutating request: the form read (only these parameters when given), then the operation run
+    // under its Idempotency-Key. Only results of requests that ran are kept, never refusals.
+    private static async Task<JsonHttpResult<JsonObject>> PostAsync(
+        HttpContext context, string[]? allowed, Func<StripeParams, (JsonObject? Body, StripeFailure? Failure)> operation)
     {
-        var key = context.Request.Headers["Idempotency-Key"].ToString();
-        if (key.Length > StripeIdempotency.MaxKeyLength)
+        var request = context.Request;
+        var body = await StripeForm.ReadBodyAsync(request, context.RequestAborted);
+        var (form, canonical, invalidName) = body is null ? (null, "", null) : StripeForm.Parse(body);
+        var key = request.Headers["Idempotency-Key"].ToString();
+        var failure = body is null ? StripeErrors.TooLarge()
+            : body.Length > 0 && !request.HasFormContentType ? StripeErrors.Malformed()
+            : invalidName is not null ? StripeErrors.Invalid(invalidName, $"Invalid parameter: {invalidName}")
+            : allowed is not null && form!.Names.FirstOrDefault(n => !allowed.Contains(n)) is { } unknown ? StripeErrors.Unknown(unknown)
+            : key.Length > StripeIdempotency.MaxKeyLength ? StripeErrors.Invalid("Idempotency-Key", $"Idempotency keys can be at most {StripeIdempotency.MaxKeyLength} characters long.")
+            : null;
+        if (failure is not null)
         {
-            return StripeErrors.Invalid("Idempotency-Key", $"Idempotency keys can be at most {StripeIdempotency.MaxKeyLength} characters long.").ToResult();
+            return failure.ToResult();
         }
-        var (status, body, replayed) = idempotency.Run(scope, key.Length == 0 ? null : key, canonical, operation);
+        var idempotency = context.RequestServices.GetRequiredService<StripeIdempotency>();
+        var (status, answer, replayed) = idempotency.Run($"{request.Method} {request.Path}", key.Length == 0 ? null : key, canonical, () =>
+        {
+            var (done, refused) = operation(form!);
+            return refused is null ? (StatusCodes.Status200OK, done!) : (refused.StatusCode, refused.Body());
+        });
         if (replayed)
         {
             context.Response.Headers["Idempotent-Replayed"] = "true";
@@ -172,34 +112,14 @@ internal static class StripeApiEndpoints
         {
             context.Response.Headers["Idempotency-Key"] = key;
         }
-        return TypedResults.Json(body, StripeJson.Wire, statusCode: status);
-    }
-
-    private static async Task<(StripeParams? Form, string Canonical, StripeFailure? Failure)> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        var body = await StripeForm.ReadBodyAsync(request, cancellationToken);
-        if (body is null)
-        {
-            return (null, "", StripeErrors.TooLarge());
-        }
-        if (body.Length > 0 && !request.HasFormContentType)
-        {
-            return (null, "", StripeErrors.Malformed());
-        }
-        var (form, canonical, invalidName) = StripeForm.Parse(body);
-        return invalidName is not null
-            ? (null, "", StripeErrors.Invalid(invalidName, $"Invalid parameter: {invalidName}"))
-            : (form, canonical, null);
+        return TypedResults.Json(answer, SandboxJson.Stripe, statusCode: status);
     }
 
     private static StripeRequestInfo RequestInfo(HttpContext context) => new(
         context.Response.Headers["Request-Id"].ToString(),
         context.Request.Headers["Idempotency-Key"].ToString() is { Length: > 0 } key ? key : null);
 
-    private static string? Text(StripeParams node, string name) =>
-        node[name] is { IsMap: false, Value: { Length: > 0 } value } ? value : null;
-
-    private static JsonHttpResult<JsonObject> Ok(JsonObject body) => TypedResults.Json(body, StripeJson.Wire);
+    private static JsonHttpResult<JsonObject> Ok(JsonObject body) => TypedResults.Json(body, SandboxJson.Stripe);
 }
 
 // Every answer names its request, as Stripe's Request-Id header does.
@@ -210,13 +130,6 @@ internal sealed class StripeRequestIdFilter : IEndpointFilter
         context.HttpContext.Response.Headers["Request-Id"] = StripeIds.Request();
         return next(context);
     }
-}
-
-// FailApiCalls: Stripe is "down"; nothing is processed.
-internal sealed class StripeFailApiCallsFilter(StripeSandboxKnobs knobs) : IEndpointFilter
-{
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        knobs.Current.FailApiCalls ? StripeErrors.Internal().ToResult() : await next(context);
 }
 
 // The secret key as Bearer token (what Stripe.net sends), or as the Basic user name with no password.

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox.Stripe;
 
@@ -71,7 +72,7 @@ internal static class StripeErrors
         new(StatusCodes.Status500InternalServerError, "api_error", null, "An unknown error occurred (the sandbox's FailApiCalls knob is on).", null);
 
     public static JsonHttpResult<JsonObject> ToResult(this StripeFailure failure) =>
-        TypedResults.Json(failure.Body(), StripeJson.Wire, statusCode: failure.StatusCode);
+        TypedResults.Json(failure.Body(), SandboxJson.Stripe, statusCode: failure.StatusCode);
 
     private static string Mask(string key) =>
         key.Length <= 8 ? new string('*', key.Length) : key[..Math.Min(8, key.Length - 4)] + new string('*', 4) + key[^4..];

@@ -4,7 +4,7 @@ namespace Orders.Sandbox.Stripe;
 
 // Stripe's JSON objects as the API and the webhooks show them: the fields a Checkout integration
 // reads, in Stripe's names, with nulls where Stripe has nothing to say.
-internal sealed class StripeRepresentations(StripeSandboxUrls urls)
+internal sealed class StripeRepresentations(StripeProfile profile)
 {
     public JsonObject Session(StripeSession s)
     {
@@ -17,11 +17,11 @@ internal sealed class StripeRepresentations(StripeSandboxUrls urls)
             ["amount_total"] = r.AmountTotal,
             ["cancel_url"] = r.CancelUrl,
             ["client_reference_id"] = r.ClientReferenceId,
-            ["created"] = StripeJson.Unix(s.Created),
+            ["created"] = s.Created.ToUnixTimeSeconds(),
             ["currency"] = r.Currency,
             ["customer_details"] = s.Payment is null ? null : new JsonObject { ["email"] = r.CustomerEmail, ["name"] = null, ["phone"] = null },
             ["customer_email"] = r.CustomerEmail,
-            ["expires_at"] = StripeJson.Unix(r.ExpiresAt),
+            ["expires_at"] = r.ExpiresAt.ToUnixTimeSeconds(),
             ["livemode"] = false,
             ["metadata"] = Map(r.Metadata),
             ["mode"] = "payment",
@@ -31,7 +31,7 @@ internal sealed class StripeRepresentations(StripeSandboxUrls urls)
             ["status"] = s.Status,
             ["success_url"] = r.SuccessUrl,
             ["ui_mode"] = "hosted",
-            ["url"] = s.Status == StripeSession.Open ? urls.PayPage(s.Id) : null,
+            ["url"] = s.Status == StripeSession.Open ? profile.PayPage(s.Id) : null,
         };
     }
 
@@ -49,7 +49,7 @@ internal sealed class StripeRepresentations(StripeSandboxUrls urls)
             ["amount_refunded"] = p.AmountRefunded,
             ["billing_details"] = new JsonObject { ["email"] = r.CustomerEmail, ["name"] = null, ["phone"] = null },
             ["captured"] = p.Succeeded,
-            ["created"] = StripeJson.Unix(p.Created),
+            ["created"] = p.Created.ToUnixTimeSeconds(),
             ["currency"] = r.Currency,
             ["description"] = r.PaymentIntentDescription,
             ["disputed"] = p.Dispute is not null,
@@ -73,7 +73,7 @@ internal sealed class StripeRepresentations(StripeSandboxUrls urls)
         ["object"] = "refund",
         ["amount"] = refund.Amount,
         ["charge"] = p.ChargeId,
-        ["created"] = StripeJson.Unix(refund.Created),
+        ["created"] = refund.Created.ToUnixTimeSeconds(),
         ["currency"] = s.Request.Currency,
         ["metadata"] = Map(refund.Metadata),
         ["payment_intent"] = p.PaymentIntentId,
@@ -87,7 +87,7 @@ internal sealed class StripeRepresentations(StripeSandboxUrls urls)
         ["object"] = "dispute",
         ["amount"] = dispute.Amount,
         ["charge"] = p.ChargeId,
-        ["created"] = StripeJson.Unix(dispute.Created),
+        ["created"] = dispute.Created.ToUnixTimeSeconds(),
         ["currency"] = s.Request.Currency,
         ["is_charge_refundable"] = false,
         ["livemode"] = false,

@@ -1,10 +1,5 @@
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using Orders.Sandbox.Webhooks;
 using Orders.Sandbox.Stripe;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox;
 
@@ -13,42 +8,22 @@ public static class StripeSandboxExtensions
     // The named HttpClient that delivers webhooks; tests may replace its primary handler.
     public const string WebhookHttpClientName = "Orders.Sandbox.Stripe.Webhooks";
 
+    public const string DefaultPrefix = "/sandbox/stripe";
+
     public static IServiceCollection AddStripeSandbox(this IServiceCollection services, IConfiguration section)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(section);
-        if (services.Any(d => d.ServiceType == typeof(StripeSessions)))
+        if (services.AddSandbox<StripeSandboxOptions, StripeProfile>(section, "Sandbox:Stripe", WebhookHttpClientName))
         {
-            return services;
+            services.AddSingleton<StripeIdempotency>();
+            services.AddSingleton<StripeRepresentations>();
+            services.AddSingleton<StripeSessions>();
         }
-
-        var path = section is IConfigurationSection named ? named.Path : "Sandbox:Stripe";
-        services.AddSandboxOptions<StripeSandboxOptions>(section, new StripeSandboxOptionsValidator(path));
-
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<StripeSandboxUrls>();
-        services.AddSingleton<StripeSandboxKnobs>();
-        services.AddSingleton<StripeIdempotency>();
-        services.AddSingleton<StripeRepresentations>();
-        services.AddSingleton<StripeWebhookOutbox>();
-        services.AddSingleton<StripeSessions>();
-        services.AddHostedService<StripeWebhookDelivery>();
-
-        services.AddDeliveryClient(WebhookHttpClientName);
         return services;
     }
 
-    public static IEndpointRouteBuilder MapStripeSandbox(this IEndpointRouteBuilder endpoints, string prefix = StripeSandboxUrls.DefaultPrefix)
+    public static IEndpointRouteBuilder MapStripeSandbox(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix)
     {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
-
-        endpoints.RefuseProduction("Stripe", "the real Stripe account (Stripe:SecretKey, Stripe:WebhookSecret)");
-        var urls = endpoints.ServiceProvider.GetService<StripeSandboxUrls>()
-            ?? throw new InvalidOperationException("Call builder.Services.AddStripeSandbox(configuration.GetSection(\"Sandbox:Stripe\")) before MapStripeSandbox().");
-        urls.Prefix = "/" + prefix.Trim('/');
-
-        var sandbox = endpoints.MapSandboxGroup(urls.Prefix, "Stripe sandbox");
+        var sandbox = endpoints.MapSandbox<StripeSandboxOptions>(prefix, "AddStripeSandbox(configuration.GetSection(\"Sandbox:Stripe\"))");
         sandbox.MapStripeApi();
         sandbox.MapStripeCheckoutPage();
         sandbox.MapStripeControls();

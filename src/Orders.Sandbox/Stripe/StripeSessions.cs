@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Options;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox.Stripe;
 
@@ -12,9 +12,9 @@ internal sealed record StripeRequestInfo(string RequestId, string? IdempotencyKe
 // and the events each causes. Events are queued while the session's lock is held, so they leave in
 // the order the changes happened.
 internal sealed class StripeSessions(
-    StripeWebhookOutbox outbox,
+    Outbox<StripeSandboxOptions> outbox,
+    StripeProfile profile,
     StripeRepresentations json,
-    IOptions<StripeSandboxOptions> options,
     TimeProvider time,
     ILogger<StripeSessions> logger)
 {
@@ -25,7 +25,7 @@ internal sealed class StripeSessions(
     {
         var session = new StripeSession(StripeIds.Session(), request, time.GetUtcNow());
         byId[session.Id] = session;
-        logger.SessionCreated(session.Id);
+        logger.Changed("Stripe", "Checkout Session", session.Id, "created");
         return session;
     }
 
@@ -45,13 +45,7 @@ internal sealed class StripeSessions(
 
     // What Pay on the hosted page does. delayed: a payment method that settles later (the session
     // completes unpaid; Settle decides). Paying a completed session again changes nothing.
-    public (StripeSession? Session, StripeFailure? Failure) Pay(string id, bool delayed)
-    {
-        if (Find(id) is not { } session)
-        {
-            return (null, StripeErrors.NoSuch("checkout.session", id, "session"));
-        }
-        lock (session.Gate)
+    public (StripeSession? Session, StripeFailure? Failure) Pay(string id, bool delayed) => Change<StripeSession>(id, session =>
         {
             ExpireIfDue(session);
             if (session.Status == StripeSession.Expired)
@@ -68,20 +62,13 @@ internal sealed class StripeSessions(
             session.PaymentStatus = delayed ? "unpaid" : "paid";
             byPayment[payment.PaymentIntentId] = session;
             byPayment[payment.ChargeId] = session;
-            logger.SessionPaid(session.Id, payment.PaymentIntentId, session.PaymentStatus);
+            logger.Changed("Stripe", "Checkout Session", session.Id, $"completed: payment intent {payment.PaymentIntentId}, {session.PaymentStatus}");
             Publish("checkout.session.completed", json.Session(session));
             return (session, null);
-        }
-    }
+        });
 
     // A delayed payment settles (checkout.session.async_payment_succeeded) or fails (…_failed).
-    public (StripeSession? Session, StripeFailure? Failure) Settle(string id, bool succeeded)
-    {
-        if (Find(id) is not { } session)
-        {
-            return (null, StripeErrors.NoSuch("checkout.session", id, "session"));
-        }
-        lock (session.Gate)
+    public (StripeSession? Session, StripeFailure? Failure) Settle(string id, bool succeeded) => Change<StripeSession>(id, session =>
         {
             if (session.Payment is not { Succeeded: false, Failed: false } payment)
             {
@@ -90,19 +77,12 @@ internal sealed class StripeSessions(
             payment.Succeeded = succeeded;
             payment.Failed = !succeeded;
             session.PaymentStatus = succeeded ? "paid" : "unpaid";
-            logger.SessionSettled(session.Id, succeeded ? "succeeded" : "failed");
+            logger.Changed("Stripe", "Checkout Session", session.Id, succeeded ? "delayed payment succeeded" : "delayed payment failed");
             Publish(succeeded ? "checkout.session.async_payment_succeeded" : "checkout.session.async_payment_failed", json.Session(session));
             return (session, null);
-        }
-    }
+        });
 
-    public (StripeSession? Session, StripeFailure? Failure) Expire(string id, StripeRequestInfo? request = null)
-    {
-        if (Find(id) is not { } session)
-        {
-            return (null, StripeErrors.NoSuch("checkout.session", id, "session"));
-        }
-        lock (session.Gate)
+    public (StripeSession? Session, StripeFailure? Failure) Expire(string id, StripeRequestInfo? request = null) => Change<StripeSession>(id, session =>
         {
             if (session.Status != StripeSession.Open)
             {
@@ -110,8 +90,7 @@ internal sealed class StripeSessions(
             }
             ExpireLocked(session, request);
             return (session, null);
-        }
-    }
+        });
 
     // POST /v1/refunds and the dashboard's refund: the rest of the charge when no amount is given.
     public (JsonObject? Refund, StripeFailure? Failure) Refund(
@@ -140,7 +119,7 @@ internal sealed class StripeSessions(
             }
             var refund = new StripeRefund(StripeIds.Refund(), value, reason, metadata, time.GetUtcNow());
             payment.Refunds.Add(refund);
-            logger.Refunded(payment.PaymentIntentId, refund.Id, payment.AmountRefunded, total);
+            logger.Changed("Stripe", "payment intent", payment.PaymentIntentId, $"refund {refund.Id}, {payment.AmountRefunded} of {total} refunded");
             Publish("charge.refunded", StripeRepresentations.Charge(session, payment), request);
             return (StripeRepresentations.Refund(refund, session, payment), null);
         }
@@ -176,13 +155,7 @@ internal sealed class StripeSessions(
         }
     }
 
-    public (JsonObject? Dispute, StripeFailure? Failure) OpenDispute(string id)
-    {
-        if (Find(id) is not { } session)
-        {
-            return (null, StripeErrors.NoSuch("checkout.session", id, "session"));
-        }
-        lock (session.Gate)
+    public (JsonObject? Dispute, StripeFailure? Failure) OpenDispute(string id) => Change<JsonObject>(id, session =>
         {
             if (session.Payment is not { Succeeded: true } payment)
             {
@@ -193,14 +166,28 @@ internal sealed class StripeSessions(
                 return (null, Conflict("charge", $"Charge {payment.ChargeId} already has a dispute."));
             }
             payment.Dispute = new StripeDispute(StripeIds.Dispute(), session.Request.AmountTotal - payment.AmountRefunded, time.GetUtcNow());
-            logger.DisputeChanged(payment.Dispute.Id, payment.ChargeId, payment.Dispute.Status);
+            logger.Changed("Stripe", "dispute", payment.Dispute.Id, $"on charge {payment.ChargeId} is {payment.Dispute.Status}");
             var dispute = StripeRepresentations.Dispute(payment.Dispute, session, payment);
             Publish("charge.dispute.created", dispute.DeepClone().AsObject());
             return (dispute, null);
-        }
-    }
+        });
 
-    public (JsonObject? Dispute, StripeFailure? Failure) CloseDispute(string id, string outcome)
+    public (JsonObject? Dispute, StripeFailure? Failure) CloseDispute(string id, string outcome) => Change<JsonObject>(id, session =>
+        {
+            if (session.Payment?.Dispute is not { Status: "needs_response" } open)
+            {
+                return (null, Conflict("dispute", $"Checkout Session {id} has no open dispute."));
+            }
+            open.Status = outcome;
+            logger.Changed("Stripe", "dispute", open.Id, $"on charge {session.Payment.ChargeId} is {outcome}");
+            var dispute = StripeRepresentations.Dispute(open, session, session.Payment);
+            Publish("charge.dispute.closed", dispute.DeepClone().AsObject());
+            return (dispute, null);
+        });
+
+    // Finds the session and runs the change under its lock.
+    private (T?, StripeFailure?) Change<T>(string id, Func<StripeSession, (T?, StripeFailure?)> change)
+        where T : class
     {
         if (Find(id) is not { } session)
         {
@@ -208,15 +195,7 @@ internal sealed class StripeSessions(
         }
         lock (session.Gate)
         {
-            if (session.Payment?.Dispute is not { Status: "needs_response" } open)
-            {
-                return (null, Conflict("dispute", $"Checkout Session {id} has no open dispute."));
-            }
-            open.Status = outcome;
-            logger.DisputeChanged(open.Id, session.Payment.ChargeId, outcome);
-            var dispute = StripeRepresentations.Dispute(open, session, session.Payment);
-            Publish("charge.dispute.closed", dispute.DeepClone().AsObject());
-            return (dispute, null);
+            return change(session);
         }
     }
 
@@ -232,23 +211,12 @@ internal sealed class StripeSessions(
     private void ExpireLocked(StripeSession session, StripeRequestInfo? request)
     {
         session.Status = StripeSession.Expired;
-        logger.SessionExpired(session.Id);
+        logger.Changed("Stripe", "Checkout Session", session.Id, "expired");
         Publish("checkout.session.expired", json.Session(session), request);
     }
 
     private void Publish(string type, JsonObject dataObject, StripeRequestInfo? request = null) =>
-        outbox.Publish(new JsonObject
-        {
-            ["id"] = StripeIds.Event(),
-            ["object"] = "event",
-            ["api_version"] = options.Value.ApiVersion ?? StripeSandboxOptions.DefaultApiVersion,
-            ["created"] = StripeJson.Unix(time.GetUtcNow()),
-            ["data"] = new JsonObject { ["object"] = dataObject },
-            ["livemode"] = false,
-            ["pending_webhooks"] = 1,
-            ["request"] = new JsonObject { ["id"] = request?.RequestId, ["idempotency_key"] = request?.IdempotencyKey },
-            ["type"] = type,
-        });
+        outbox.Enqueue(profile.Event(type, dataObject, request));
 
     private static StripeFailure Conflict(string param, string message) =>
         new(StatusCodes.Status409Conflict, "invalid_request_error", "state_conflict", message, param);

@@ -6,7 +6,8 @@ using Orders.Tests.Stripe;
 namespace Orders.Tests.Sandbox;
 
 // The sandbox answers as the providers do where their clients look: unknown paths in the provider's
-// own error shape, and a repeated PayPal create with the order's latest state.
+// own error shape (the reseller's: its problem details with an errorCode), and a repeated PayPal
+// create with the order's latest state.
 public sealed class SandboxWireTests : IAsyncLifetime
 {
     private readonly OrdersApp app = new();
@@ -52,6 +53,18 @@ public sealed class SandboxWireTests : IAsyncLifetime
         var body = await response.ReadAsync<JsonElement>();
         Assert.Equal("RESOURCE_NOT_FOUND", body.GetProperty("name").GetString());
         Assert.False(string.IsNullOrEmpty(body.GetProperty("debug_id").GetString()));
+    }
+
+    [Fact]
+    public async Task AnUnknownResellerPathAnswers404InTheResellersProblemShape()
+    {
+        using var response = await shop.Http.GetAsync("/sandbox/avangate/orders/123/no-such-action");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.ReadAsync<JsonElement>();
+        Assert.Equal(404, body.GetProperty("status").GetInt32());
+        Assert.Equal("NOT_FOUND", body.GetProperty("errorCode").GetString());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -5,6 +6,49 @@ using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace Orders.Sandbox.PayPal;
+
+// The one sandbox buyer who approves every order, and the merchant who receives the money.
+// Ids are made once per run, like accounts that exist before any order does.
+internal sealed class PayPalSandboxAccounts
+{
+    public string PayerId { get; } = SandboxIds.Account();
+    public string PayerEmail { get; } = "buyer@sandbox.example";
+    public string PayerGivenName { get; } = "Sandbox";
+    public string PayerSurname { get; } = "Buyer";
+    public string PayerCountry { get; } = "US";
+
+    public string MerchantId { get; } = SandboxIds.Account();
+    public string MerchantEmail { get; } = "merchant@sandbox.example";
+
+    public string AppId { get; } = SandboxIds.App();
+}
+
+// Identifiers in the shapes PayPal uses, from a cryptographic generator so that ids are unguessable
+// like the real ones (an order id is a bearer of the buyer's approval page).
+internal static class SandboxIds
+{
+    private const string UpperAlphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+    // Orders, captures and refunds: 17 characters, ^[A-Z0-9]+$.
+    public static string Resource() => RandomNumberGenerator.GetString(UpperAlphanumeric, 17);
+
+    // Payer and merchant ids: 13 characters.
+    public static string Account() => RandomNumberGenerator.GetString(UpperAlphanumeric, 13);
+
+    public static string Event() => $"WH-{Resource()}-{Resource()}";
+
+    public static string DebugId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(7))[..13];
+
+    public static string AccessToken() => "A21AA" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(48));
+
+    public static string Nonce(DateTimeOffset now) =>
+        PayPalJson.Time(now) + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
+
+    public static string App() => "APP-" + Resource();
+
+    public static string Certificate() =>
+        $"CERT-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+}
 
 internal sealed class PayPalAccessTokens(IOptions<PayPalSandboxOptions> options, TimeProvider time)
 {

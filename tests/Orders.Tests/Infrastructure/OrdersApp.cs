@@ -1,7 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Hangfire;
-using Hangfire.AspNetCore;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -67,12 +65,9 @@ public sealed class OrdersApp : WebApplicationFactory<Program>
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
-            // Hangfire's server takes its job activator from the process-wide JobActivator.Current,
-            // which every host overwrites as it starts: with hosts starting in parallel, one host's
-            // jobs could be built from another's container (and run against its database). Each
-            // host gets an activator over its own container instead.
-            services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
             replaceServices?.Invoke(services);
+            // Hosts run side by side: Hangfire's log lines go to their own host's logs.
+            HangfireLogs.RoutePerHost(services);
         });
     }
 

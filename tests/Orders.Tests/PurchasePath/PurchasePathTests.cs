@@ -58,7 +58,7 @@ public sealed class PurchasePathTests : IAsyncLifetime
         Assert.Contains(checkout.OrderNumber, mail, StringComparison.Ordinal);
 
         // Exactly one license and one e-mail, even though the capture webhook also arrived.
-        await Task.Delay(1500);
+        await app.WaitUntilIdleAsync();
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM licenses"));
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM deliveries"));
         Assert.Single(await shop.WaitForMailsAsync(checkout.OrderNumber));

@@ -26,7 +26,7 @@ public sealed class MaintenanceTests : IAsyncLifetime
         var checkout = await shop.CheckoutAsync();
         await shop.ApproveAsync(checkout); // the APPROVED webhook is dropped and the buyer never comes back
 
-        await Task.Delay(500);
+        await app.WaitUntilIdleAsync();
         Assert.Equal("pending", (await shop.OrderAsync(checkout))!.Status);
         Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
 

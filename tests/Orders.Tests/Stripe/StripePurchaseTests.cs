@@ -272,7 +272,7 @@ public sealed partial class StripePurchaseTests : IAsyncLifetime
         await stripe.SettingsAsync(new { dropWebhooks = true });
         var checkout = await stripe.CheckoutAsync();
         await stripe.PayAsync(checkout);
-        await Task.Delay(300);
+        await app.WaitUntilIdleAsync();
         Assert.Equal("pending", (await shop.OrderAsync(checkout))!.Status);
 
         app.Clock.Advance(TimeSpan.FromMinutes(11));

@@ -197,7 +197,7 @@ public sealed class StripeWebhookTests : IAsyncLifetime
 
         var order = await shop.WaitForStatusAsync(checkout, "paid");
         await shop.WaitForMailsAsync(checkout.OrderNumber);
-        await Task.Delay(1000);
+        await app.WaitUntilIdleAsync();
         Assert.Single(order!.Licenses);
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM licenses"));

@@ -82,7 +82,7 @@ public sealed class SupportActionTests : IAsyncLifetime
 
         Assert.Equal(ids[0], ids[1]);
         await shop.WaitForMailsAsync(order.OrderNumber, 2);
-        await Task.Delay(1000);
+        await app.WaitUntilIdleAsync();
         Assert.Equal(2, (await shop.WaitForMailsAsync(order.OrderNumber, 2)).Length);
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM audit_log WHERE action = 'resend'"));
     }

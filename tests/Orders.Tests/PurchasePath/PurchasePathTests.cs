@@ -7,19 +7,8 @@ using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.PurchasePath;
 
-public sealed class PurchasePathTests : IAsyncLifetime
+public sealed class PurchasePathTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task CheckoutApproveAndReturnPaysTheOrderAndMailsAVerifiableLicense()
     {

@@ -14,20 +14,11 @@ namespace Orders.Tests.Stripe;
 
 // The whole path through HTTP: our checkout → Stripe.net → the sandbox's Checkout Session → the
 // hosted page → signed webhooks → the state machine → license and e-mail; then refunds and disputes.
-public sealed partial class StripePurchaseTests : IAsyncLifetime
+public sealed partial class StripePurchaseTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-    private StripeShop stripe = null!;
+    private readonly StripeShop stripe;
 
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        stripe = new StripeShop(app, shop);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
+    public StripePurchaseTests() => stripe = new StripeShop(app, shop);
 
     [Fact]
     public async Task PayingOnTheHostedPagePaysTheOrderAndMailsAVerifiableLicense()

@@ -7,20 +7,11 @@ using static Orders.Tests.Stripe.StripeEventsFactory;
 
 namespace Orders.Tests.Stripe;
 
-public sealed class StripeWebhookTests : IAsyncLifetime
+public sealed class StripeWebhookTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-    private StripeShop stripe = null!;
+    private readonly StripeShop stripe;
 
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        stripe = new StripeShop(app, shop);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
+    public StripeWebhookTests() => stripe = new StripeShop(app, shop);
 
     [Fact]
     public void SignaturesAreStripesHmacOverTimestampDotBody()

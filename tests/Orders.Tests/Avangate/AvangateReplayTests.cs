@@ -7,20 +7,11 @@ namespace Orders.Tests.Avangate;
 
 // The reseller signs values, not names: a recorded notification must not become new, fresh or
 // different by renaming its fields.
-public sealed class AvangateReplayTests : IAsyncLifetime
+public sealed class AvangateReplayTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-    private AvangateShop reseller = null!;
+    private readonly AvangateShop reseller;
 
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        reseller = new AvangateShop(app, shop);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
+    public AvangateReplayTests() => reseller = new AvangateShop(app, shop);
 
     [Fact]
     public async Task IpnWithIpnDateRenamedOrMissingIsRefused()

@@ -7,20 +7,11 @@ using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Avangate;
 
-public sealed class AvangateTests : IAsyncLifetime
+public sealed class AvangateTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-    private AvangateShop reseller = null!;
+    private readonly AvangateShop reseller;
 
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        reseller = new AvangateShop(app, shop);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
+    public AvangateTests() => reseller = new AvangateShop(app, shop);
 
     [Fact]
     public async Task PayingAtTheResellersCartPaysLicensesAndMails()

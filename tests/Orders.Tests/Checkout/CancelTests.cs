@@ -10,19 +10,8 @@ namespace Orders.Tests.Checkout;
 // The customer's cancel link never undoes a payment: the provider is asked, and an order becomes
 // canceled only when it confirms that nothing was paid. The page after it says what is true and
 // offers the way back to the payment page (while it can still be paid) and another payment method.
-public sealed class CancelTests : IAsyncLifetime
+public sealed class CancelTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task PayPalCancelLinkAfterPaymentLeavesThePaidOrderAndItsLicense()
     {

@@ -5,19 +5,8 @@ using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Checkout;
 
-public sealed partial class LicenseeNameTests : IAsyncLifetime
+public sealed partial class LicenseeNameTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     public static TheoryData<string> DirectionMarks() =>
         ["\u061C", "\u200E", "\u200F", "\u202A", "\u202B", "\u202C", "\u202D", "\u202E", "\u2066", "\u2067", "\u2068", "\u2069"];
 

@@ -9,19 +9,9 @@ namespace Orders.Tests.Hostile;
 // Thousands of malformed, oversized, wrongly encoded, wrong-content-type and forged requests at
 // every endpoint that takes input: never a 5xx, never a stored row for anything unverified, and
 // the service is still healthy afterwards. ORDERS_HOSTILE_REQUESTS sets the count per endpoint.
-public sealed class HostileRequestTests : IAsyncLifetime
+public sealed class HostileRequestTests() : ServiceTest(new() { ["RateLimits:CheckoutPerMinute"] = "1000000", ["RateLimits:KeyRecoveryPerMinute"] = "1000000" })
 {
     private static readonly int PerEndpoint = int.TryParse(Environment.GetEnvironmentVariable("ORDERS_HOSTILE_REQUESTS"), out var n) ? n : 300;
-    private readonly OrdersApp app = new(settings: new() { ["RateLimits:CheckoutPerMinute"] = "1000000", ["RateLimits:KeyRecoveryPerMinute"] = "1000000" });
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
 
     [Fact]
     public async Task CheckoutSurvivesHostileBodies()

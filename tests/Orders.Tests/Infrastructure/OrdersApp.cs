@@ -1,7 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Hangfire;
-using Hangfire.AspNetCore;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -61,18 +59,18 @@ public sealed class OrdersApp : WebApplicationFactory<Program>
 
         builder.ConfigureLogging(logging =>
         {
+            // Only the captured lines: nobody reads a test host's console, and writing every
+            // host's lines there costs the run more than a little of its time.
+            logging.ClearProviders();
             logging.AddProvider(Logs);
             logging.SetMinimumLevel(LogLevel.Debug);
         });
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
-            // Hangfire's server takes its job activator from the process-wide JobActivator.Current,
-            // which every host overwrites as it starts: with hosts starting in parallel, one host's
-            // jobs could be built from another's container (and run against its database). Each
-            // host gets an activator over its own container instead.
-            services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
             replaceServices?.Invoke(services);
+            // Hosts run side by side: Hangfire's log lines go to their own host's logs.
+            HangfireLogs.RoutePerHost(services);
         });
     }
 

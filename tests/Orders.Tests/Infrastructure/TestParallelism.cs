@@ -1,5 +1,17 @@
-// One service per test, one test at a time. Hangfire keeps process-wide state (its global
-// configuration: job activator, log provider, filters), so two hosts running side by side in one
-// test process can see each other's jobs land in the wrong container; in production there is one
-// host per process and this never arises. Measured cost: the suite takes longer, but never flakes.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
+// Test classes run side by side (xUnit's default: each class is a collection, run in parallel; the
+// tests of one class run one after another). Hosts do not meet: each has its own data directory,
+// Kestrel port and sandbox, the service gives each its own job storage and job activator
+// (ProcessingRegistration), and Hangfire's process-wide log provider routes each host's lines to
+// that host (HangfireLogs). Most of a test is waiting on background work and HTTP, so more tests
+// run at once than there are cores.
+[assembly: CollectionBehavior(MaxParallelThreads = 4)]
+
+namespace Orders.Tests.Infrastructure;
+
+// The few classes that must have the machine to themselves name this collection, each saying why.
+// xUnit runs it after the parallel ones, one test at a time.
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RunsAlone
+{
+    public const string Name = "Runs alone";
+}

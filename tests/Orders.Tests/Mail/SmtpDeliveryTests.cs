@@ -53,7 +53,7 @@ public sealed class SmtpDeliveryTests
 
         smtp.Start();
         await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM deliveries WHERE status = 'sent'"), n => n == 1, TimeSpan.FromSeconds(60), "the delivery to be sent");
-        await Task.Delay(2000);
+        await app.WaitUntilIdleAsync();
         Assert.Single(smtp.Messages);
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM deliveries"));
     }

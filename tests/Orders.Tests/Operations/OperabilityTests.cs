@@ -4,19 +4,8 @@ using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Operations;
 
-public sealed class OperabilityTests : IAsyncLifetime
+public sealed class OperabilityTests() : ServiceTest(new() { ["Telemetry:PrometheusEnabled"] = "true" })
 {
-    private readonly OrdersApp app = new(settings: new() { ["Telemetry:PrometheusEnabled"] = "true" });
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task LivenessAndReadinessReportEachCheck()
     {

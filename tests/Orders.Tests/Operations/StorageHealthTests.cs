@@ -7,19 +7,8 @@ namespace Orders.Tests.Operations;
 // Readiness must say so while the database refuses writes: a full disk or a read-only file still
 // answers reads, so a probe that only reads called such a service healthy (StorageFaults explains
 // how each failure is produced for real).
-public sealed class StorageHealthTests : IAsyncLifetime
+public sealed class StorageHealthTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task ReadinessIsUnhealthyWhileTheDatabaseCannotGrowAndHealthyAgainAtOnceWhenItCan()
     {

@@ -11,19 +11,8 @@ namespace Orders.Tests.Privacy;
 
 // Export and erasure of one customer's data (issue: privacy promises), through the real API and
 // console against a real SQLite file.
-public sealed class CustomerDataTests : IAsyncLifetime
+public sealed class CustomerDataTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task TheExportHoldsEverythingAboutTheCustomerAndNothingAboutAnyoneElse()
     {

@@ -6,19 +6,9 @@ using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Privacy;
 
-public sealed partial class DataProtectionTests : IAsyncLifetime
+public sealed partial class DataProtectionTests : ServiceTest
 {
     private const string CardNumber = "4111111111111111";
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
 
     [Fact]
     public async Task CardNumberInAWebhooksExtraFieldsNeverReachesTheDatabaseFile()

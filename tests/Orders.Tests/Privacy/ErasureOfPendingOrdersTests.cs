@@ -10,19 +10,8 @@ namespace Orders.Tests.Privacy;
 
 // An erasure asked for while an order of that address waits for its payment erases what it can at
 // once and the waiting orders as soon as they end, so unpaid checkouts cannot hold it off.
-public sealed class ErasureOfPendingOrdersTests : IAsyncLifetime
+public sealed class ErasureOfPendingOrdersTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task UnpaidCheckoutsWithTheAddressDoNotBlockItsErasureAndAreErasedWhenTheyExpire()
     {

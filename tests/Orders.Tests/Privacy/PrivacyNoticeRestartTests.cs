@@ -82,7 +82,7 @@ public sealed class PrivacyNoticeRestartTests
         }
 
         await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM deliveries WHERE status = 'sent'"), n => n == Customers, TimeSpan.FromSeconds(60), "all e-mails sent");
-        await Task.Delay(TimeSpan.FromSeconds(2)); // anything sent twice would show up now
+        await second.WaitUntilIdleAsync(); // anything sent twice would show up now
 
         Assert.Equal(Customers, await shop.CountAsync("SELECT COUNT(*) FROM deliveries"));
         Assert.Equal(Customers, await shop.CountAsync("SELECT COUNT(*) FROM deliveries WHERE kind = 'privacy-notice' AND status = 'sent'"));

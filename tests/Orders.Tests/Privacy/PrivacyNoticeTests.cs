@@ -10,19 +10,8 @@ using static Orders.Tests.Privacy.NoticeTestKit;
 
 namespace Orders.Tests.Privacy;
 
-public sealed class PrivacyNoticeTests : IAsyncLifetime
+public sealed class PrivacyNoticeTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task CustomerAcceptsThenDeclinesThroughThePersonalLinkAndSupportSeesTheAnswer()
     {

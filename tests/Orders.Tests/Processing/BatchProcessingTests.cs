@@ -13,19 +13,8 @@ namespace Orders.Tests.Processing;
 // Events are applied in groups (one transaction per group) and e-mails claimed, sent and marked in
 // batches. The jobs are run by hand here (no job server), as often and as concurrently as a retry
 // racing the recovery sweep could run them.
-public sealed class BatchProcessingTests : IAsyncLifetime
+public sealed class BatchProcessingTests() : ServiceTest(new() { ["Jobs:RunServer"] = "false" })
 {
-    private readonly OrdersApp app = new(settings: new() { ["Jobs:RunServer"] = "false" });
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task TheSameEventInTwoBatchesIssuesOneLicenseAndOneEmail()
     {

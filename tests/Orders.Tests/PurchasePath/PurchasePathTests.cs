@@ -7,19 +7,8 @@ using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.PurchasePath;
 
-public sealed class PurchasePathTests : IAsyncLifetime
+public sealed class PurchasePathTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task CheckoutApproveAndReturnPaysTheOrderAndMailsAVerifiableLicense()
     {
@@ -58,7 +47,7 @@ public sealed class PurchasePathTests : IAsyncLifetime
         Assert.Contains(checkout.OrderNumber, mail, StringComparison.Ordinal);
 
         // Exactly one license and one e-mail, even though the capture webhook also arrived.
-        await Task.Delay(1500);
+        await app.WaitUntilIdleAsync();
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM licenses"));
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM deliveries"));
         Assert.Single(await shop.WaitForMailsAsync(checkout.OrderNumber));

@@ -6,19 +6,8 @@ using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Recovery;
 
-public sealed class MaintenanceTests : IAsyncLifetime
+public sealed class MaintenanceTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task OrderPaidAtThePayPalButNeverNotifiedEndsPaidThroughReconciliation()
     {
@@ -26,7 +15,7 @@ public sealed class MaintenanceTests : IAsyncLifetime
         var checkout = await shop.CheckoutAsync();
         await shop.ApproveAsync(checkout); // the APPROVED webhook is dropped and the buyer never comes back
 
-        await Task.Delay(500);
+        await app.WaitUntilIdleAsync();
         Assert.Equal("pending", (await shop.OrderAsync(checkout))!.Status);
         Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
 

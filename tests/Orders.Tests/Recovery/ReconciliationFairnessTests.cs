@@ -8,19 +8,8 @@ namespace Orders.Tests.Recovery;
 // Every pending order a provider can be asked about is asked within a bounded time, however many
 // other pending orders exist: orders of a provider without an order API are not in the line, and
 // each run asks the orders asked least recently.
-public sealed class ReconciliationFairnessTests : IAsyncLifetime
+public sealed class ReconciliationFairnessTests() : ServiceTest(new() { ["RateLimits:CheckoutPerMinute"] = "100000" })
 {
-    private readonly OrdersApp app = new(settings: new() { ["RateLimits:CheckoutPerMinute"] = "100000" });
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task APaidOrderWhoseWebhooksWereLostIsFoundBehindAThousandAbandonedCheckouts()
     {

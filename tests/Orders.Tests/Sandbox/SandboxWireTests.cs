@@ -8,19 +8,8 @@ namespace Orders.Tests.Sandbox;
 // The sandbox answers as the providers do where their clients look: unknown paths in the provider's
 // own error shape (the reseller's: its problem details with an errorCode), and a repeated PayPal
 // create with the order's latest state.
-public sealed class SandboxWireTests : IAsyncLifetime
+public sealed class SandboxWireTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task AnUnknownStripePathAnswers404InStripesErrorShape()
     {

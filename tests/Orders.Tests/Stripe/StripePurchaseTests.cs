@@ -13,20 +13,11 @@ namespace Orders.Tests.Stripe;
 
 // The whole path through HTTP: our checkout → Stripe.net → the sandbox's Checkout Session → the
 // hosted page → signed webhooks → the state machine → license and e-mail; then refunds and disputes.
-public sealed partial class StripePurchaseTests : IAsyncLifetime
+public sealed partial class StripePurchaseTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-    private StripeShop stripe = null!;
+    private readonly StripeShop stripe;
 
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        stripe = new StripeShop(app, shop);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
+    public StripePurchaseTests() => stripe = new StripeShop(app, shop);
 
     [Fact]
     public async Task PayingOnTheHostedPagePaysTheOrderAndMailsAVerifiableLicense()
@@ -271,7 +262,7 @@ public sealed partial class StripePurchaseTests : IAsyncLifetime
         await stripe.SettingsAsync(new { dropWebhooks = true });
         var checkout = await stripe.CheckoutAsync();
         await stripe.PayAsync(checkout);
-        await Task.Delay(300);
+        await app.WaitUntilIdleAsync();
         Assert.Equal("pending", (await shop.OrderAsync(checkout))!.Status);
 
         app.Clock.Advance(TimeSpan.FromMinutes(11));

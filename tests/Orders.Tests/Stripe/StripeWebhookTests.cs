@@ -7,20 +7,11 @@ using static Orders.Tests.Stripe.StripeEventsFactory;
 
 namespace Orders.Tests.Stripe;
 
-public sealed class StripeWebhookTests : IAsyncLifetime
+public sealed class StripeWebhookTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-    private StripeShop stripe = null!;
+    private readonly StripeShop stripe;
 
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        stripe = new StripeShop(app, shop);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
+    public StripeWebhookTests() => stripe = new StripeShop(app, shop);
 
     [Fact]
     public void SignaturesAreStripesHmacOverTimestampDotBody()
@@ -197,7 +188,7 @@ public sealed class StripeWebhookTests : IAsyncLifetime
 
         var order = await shop.WaitForStatusAsync(checkout, "paid");
         await shop.WaitForMailsAsync(checkout.OrderNumber);
-        await Task.Delay(1000);
+        await app.WaitUntilIdleAsync();
         Assert.Single(order!.Licenses);
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM licenses"));

@@ -8,19 +8,8 @@ using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Support;
 
-public sealed class SupportActionTests : IAsyncLifetime
+public sealed class SupportActionTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task ResendMailsTheLicenseAgainToTheOrdersOwnAddress()
     {
@@ -82,7 +71,7 @@ public sealed class SupportActionTests : IAsyncLifetime
 
         Assert.Equal(ids[0], ids[1]);
         await shop.WaitForMailsAsync(order.OrderNumber, 2);
-        await Task.Delay(1000);
+        await app.WaitUntilIdleAsync();
         Assert.Equal(2, (await shop.WaitForMailsAsync(order.OrderNumber, 2)).Length);
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM audit_log WHERE action = 'resend'"));
     }

@@ -8,19 +8,8 @@ using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Support;
 
-public sealed class SupportLookupTests : IAsyncLifetime
+public sealed class SupportLookupTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task SearchFindsAnOrderByWhateverTheCustomerHasAtHand()
     {

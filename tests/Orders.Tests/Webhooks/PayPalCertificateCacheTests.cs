@@ -10,6 +10,8 @@ namespace Orders.Tests.Webhooks;
 
 // PAYPAL-CERT-URL is read before the signature can be checked: whatever a sender writes there must
 // neither grow the service nor turn into a stream of requests to PayPal.
+// Alone: it measures the managed memory of the whole test process, which other tests would add to.
+[Collection(RunsAlone.Name)]
 public sealed class PayPalCertificateCacheTests : IAsyncLifetime
 {
     private readonly ConcurrentDictionary<string, int> fetches = new(StringComparer.Ordinal);

@@ -11,19 +11,8 @@ namespace Orders.Tests.Webhooks;
 // delivery (the sandbox's key, as PayPal's), write a body of their choosing, patch four bytes so it
 // has the genuine body's CRC, and send it with the genuine headers. The signature holds; PayPal's API,
 // asked before anything changes, does not confirm what the body claims.
-public sealed class PayPalForgeryTests : IAsyncLifetime
+public sealed class PayPalForgeryTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task ACompletedCaptureForgedOntoAGenuineSignatureLeavesAnUnpaidOrderPending()
     {

@@ -5,19 +5,8 @@ using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Webhooks;
 
-public sealed class PayPalWebhookTests : IAsyncLifetime
+public sealed class PayPalWebhookTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task SameWebhookDeliveredThreeTimesConcurrentlyIssuesOneLicense()
     {

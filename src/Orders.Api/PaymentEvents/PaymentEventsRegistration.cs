@@ -14,8 +14,9 @@ internal static class PaymentEventsRegistration
     {
         services.AddSingleton<PaymentEventStore>();
         services.AddHostedService(sp => sp.GetRequiredService<PaymentEventStore>());
-        services.AddScoped<PayPalWebhook>();
-        services.AddScoped<StripeWebhook>();
+        // Only resolved where MapPaymentEvents maps the provider, whose adapter is registered then.
+        services.AddScoped(sp => ActivatorUtilities.CreateInstance<PayPalWebhook>(sp));
+        services.AddScoped(sp => ActivatorUtilities.CreateInstance<StripeWebhook>(sp));
 
         // The storage is this app's own instance (not Hangfire's static JobStorage.Current), so two
         // hosts in one process (tests) never share a queue. In-memory is enough on the embedded

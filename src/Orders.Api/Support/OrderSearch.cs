@@ -322,7 +322,7 @@ internal static class ProviderLabels
     {
         "paypal" => "PayPal",
         "stripe" => "Stripe",
-        "avangate" => "Avangate",
+        "avangate" => "2Checkout (Avangate)",
         _ => provider,
     };
 
@@ -330,7 +330,7 @@ internal static class ProviderLabels
     {
         "paypal" => "PayPal order id",
         "stripe" => "Stripe checkout session id",
-        "avangate" => "Avangate order reference (REFNO)",
+        "avangate" => "2Checkout (Avangate) order reference (REFNO)",
         _ => $"{provider} order reference",
     };
 
@@ -338,7 +338,7 @@ internal static class ProviderLabels
     {
         "paypal" => "PayPal capture id",
         "stripe" => "Stripe payment intent id",
-        "avangate" => "Avangate transaction reference",
+        "avangate" => "2Checkout (Avangate) transaction reference",
         _ => $"{provider} transaction reference",
     };
 }

@@ -14,7 +14,8 @@ internal sealed record RevokeBody(string? Reason);
 
 internal sealed record RevokeView(int LicensesRevoked, int UnsentEmailsCanceled);
 
-internal sealed record SupportRefundBody(string? Reason);
+// Amount: a decimal string in the order's currency ("10.00"); left out, all that is left is refunded.
+internal sealed record SupportRefundBody(string? Reason, string? Amount = null);
 
 internal sealed record RefundView(string OrderStatus, string RefundId, long AmountMinor, string Currency, bool Completed);
 
@@ -117,7 +118,7 @@ internal static class SupportApi
     internal static async Task<Results<Ok<RefundView>, ValidationProblem, ProblemHttpResult>> Refund(
         string orderNumber, SupportRefundBody? body, ClaimsPrincipal user, SupportActions actions, CancellationToken ct)
     {
-        var outcome = await actions.RefundAsync(StaffMember.From(user), orderNumber, body?.Reason, ct);
+        var outcome = await actions.RefundAsync(StaffMember.From(user), orderNumber, body?.Reason, ct, body?.Amount);
         return outcome switch
         {
             RefundActionOutcome.Refunded r => TypedResults.Ok(new RefundView(r.OrderStatus, r.RefundId, r.AmountMinor, r.Currency, r.Completed)),

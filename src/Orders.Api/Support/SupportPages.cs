@@ -40,6 +40,13 @@ internal static class SupportPages
         public string? Reason { get; set; }
     }
 
+    internal sealed class RefundForm
+    {
+        public string? Reason { get; set; }
+
+        public string? Amount { get; set; }
+    }
+
     public static IEndpointRouteBuilder MapSupportPages(this IEndpointRouteBuilder app)
     {
         var anonymous = app.MapGroup("/support").WithTags("Support pages").ExcludeFromDescription().AllowAnonymous();
@@ -293,6 +300,7 @@ internal static class SupportPages
             "resent" => "The license e-mail is on its way to the customer's address on this order.",
             "revoked" => "The license is revoked. Unsent license e-mails for this order were canceled.",
             "refunded" => $"Refunded through {provider}. The order is refunded and its license revoked.",
+            "partly-refunded" => $"Part of the order was refunded through {provider}. The order stays paid and its license active; the rest can still be refunded.",
             "refund-pending" => $"{provider} accepted the refund but has not completed it yet; the order changes when {provider} confirms it.",
             _ => null,
         };
@@ -324,10 +332,14 @@ internal static class SupportPages
             why.Add("Resend: " + r);
         }
 
-        if (staff.IsAdmin && actions.RefundUnavailable is { } f)
+        if (staff.IsAdmin && actions.RefundUnavailable is { } f && o.Provider != "avangate")
         {
             why.Add("Refund: " + f);
         }
+
+        var resellerRefund = o.Provider == "avangate"
+            ? $"""<p class="small" style="margin:.6rem 0 0" data-testid="reseller-refund">{E(SupportOrders.ResellerRefundNote)}</p>"""
+            : "";
 
         var licenses = o.Licenses.Count == 0
             ? """<p class="muted">No license yet: one is issued when the payment is confirmed.</p>"""
@@ -387,6 +399,7 @@ internal static class SupportPages
             <section class="card" aria-label="Actions">
               <div class="actions">{resend}{adminButtons}</div>
               {(why.Count == 0 ? "" : $"""<p class="muted small" style="margin:.6rem 0 0">{E(string.Join("  ·  ", why))}</p>""")}
+              {resellerRefund}
             </section>
             <div class="grid2">
               <section class="card" aria-label="Customer">
@@ -520,23 +533,24 @@ internal static class SupportPages
     private static async Task<ContentHttpResult> RefundPage(string orderNumber, HttpContext context, SupportOrders orders, CancellationToken ct)
     {
         var view = await orders.ViewAsync(StaffMember.From(context.User), orderNumber, ct);
-        return view is null ? OrderNotFound(context, orderNumber) : RefundConfirmation(context, view, null, null, StatusCodes.Status200OK);
+        return view is null ? OrderNotFound(context, orderNumber) : RefundConfirmation(context, view, null, null, StatusCodes.Status200OK, null);
     }
 
     private static async Task<Results<SeeOtherResult, ContentHttpResult>> Refund(
-        string orderNumber, [FromForm] ReasonForm? form, HttpContext context, SupportActions actions, SupportOrders orders, CancellationToken ct)
+        string orderNumber, [FromForm] RefundForm? form, HttpContext context, SupportActions actions, SupportOrders orders, CancellationToken ct)
     {
         var staff = StaffMember.From(context.User);
-        var outcome = await actions.RefundAsync(staff, orderNumber, form?.Reason, ct);
+        var outcome = await actions.RefundAsync(staff, orderNumber, form?.Reason, ct, form?.Amount);
         (string Message, int Status) failure;
         switch (outcome)
         {
             case RefundActionOutcome.Refunded refunded:
-                return BackToOrder(orderNumber, refunded.Completed ? "notice=refunded" : "notice=refund-pending");
+                return BackToOrder(orderNumber, !refunded.Completed ? "notice=refund-pending"
+                    : refunded.OrderStatus == Orders.OrderStatus.Refunded ? "notice=refunded" : "notice=partly-refunded");
             case RefundActionOutcome.NotFound:
                 return OrderNotFound(context, orderNumber);
             case RefundActionOutcome.Invalid invalid:
-                failure = (invalid.Errors["reason"][0], StatusCodes.Status400BadRequest);
+                failure = (invalid.Errors.First().Value[0], StatusCodes.Status400BadRequest);
                 break;
             case RefundActionOutcome.NotPossible refused:
                 failure = ($"Not refunded: {refused.Reason}", StatusCodes.Status409Conflict);
@@ -551,10 +565,10 @@ internal static class SupportPages
         }
 
         var view = await orders.ViewAsync(staff, orderNumber, ct);
-        return view is null ? OrderNotFound(context, orderNumber) : RefundConfirmation(context, view, form?.Reason, failure.Message, failure.Status);
+        return view is null ? OrderNotFound(context, orderNumber) : RefundConfirmation(context, view, form?.Reason, failure.Message, failure.Status, form?.Amount);
     }
 
-    private static ContentHttpResult RefundConfirmation(HttpContext context, SupportOrderView o, string? reason, string? error, int statusCode)
+    private static ContentHttpResult RefundConfirmation(HttpContext context, SupportOrderView o, string? reason, string? error, int statusCode, string? amount)
     {
         var number = Uri.EscapeDataString(o.OrderNumber);
         var provider = ProviderLabels.Name(o.Provider);
@@ -562,7 +576,8 @@ internal static class SupportPages
         var what = o.RefundedMinor == 0
             ? "the whole order"
             : $"what is left: {Money.Format(o.RefundedMinor, o.Currency)} of {Money.Format(o.TotalMinor, o.Currency)} was refunded already";
-        var problem = SupportOrders.RefundProblem(o.Status);
+        var problem = SupportOrders.RefundProblem(o.Status, o.Provider);
+        var rest = Money.ToDecimalString(o.TotalMinor - o.RefundedMinor, o.Currency);
         var form = problem is not null
             ? $"""<p><a href="/support/orders/{number}">Back to the order</a></p>"""
             : $"""
@@ -571,9 +586,11 @@ internal static class SupportPages
                   <dt>Goes back through</dt><dd>{E(provider)}, {E(ProviderLabels.TransactionReference(o.Provider))} <span class="mono">{E(o.ProviderTransactionRef ?? "—")}</span></dd>
                   <dt>Customer</dt><dd>{E(o.Email)}</dd>
                 </dl>
-                <p>The order becomes <strong>refunded</strong> and its license is revoked. This cannot be undone.</p>
+                <p>Refunding all that is left makes the order <strong>refunded</strong> and revokes its license; a part refund keeps both. This cannot be undone.</p>
                 <form method="post" action="/support/orders/{number}/refund">
                   {AntiforgeryField(context)}
+                  <label for="amount">Amount in {E(o.Currency)} (at most <span data-testid="refundable">{E(total)}</span>; leave as it is to refund all of it)</label>
+                  <input id="amount" name="amount" type="text" inputmode="decimal" autocomplete="off" value="{E(amount ?? rest)}">
                   <label for="reason">Note for the audit log (optional; no personal or card data)</label>
                   <textarea id="reason" name="reason" maxlength="{SupportActions.MaxReasonLength}">{E(reason)}</textarea>
                   <div class="actions" style="margin-top:1rem">

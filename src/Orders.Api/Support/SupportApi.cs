@@ -61,12 +61,26 @@ internal static class SupportApi
         return TypedResults.Ok(new StaffView(staff.Username, staff.Role));
     }
 
-    internal static async Task<Results<Ok<OrderSearchView>, ValidationProblem>> Search(string? q, ClaimsPrincipal user, OrderSearch search, CancellationToken ct)
+    // With q: the search. Without: the newest orders, filtered (status, provider, from/to as
+    // yyyy-MM-dd, UTC, both days included) and a page at a time.
+    internal static async Task<Results<Ok<OrderSearchView>, Ok<OrderListView>, ValidationProblem>> Search(
+        string? q, string? status, string? provider, string? from, string? to, int? page,
+        ClaimsPrincipal user, OrderSearch search, RecentOrders recent, CancellationToken ct)
     {
+        if (string.IsNullOrEmpty(q))
+        {
+            if (RecentOrders.Validate(status, provider, from, to, page, out var filter) is { } errors)
+            {
+                return TypedResults.ValidationProblem(errors, title: "The list's filters are not valid.");
+            }
+
+            return TypedResults.Ok(await recent.ListAsync(StaffMember.From(user), filter, ct));
+        }
+
         if (string.IsNullOrWhiteSpace(q) || q.Length > OrderSearch.MaxQueryLength)
         {
             return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["q"] = [$"Give an e-mail address, order number, license key or provider reference (at most {OrderSearch.MaxQueryLength} characters)."] },
+                new Dictionary<string, string[]> { ["q"] = [$"Give an e-mail address, licensee name, order number, license key or provider reference (at most {OrderSearch.MaxQueryLength} characters)."] },
                 title: "Nothing to search for.");
         }
 

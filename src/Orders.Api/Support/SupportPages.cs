@@ -200,24 +200,29 @@ internal static class SupportPages
 
     // --- Search ---------------------------------------------------------------------------------
 
-    private static async Task<ContentHttpResult> SearchPage(string? q, HttpContext context, OrderSearch search, CancellationToken ct)
+    private static async Task<ContentHttpResult> SearchPage(string? q, string? status, string? provider, string? from, string? to, string? page,
+        HttpContext context, OrderSearch search, RecentOrders recent, CancellationToken ct)
     {
         var query = q?.Trim() ?? "";
         string results;
-        var status = StatusCodes.Status200OK;
+        var code = StatusCodes.Status200OK;
         if (query.Length == 0)
         {
-            results = """
+            var pageNumber = int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : page is null ? 1 : 0;
+            var errors = RecentOrders.Validate(status, provider, from, to, pageNumber, out var filter);
+            results = $"""
                 <div class="card empty">
-                <p>Ask the customer for any one of: the <strong>e-mail address</strong> they bought with, the <strong>order number</strong> (ORD-…),
+                <p>Ask the customer for any one of: the <strong>e-mail address</strong> they bought with, the <strong>name on the license</strong>, the <strong>order number</strong> (ORD-…),
                 their <strong>license key</strong>, or the <strong>PayPal transaction id</strong> from their PayPal receipt.</p>
                 </div>
+                {RecentOrdersSection(status, provider, from, to, errors, errors is null ? await recent.ListAsync(StaffMember.From(context.User), filter, ct) : null)}
                 """;
+            code = errors is null ? code : StatusCodes.Status400BadRequest;
         }
         else if (query.Length > OrderSearch.MaxQueryLength)
         {
             results = $"""<div class="notice error" role="alert">That is too long to search for (at most {OrderSearch.MaxQueryLength} characters).</div>""";
-            status = StatusCodes.Status400BadRequest;
+            code = StatusCodes.Status400BadRequest;
         }
         else
         {
@@ -230,12 +235,64 @@ internal static class SupportPages
               <label for="q">Find an order</label>
               <div class="searchbox">
                 <input id="q" name="q" type="search" value="{E(query.Length > OrderSearch.MaxQueryLength ? "" : query)}" autofocus autocomplete="off" spellcheck="false"
-                       placeholder="E-mail, order number, license key, PayPal order or capture id">
+                       placeholder="E-mail, licensee name, order number, license key, PayPal order or capture id">
                 <button type="submit">Search</button>
               </div>
             </form>
             {results}
-            """, status, "search");
+            """, code, "search");
+    }
+
+    // The newest orders under the search box, with their filters and pages.
+    private static string RecentOrdersSection(string? status, string? provider, string? from, string? to, Dictionary<string, string[]>? errors, OrderListView? list)
+    {
+        static string Options(IEnumerable<(string Value, string Label)> choices, string? selected) =>
+            """<option value="">any</option>""" + string.Concat(choices.Select(c =>
+                $"""<option value="{E(c.Value)}"{(c.Value == selected ? " selected" : "")}>{E(c.Label)}</option>"""));
+
+        var filters = $"""
+            <form method="get" action="/support" class="card filters" aria-label="Filter the recent orders">
+              <div><label for="status">Status</label><select id="status" name="status">{Options(Orders.OrderStatus.All.Select(s => (s, s)), status)}</select></div>
+              <div><label for="provider">Provider</label><select id="provider" name="provider">{Options(RecentOrders.Providers.Select(p => (p, ProviderLabels.Name(p))), provider)}</select></div>
+              <div><label for="from">Placed from (UTC)</label><input id="from" name="from" type="date" value="{E(from)}"></div>
+              <div><label for="to">to</label><input id="to" name="to" type="date" value="{E(to)}"></div>
+              <div><button type="submit">Show</button></div>
+            </form>
+            """;
+        if (errors is not null || list is null)
+        {
+            var problems = errors is null ? [] : errors.Values.SelectMany(v => v);
+            return $"""{filters}<div class="notice error" role="alert" data-testid="list-error">{E(string.Join(" ", problems))}</div>""";
+        }
+
+        var rows = list.Orders.Count == 0
+            ? """<tr><td colspan="7" class="empty">No orders.</td></tr>"""
+            : string.Concat(list.Orders.Select(o => $"""
+                <tr data-testid="recent-order">
+                  <td>{OrderLink(o.OrderNumber)}</td>
+                  <td class="nowrap">{Time(o.CreatedAt)}</td>
+                  <td>{Badge(o.Status)}</td>
+                  <td>{E(o.ProductName)}{(o.Quantity > 1 ? $" × {o.Quantity}" : "")}</td>
+                  <td class="num">{E(Money.Format(o.TotalMinor, o.Currency))}</td>
+                  <td>{E(o.Email)}<div class="muted small">{E(o.LicenseeName)}</div></td>
+                  <td>{E(ProviderLabels.Name(o.Provider))}</td>
+                </tr>
+                """));
+        string PageLink(int number, string label) =>
+            $"""<a href="/support?{E(Query(("status", status), ("provider", provider), ("from", from), ("to", to), ("page", number.ToString(CultureInfo.InvariantCulture))))}">{label}</a>""";
+        var pager = (list.Page > 1 ? PageLink(list.Page - 1, "← Newer") : "")
+            + (list.HasMore && list.Page < RecentOrders.MaxPage ? " " + PageLink(list.Page + 1, "Older →") : "");
+        return $"""
+            {filters}
+            <section class="card" aria-label="Recent orders">
+            <h2>Recent orders <span class="muted small">(page {list.Page})</span></h2>
+            <table>
+            <thead><tr><th>Order</th><th>Placed</th><th>Status</th><th>Product</th><th class="num">Total</th><th>Customer</th><th>Provider</th></tr></thead>
+            <tbody>{rows}</tbody>
+            </table>
+            {(pager.Length == 0 ? "" : $"""<p class="pager">{pager}</p>""")}
+            </section>
+            """;
     }
 
     private static string ResultsTable(OrderSearchResult found)

@@ -22,6 +22,7 @@ internal static class SupportRegistration
         services.AddSingleton<StaffSessions>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<OrderSearch>();
+        services.AddSingleton<RecentOrders>();
         services.AddSingleton<SupportOrders>();
         services.AddScoped<SupportActions>();
         return services;

@@ -19,6 +19,14 @@ internal sealed record SupportRefundBody(string? Reason, string? Amount = null);
 
 internal sealed record RefundView(string OrderStatus, string RefundId, long AmountMinor, string Currency, bool Completed);
 
+internal sealed record ChangeEmailBody(string? Email);
+
+internal sealed record CorrectLicenseeBody(string? LicenseeName);
+
+// DeliveryId: the license e-mail queued to the order's address (none when there is no key yet);
+// LicenseLine: the order's active license line afterwards (0: none yet).
+internal sealed record CorrectionView(long? DeliveryId, int LicenseLine);
+
 internal sealed record AuditPageView(IReadOnlyList<AuditEntry> Entries, long? NextBefore);
 
 // The support console as JSON, on the same cookie session as the pages. Reads for every staff
@@ -49,6 +57,9 @@ internal static class SupportApi
         api.MapGet("/orders", Search).WithName("SupportSearchOrders");
         api.MapGet("/orders/{orderNumber}", GetOrder).WithName("SupportGetOrder");
         api.MapPost("/orders/{orderNumber}/resend", Resend).WithName("SupportResendLicense");
+        // Support may fix an address: a mistyped one is the most common ticket, and the key only ever goes to the order's own address.
+        api.MapPost("/orders/{orderNumber}/email", ChangeEmail).WithName("SupportChangeEmail");
+        api.MapPost("/orders/{orderNumber}/licensee", CorrectLicensee).WithName("SupportCorrectLicensee").RequireAuthorization(SupportPolicies.Admin);
         api.MapPost("/orders/{orderNumber}/revoke", Revoke).WithName("SupportRevokeLicense").RequireAuthorization(SupportPolicies.Admin);
         api.MapPost("/orders/{orderNumber}/refund", Refund).WithName("SupportRefundOrder").RequireAuthorization(SupportPolicies.Admin);
         api.MapGet("/audit", Audit).WithName("SupportAuditLog").RequireAuthorization(SupportPolicies.Admin);
@@ -114,6 +125,25 @@ internal static class SupportApi
             _ => OrderNotFound(orderNumber),
         };
     }
+
+    internal static async Task<Results<Ok<CorrectionView>, ValidationProblem, ProblemHttpResult>> ChangeEmail(
+        string orderNumber, ChangeEmailBody body, ClaimsPrincipal user, OrderCorrections corrections, CancellationToken ct) =>
+        Correction(orderNumber, await corrections.ChangeEmailAsync(StaffMember.From(user), orderNumber, body.Email, ct));
+
+    internal static async Task<Results<Ok<CorrectionView>, ValidationProblem, ProblemHttpResult>> CorrectLicensee(
+        string orderNumber, CorrectLicenseeBody body, ClaimsPrincipal user, OrderCorrections corrections, CancellationToken ct) =>
+        Correction(orderNumber, await corrections.CorrectLicenseeAsync(StaffMember.From(user), orderNumber, body.LicenseeName, ct));
+
+    private static Results<Ok<CorrectionView>, ValidationProblem, ProblemHttpResult> Correction(string orderNumber, CorrectionOutcome outcome) => outcome switch
+    {
+        CorrectionOutcome.Done done => TypedResults.Ok(new CorrectionView(done.DeliveryId, done.LicenseLine)),
+        CorrectionOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
+        CorrectionOutcome.Erased => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Customer data erased",
+            detail: "The customer's personal data on this order was erased; there is nothing to correct."),
+        CorrectionOutcome.NotPossible refused => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not changed", detail: refused.Reason),
+        CorrectionOutcome.NotFound => OrderNotFound(orderNumber),
+        _ => throw new InvalidOperationException($"Unhandled correction outcome {outcome.GetType().Name}."),
+    };
 
     internal static async Task<Results<Ok<RevokeView>, ValidationProblem, ProblemHttpResult>> Revoke(
         string orderNumber, RevokeBody body, ClaimsPrincipal user, SupportActions actions, CancellationToken ct)

@@ -40,6 +40,11 @@ internal static class SupportPages
         public string? Reason { get; set; }
     }
 
+    internal sealed class CorrectionForm
+    {
+        public string? Value { get; set; }
+    }
+
     internal sealed class RefundForm
     {
         public string? Reason { get; set; }
@@ -59,8 +64,16 @@ internal static class SupportPages
         staff.MapGet("", SearchPage);
         staff.MapGet("/orders/{orderNumber}", OrderPage);
         staff.MapPost("/orders/{orderNumber}/resend", Resend);
+        staff.MapGet("/orders/{orderNumber}/email", (string orderNumber, HttpContext context, SupportOrders orders, CancellationToken ct) =>
+            CorrectionPage(orderNumber, Corrections.Email, context, orders, ct));
+        staff.MapPost("/orders/{orderNumber}/email", (string orderNumber, [FromForm] CorrectionForm? form, HttpContext context, OrderCorrections corrections, SupportOrders orders, CancellationToken ct) =>
+            Correct(orderNumber, Corrections.Email, form, context, corrections, orders, ct));
 
         var admin = staff.MapGroup("").RequireAuthorization(SupportPolicies.Admin);
+        admin.MapGet("/orders/{orderNumber}/licensee", (string orderNumber, HttpContext context, SupportOrders orders, CancellationToken ct) =>
+            CorrectionPage(orderNumber, Corrections.Licensee, context, orders, ct));
+        admin.MapPost("/orders/{orderNumber}/licensee", (string orderNumber, [FromForm] CorrectionForm? form, HttpContext context, OrderCorrections corrections, SupportOrders orders, CancellationToken ct) =>
+            Correct(orderNumber, Corrections.Licensee, form, context, corrections, orders, ct));
         admin.MapGet("/orders/{orderNumber}/revoke", RevokePage);
         admin.MapPost("/orders/{orderNumber}/revoke", Revoke);
         admin.MapGet("/orders/{orderNumber}/refund", RefundPage);
@@ -355,6 +368,8 @@ internal static class SupportPages
         var noticeText = notice switch
         {
             "resent" => "The license e-mail is on its way to the customer's address on this order.",
+            "email-changed" => "The e-mail address is changed. If the order has a license, its e-mail is on its way to the new address.",
+            "licensee-corrected" => "The licensee name is corrected. The old license is revoked, and a new key with the corrected name is on its way to the customer.",
             "revoked" => "The license is revoked. Unsent license e-mails for this order were canceled.",
             "refunded" => $"Refunded through {provider}. The order is refunded and its license revoked.",
             "partly-refunded" => $"Part of the order was refunded through {provider}. The order stays paid and its license active; the rest can still be refunded.",
@@ -380,9 +395,12 @@ internal static class SupportPages
                 """
             : """<button type="button" disabled>Resend license e-mail</button>""";
         var staff = StaffMember.From(context.User);
-        var adminButtons = !staff.IsAdmin ? "" :
+        var corrections = o.ErasedAt is not null ? "" :
+            $"""<a class="button secondary" href="/support/orders/{number}/email">Change e-mail…</a>"""
+            + (staff.IsAdmin ? $"""<a class="button secondary" href="/support/orders/{number}/licensee">Correct licensee name…</a>""" : "");
+        var adminButtons = corrections + (!staff.IsAdmin ? "" :
             (actions.CanRevoke ? $"""<a class="button danger-outline" href="/support/orders/{number}/revoke">Revoke license…</a>""" : "")
-            + (actions.CanRefund ? $"""<a class="button danger-outline" href="/support/orders/{number}/refund">Refund…</a>""" : "");
+            + (actions.CanRefund ? $"""<a class="button danger-outline" href="/support/orders/{number}/refund">Refund…</a>""" : ""));
         var why = new List<string>();
         if (actions.ResendUnavailable is { } r)
         {
@@ -526,6 +544,87 @@ internal static class SupportPages
 
     private static SeeOtherResult BackToOrder(string orderNumber, string query) =>
         new($"/support/orders/{Uri.EscapeDataString(orderNumber)}?{query}");
+
+    // --- Corrections: the e-mail address, the licensee name ------------------------------------
+
+    private sealed record Correction(string Path, string Field, string Label, string Title, string Explanation, string Notice, Func<SupportOrderView, string> Current);
+
+    private static class Corrections
+    {
+        public static readonly Correction Email = new("email", "email", "New e-mail address", "Change the e-mail address",
+            "The order's address is replaced. Unsent license e-mails to the old address are canceled, and if the order has a license its e-mail goes to the new address only. Key recovery and privacy notices use the new address from now on.",
+            "email-changed", o => o.Email);
+
+        public static readonly Correction Licensee = new("licensee", "licenseeName", "Corrected licensee name", "Correct the licensee name",
+            "The name is signed into the key, so the current license is revoked (no revocation e-mail is sent) and a new license with the corrected name is issued and e-mailed to the order's address.",
+            "licensee-corrected", o => o.LicenseeName);
+    }
+
+    private static async Task<ContentHttpResult> CorrectionPage(string orderNumber, Correction correction, HttpContext context, SupportOrders orders, CancellationToken ct)
+    {
+        var view = await orders.ViewAsync(StaffMember.From(context.User), orderNumber, ct);
+        return view is null ? OrderNotFound(context, orderNumber) : CorrectionFormPage(context, view, correction, null, null, StatusCodes.Status200OK);
+    }
+
+    private static async Task<Results<SeeOtherResult, ContentHttpResult>> Correct(string orderNumber, Correction correction, CorrectionForm? form,
+        HttpContext context, OrderCorrections corrections, SupportOrders orders, CancellationToken ct)
+    {
+        var staff = StaffMember.From(context.User);
+        var outcome = correction == Corrections.Email
+            ? await corrections.ChangeEmailAsync(staff, orderNumber, form?.Value, ct)
+            : await corrections.CorrectLicenseeAsync(staff, orderNumber, form?.Value, ct);
+        (string Message, int Status) failure;
+        switch (outcome)
+        {
+            case CorrectionOutcome.Done:
+                return BackToOrder(orderNumber, "notice=" + correction.Notice);
+            case CorrectionOutcome.NotFound:
+                return OrderNotFound(context, orderNumber);
+            case CorrectionOutcome.Invalid invalid:
+                failure = (invalid.Errors.First().Value[0], StatusCodes.Status400BadRequest);
+                break;
+            case CorrectionOutcome.Erased:
+                failure = ("The customer's personal data on this order was erased; there is nothing to correct.", StatusCodes.Status409Conflict);
+                break;
+            case CorrectionOutcome.NotPossible refused:
+                failure = (refused.Reason, StatusCodes.Status409Conflict);
+                break;
+            default:
+                throw new InvalidOperationException($"Unhandled correction outcome {outcome.GetType().Name}.");
+        }
+
+        var view = await orders.ViewAsync(staff, orderNumber, ct);
+        return view is null ? OrderNotFound(context, orderNumber) : CorrectionFormPage(context, view, correction, form?.Value, failure.Message, failure.Status);
+    }
+
+    private static ContentHttpResult CorrectionFormPage(HttpContext context, SupportOrderView o, Correction correction, string? value, string? error, int statusCode)
+    {
+        var number = Uri.EscapeDataString(o.OrderNumber);
+        var body = o.ErasedAt is not null
+            ? $"""<div class="notice error" role="alert">The customer's personal data on this order was erased; there is nothing to correct.</div><p><a href="/support/orders/{number}">Back to the order</a></p>"""
+            : $"""
+                <dl style="margin-bottom:1rem"><dt>Now</dt><dd data-testid="current-value">{E(correction.Current(o))}</dd></dl>
+                <p>{E(correction.Explanation)}</p>
+                <form method="post" action="/support/orders/{number}/{correction.Path}">
+                  {AntiforgeryField(context)}
+                  <label for="value">{E(correction.Label)}</label>
+                  <input id="value" name="value" type="text" required autocomplete="off" spellcheck="false" value="{E(value)}"
+                    {(error is null ? "" : "aria-invalid=\"true\" aria-describedby=\"value-error\"")}>
+                  {(error is null ? "" : $"""<div class="field-error" id="value-error" data-testid="correction-error">{E(error)}</div>""")}
+                  <div class="actions" style="margin-top:1rem">
+                    <button type="submit">{E(correction.Title)}</button>
+                    <a class="button secondary" href="/support/orders/{number}">Cancel</a>
+                  </div>
+                </form>
+                """;
+        return Page(context, $"{correction.Title} · {o.OrderNumber}", $"""
+            <p class="crumbs"><a href="/support/orders/{number}">← Order {E(o.OrderNumber)}</a></p>
+            <div class="card">
+            <h1>{E(correction.Title)} of order <span class="mono">{E(o.OrderNumber)}</span></h1>
+            {body}
+            </div>
+            """, statusCode, "search");
+    }
 
     // --- Revoke and refund: a confirmation page each, then the change ---------------------------
 

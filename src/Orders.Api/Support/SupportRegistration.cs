@@ -25,6 +25,7 @@ internal static class SupportRegistration
         services.AddSingleton<RecentOrders>();
         services.AddSingleton<SupportOrders>();
         services.AddScoped<SupportActions>();
+        services.AddScoped<OrderCorrections>();
         return services;
     }
 

@@ -27,6 +27,8 @@ internal sealed record CorrectLicenseeBody(string? LicenseeName);
 // LicenseLine: the order's active license line afterwards (0: none yet).
 internal sealed record CorrectionView(long? DeliveryId, int LicenseLine);
 
+internal sealed record NoteBody(string? Text);
+
 internal sealed record AuditPageView(IReadOnlyList<AuditEntry> Entries, long? NextBefore);
 
 // The support console as JSON, on the same cookie session as the pages. Reads for every staff
@@ -60,6 +62,7 @@ internal static class SupportApi
         // Support may fix an address: a mistyped one is the most common ticket, and the key only ever goes to the order's own address.
         api.MapPost("/orders/{orderNumber}/email", ChangeEmail).WithName("SupportChangeEmail");
         api.MapPost("/orders/{orderNumber}/licensee", CorrectLicensee).WithName("SupportCorrectLicensee").RequireAuthorization(SupportPolicies.Admin);
+        api.MapPost("/orders/{orderNumber}/notes", AddNote).WithName("SupportAddOrderNote");
         api.MapPost("/orders/{orderNumber}/revoke", Revoke).WithName("SupportRevokeLicense").RequireAuthorization(SupportPolicies.Admin);
         api.MapPost("/orders/{orderNumber}/refund", Refund).WithName("SupportRefundOrder").RequireAuthorization(SupportPolicies.Admin);
         api.MapGet("/audit", Audit).WithName("SupportAuditLog").RequireAuthorization(SupportPolicies.Admin);
@@ -144,6 +147,21 @@ internal static class SupportApi
         CorrectionOutcome.NotFound => OrderNotFound(orderNumber),
         _ => throw new InvalidOperationException($"Unhandled correction outcome {outcome.GetType().Name}."),
     };
+
+    internal static async Task<Results<Created<OrderNoteView>, ValidationProblem, ProblemHttpResult>> AddNote(
+        string orderNumber, NoteBody body, ClaimsPrincipal user, OrderNotes notes, CancellationToken ct)
+    {
+        var outcome = await notes.AddAsync(StaffMember.From(user), orderNumber, body.Text, ct);
+        return outcome switch
+        {
+            NoteOutcome.Added added => TypedResults.Created($"/api/support/orders/{Uri.EscapeDataString(orderNumber)}", added.Note),
+            NoteOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
+            NoteOutcome.Erased => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Customer data erased",
+                detail: "The customer's personal data on this order was erased; no new notes are kept about it."),
+            NoteOutcome.NotFound => OrderNotFound(orderNumber),
+            _ => throw new InvalidOperationException($"Unhandled note outcome {outcome.GetType().Name}."),
+        };
+    }
 
     internal static async Task<Results<Ok<RevokeView>, ValidationProblem, ProblemHttpResult>> Revoke(
         string orderNumber, RevokeBody body, ClaimsPrincipal user, SupportActions actions, CancellationToken ct)

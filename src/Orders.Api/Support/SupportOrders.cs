@@ -41,7 +41,8 @@ internal sealed record SupportOrderView(
     IReadOnlyList<SupportDeliveryView> Deliveries,
     IReadOnlyList<TimelineEntry> Timeline,
     SupportActionsView Actions,
-    IReadOnlyList<ConsentRecord> PrivacyNotices);
+    IReadOnlyList<ConsentRecord> PrivacyNotices,
+    IReadOnlyList<OrderNoteView> Notes);
 
 // Everything support needs to answer a customer about one order, in one read: the order, its
 // licenses, its e-mails, and a timeline of every provider event and staff action.
@@ -150,11 +151,12 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
             var events = (await connection.QueryAsync<InboxRow>(new CommandDefinition(EventsSql, new { OrderId = order.Id, order.OrderNumber }, cancellationToken: ct))).ToList();
             var staffActions = await AuditLog.ForOrderAsync(connection, order.Id, ct);
             var consents = await PrivacyConsents.ForOrderAsync(connection, order.Id, ct);
+            var notes = (await OrderNotes.ForOrdersAsync(connection, [order.Id], ct))[order.Id].ToList();
 
             view = new SupportOrderView(order.OrderNumber, order.Status, order.Sku, order.ProductName, order.Quantity, order.UnitPriceMinor,
                 order.TotalMinor, order.Currency, order.Email, order.LicenseeName, order.Provider, order.ProviderOrderRef, order.ProviderTransactionRef,
                 order.CreatedAt, order.UpdatedAt, order.PaidAt, order.ErasedAt, await RefundedSoFarAsync(connection, null, order.Id, ct), licenses, deliveries,
-                Timeline(order, licenses, deliveries, events, staffActions), ActionsFor(staff, order.Status, order.Provider, order.ErasedAt is not null, licenses), consents);
+                Timeline(order, licenses, deliveries, events, staffActions), ActionsFor(staff, order.Status, order.Provider, order.ErasedAt is not null, licenses), consents, notes);
             await audit.RecordLookupAsync(staff, AuditActions.ViewOrder, order.Id, order.OrderNumber, null, ct);
         }
 

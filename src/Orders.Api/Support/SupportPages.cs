@@ -40,6 +40,11 @@ internal static class SupportPages
         public string? Reason { get; set; }
     }
 
+    internal sealed class NoteForm
+    {
+        public string? Text { get; set; }
+    }
+
     internal sealed class CorrectionForm
     {
         public string? Value { get; set; }
@@ -64,6 +69,7 @@ internal static class SupportPages
         staff.MapGet("", SearchPage);
         staff.MapGet("/orders/{orderNumber}", OrderPage);
         staff.MapPost("/orders/{orderNumber}/resend", Resend);
+        staff.MapPost("/orders/{orderNumber}/notes", AddNote);
         staff.MapGet("/orders/{orderNumber}/email", (string orderNumber, HttpContext context, SupportOrders orders, CancellationToken ct) =>
             CorrectionPage(orderNumber, Corrections.Email, context, orders, ct));
         staff.MapPost("/orders/{orderNumber}/email", (string orderNumber, [FromForm] CorrectionForm? form, HttpContext context, OrderCorrections corrections, SupportOrders orders, CancellationToken ct) =>
@@ -361,13 +367,14 @@ internal static class SupportPages
             </div>
             """, StatusCodes.Status404NotFound, "search");
 
-    private static string OrderBody(HttpContext context, SupportOrderView o, string? notice, string? error)
+    private static string OrderBody(HttpContext context, SupportOrderView o, string? notice, string? error, string? noteText = null, string? noteError = null)
     {
         var number = Uri.EscapeDataString(o.OrderNumber);
         var provider = ProviderLabels.Name(o.Provider);
         var noticeText = notice switch
         {
             "resent" => "The license e-mail is on its way to the customer's address on this order.",
+            "note-added" => "The note is added.",
             "email-changed" => "The e-mail address is changed. If the order has a license, its e-mail is on its way to the new address.",
             "licensee-corrected" => "The licensee name is corrected. The old license is revoked, and a new key with the corrected name is on its way to the customer.",
             "revoked" => "The license is revoked. Unsent license e-mails for this order were canceled.",
@@ -500,9 +507,55 @@ internal static class SupportPages
             </div>
             <section class="card" aria-label="Licenses"><h2>Licenses</h2>{licenses}</section>
             <section class="card" aria-label="E-mails"><h2>E-mails</h2>{deliveries}</section>
+            <section class="card" aria-label="Notes"><h2>Notes <span class="muted small">(staff only; never shown to the customer)</span></h2>{NoteRows(context, o, noteText, noteError)}</section>
             <section class="card" aria-label="Privacy notices"><h2>Privacy notices</h2>{PrivacyNoticeRows(o)}</section>
             <section class="card" aria-label="Timeline"><h2>Timeline <span class="muted small">(UTC)</span></h2><ol class="timeline">{timeline}</ol></section>
             """;
+    }
+
+    private static string NoteRows(HttpContext context, SupportOrderView o, string? text, string? error)
+    {
+        var number = Uri.EscapeDataString(o.OrderNumber);
+        var notes = o.Notes.Count == 0
+            ? """<p class="muted">No notes.</p>"""
+            : $"""<ul class="notes">{string.Concat(o.Notes.Select(n => $"""
+                <li data-testid="note">{Time(n.CreatedAt)} <span class="muted">by {E(n.Author)}</span><div class="note-text" style="white-space:pre-wrap">{E(n.Text)}</div></li>
+                """))}</ul>""";
+        var form = o.ErasedAt is not null ? "" : $"""
+            <form method="post" action="/support/orders/{number}/notes">
+              {AntiforgeryField(context)}
+              <label for="note-text">Add a note (part of the customer's data export; no card data)</label>
+              <textarea id="note-text" name="text" required maxlength="{OrderNotes.MaxLength}"
+                {(error is null ? "" : "aria-invalid=\"true\" aria-describedby=\"note-error\"")}>{E(text)}</textarea>
+              {(error is null ? "" : $"""<div class="field-error" id="note-error" data-testid="note-error">{E(error)}</div>""")}
+              <div class="actions" style="margin-top:.6rem"><button type="submit">Add note</button></div>
+            </form>
+            """;
+        return notes + form;
+    }
+
+    private static async Task<Results<SeeOtherResult, ContentHttpResult>> AddNote(
+        string orderNumber, [FromForm] NoteForm? form, HttpContext context, OrderNotes notes, SupportOrders orders, CancellationToken ct)
+    {
+        var staff = StaffMember.From(context.User);
+        var outcome = await notes.AddAsync(staff, orderNumber, form?.Text, ct);
+        switch (outcome)
+        {
+            case NoteOutcome.Added:
+                return BackToOrder(orderNumber, "notice=note-added");
+            case NoteOutcome.NotFound:
+                return OrderNotFound(context, orderNumber);
+            case NoteOutcome.Invalid or NoteOutcome.Erased:
+                var message = outcome is NoteOutcome.Invalid invalid ? invalid.Errors["text"][0]
+                    : "The customer's personal data on this order was erased; no new notes are kept about it.";
+                var view = await orders.ViewAsync(staff, orderNumber, ct);
+                return view is null
+                    ? OrderNotFound(context, orderNumber)
+                    : Page(context, $"Order {view.OrderNumber}", OrderBody(context, view, null, null, form?.Text, message),
+                        outcome is NoteOutcome.Erased ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest, "search");
+            default:
+                throw new InvalidOperationException($"Unhandled note outcome {outcome.GetType().Name}.");
+        }
     }
 
     // The consent record of this order's address: each notice it was sent, and the answer.

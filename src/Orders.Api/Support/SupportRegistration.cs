@@ -23,6 +23,7 @@ internal static class SupportRegistration
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<OrderSearch>();
         services.AddSingleton<RecentOrders>();
+        services.AddSingleton<OrderNotes>();
         services.AddSingleton<SupportOrders>();
         services.AddScoped<SupportActions>();
         services.AddScoped<OrderCorrections>();

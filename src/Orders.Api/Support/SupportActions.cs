@@ -226,7 +226,7 @@ internal sealed partial class SupportActions(
     // same refund id, is recognised as the same event. The idempotency key makes a retry (or two
     // admins clicking at once) one refund at the provider.
     // amount: a decimal string in the order's currency ("10.00", JPY "1000"); none refunds all that is left.
-    public async Task<RefundActionOutcome> RefundAsync(StaffMember staff, string orderNumber, string? reason, CancellationToken ct, string? amount = null)
+    public async Task<RefundActionOutcome> RefundAsync(StaffMember staff, string orderNumber, string? reason, string? amount, CancellationToken ct)
     {
         if (ReasonProblems(reason, required: false) is { } errors)
         {

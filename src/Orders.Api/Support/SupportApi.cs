@@ -180,7 +180,7 @@ internal static class SupportApi
     internal static async Task<Results<Ok<RefundView>, ValidationProblem, ProblemHttpResult>> Refund(
         string orderNumber, SupportRefundBody? body, ClaimsPrincipal user, SupportActions actions, CancellationToken ct)
     {
-        var outcome = await actions.RefundAsync(StaffMember.From(user), orderNumber, body?.Reason, ct, body?.Amount);
+        var outcome = await actions.RefundAsync(StaffMember.From(user), orderNumber, body?.Reason, body?.Amount, ct);
         return outcome switch
         {
             RefundActionOutcome.Refunded r => TypedResults.Ok(new RefundView(r.OrderStatus, r.RefundId, r.AmountMinor, r.Currency, r.Completed)),

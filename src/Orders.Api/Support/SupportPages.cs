@@ -10,7 +10,8 @@ using static Orders.Api.Support.SupportLayout;
 
 namespace Orders.Api.Support;
 
-// The support console's pages: sign-in, one search box, the order with its timeline and actions,
+// The support console's pages: sign-in, one search box over the recent orders, the order with its
+// timeline, notes and actions, a page each for the corrections (address, licensee name),
 // confirmation steps for revoke and refund, and the audit log. They call the same services as the
 // JSON API. Every form carries an antiforgery token; after a change the browser is sent back to
 // the order (303), so a reload never repeats it.
@@ -749,7 +750,7 @@ internal static class SupportPages
         string orderNumber, [FromForm] RefundForm? form, HttpContext context, SupportActions actions, SupportOrders orders, CancellationToken ct)
     {
         var staff = StaffMember.From(context.User);
-        var outcome = await actions.RefundAsync(staff, orderNumber, form?.Reason, ct, form?.Amount);
+        var outcome = await actions.RefundAsync(staff, orderNumber, form?.Reason, form?.Amount, ct);
         (string Message, int Status) failure;
         switch (outcome)
         {

@@ -29,23 +29,14 @@ internal static class CheckoutValidation
             errors["quantity"] = [$"The quantity must be a whole number from 1 to {MaxQuantity}."];
         }
 
-        if (!IsEmailAddress(request.Email))
+        if (EmailProblem(request.Email) is { } emailProblem)
         {
-            errors["email"] = ["Enter the e-mail address the license should be sent to."];
+            errors["email"] = [emailProblem];
         }
 
-        var name = request.LicenseeName?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > MaxLicenseeNameLength)
+        if (LicenseeNameProblem(request.LicenseeName) is { } nameProblem)
         {
-            errors["licenseeName"] = [$"Enter the licensee's name (1 to {MaxLicenseeNameLength} characters)."];
-        }
-        else if (name.Any(c => char.IsControl(c) || IsDirectionControl(c)))
-        {
-            errors["licenseeName"] = ["The licensee's name cannot contain control characters or text-direction marks; type it as plain text."];
-        }
-        else if (CardNumberGuard.ContainsCardLikeNumber(name))
-        {
-            errors["licenseeName"] = ["This looks like a payment card number. Never enter card details here; you pay on the provider's page."];
+            errors["licenseeName"] = [nameProblem];
         }
 
         if (providers.Find(request.Provider) is null)
@@ -53,12 +44,25 @@ internal static class CheckoutValidation
             errors["provider"] = [$"Choose a payment provider: {string.Join(", ", providers.Names)}."];
         }
 
-        if (CardNumberGuard.ContainsCardLikeNumber(request.Email))
-        {
-            errors["email"] = ["This looks like a payment card number."];
-        }
-
         return errors;
+    }
+
+    // The address and the name as checkout takes them; support's corrections check them the same way.
+    public static string? EmailProblem(string? email) =>
+        CardNumberGuard.ContainsCardLikeNumber(email) ? "This looks like a payment card number."
+        : !IsEmailAddress(email) ? "Enter the e-mail address the license should be sent to."
+        : null;
+
+    public static string? LicenseeNameProblem(string? licenseeName)
+    {
+        var name = licenseeName?.Trim();
+        return string.IsNullOrEmpty(name) || name.Length > MaxLicenseeNameLength
+                ? $"Enter the licensee's name (1 to {MaxLicenseeNameLength} characters)."
+            : name.Any(c => char.IsControl(c) || IsDirectionControl(c))
+                ? "The licensee's name cannot contain control characters or text-direction marks; type it as plain text."
+            : CardNumberGuard.ContainsCardLikeNumber(name)
+                ? "This looks like a payment card number. Never enter card details here; you pay on the provider's page."
+            : null;
     }
 
     // The same logical request hashes the same, however it was spelled.

@@ -48,13 +48,15 @@ internal sealed partial class SendDeliveryJob(
             """);
 
     // Generic columns of the row and its order; the license columns are NULL for kinds without one.
+    // The license is the order's newest line: a corrected licensee name is a new key on a new line.
     private const string LoadSql = """
         SELECT d.id AS DeliveryId, d.kind AS Kind, d.to_address AS ToAddress, d.attempts AS Attempts,
                o.order_number AS OrderNumber, o.product_name AS ProductName, o.licensee_name AS LicenseeName,
                l.seats AS Seats, l.license_key AS LicenseKey, l.status AS LicenseStatus
         FROM deliveries d
         JOIN orders o ON o.id = d.order_id
-        LEFT JOIN licenses l ON l.order_id = d.order_id AND l.line_no = 1
+        LEFT JOIN licenses l ON l.order_id = d.order_id
+            AND l.line_no = (SELECT MAX(newest.line_no) FROM licenses newest WHERE newest.order_id = d.order_id)
         WHERE d.id IN @Ids
         """;
 

@@ -30,7 +30,8 @@ internal sealed record ExportedOrder(
     DateTime? PaidAt,
     IReadOnlyList<SupportLicenseView> Licenses,
     IReadOnlyList<SupportDeliveryView> Deliveries,
-    IReadOnlyList<ExportedProviderEvent> ProviderEvents);
+    IReadOnlyList<ExportedProviderEvent> ProviderEvents,
+    IReadOnlyList<OrderNoteView> StaffNotes);
 
 internal sealed record ExportedAuditEntry(DateTime At, string Actor, string Action, string? OrderNumber, string? Detail);
 
@@ -163,6 +164,9 @@ internal sealed partial class CustomerData(
         SqlServer: "UPDATE privacy_notice_recipients SET email_lower = CONCAT('erased:', id) WHERE email_lower IN @Keys OR order_id IN @OrderIds");
 
     // A key-recovery request not looked up yet holds the address as typed: it is dropped, not answered.
+    // Staff's notes are about the customer: they go with the rest (order_notes, PRIVACY.md).
+    private const string DeleteNotesSql = "DELETE FROM order_notes WHERE order_id IN @OrderIds";
+
     private const string EraseRecoveryRequestsSql = "DELETE FROM license_recovery_requests WHERE LOWER(email) IN @Keys";
 
     // Free text staff wrote about these orders may quote the customer (a revoke reason, a refund note).
@@ -226,6 +230,7 @@ internal sealed partial class CustomerData(
         var ids = orders.Select(o => o.Id).ToList();
         var licenses = await SupportOrders.LicensesAsync(connection, ids, ct);
         var deliveries = await SupportOrders.DeliveriesAsync(connection, ids, ct);
+        var notes = await OrderNotes.ForOrdersAsync(connection, ids, ct);
         var events = (await connection.QueryAsync<EventData>(new CommandDefinition(EventsSql, new { OrderIds = ids }, cancellationToken: ct))).ToLookup(e => e.OrderId);
         var auditEntries = (await connection.QueryAsync<AuditEntry>(new CommandDefinition(AuditSql, new { OrderIds = ids }, cancellationToken: ct)))
             .Select(a => new ExportedAuditEntry(a.At, a.Actor, a.Action, a.OrderNumber, a.Detail))
@@ -236,7 +241,8 @@ internal sealed partial class CustomerData(
             o.Provider, o.ProviderOrderRef, o.ProviderTransactionRef, o.CreatedAt, o.UpdatedAt, o.PaidAt,
             [.. licenses[o.Id]],
             [.. deliveries[o.Id]],
-            [.. events[o.Id].Select(e => new ExportedProviderEvent(e.Provider, e.EventType, e.Kind, e.AmountMinor, e.Currency, e.ReceivedAt, e.ProcessedAt, e.Outcome))]))
+            [.. events[o.Id].Select(e => new ExportedProviderEvent(e.Provider, e.EventType, e.Kind, e.AmountMinor, e.Currency, e.ReceivedAt, e.ProcessedAt, e.Outcome))],
+            [.. notes[o.Id]]))
             .ToList();
 
         // Recorded after reading, so the export does not contain its own audit entries.
@@ -345,6 +351,10 @@ internal sealed partial class CustomerData(
         List<long> deliveryIds = ids.Count == 0 ? [] : [.. await connection.QueryAsync<long>(new CommandDefinition(DeliveryIdsSql, args, tx, cancellationToken: ct))];
         var erasedKeys = ids.Count == 0 ? 0 : await connection.ExecuteAsync(new CommandDefinition(EraseLicenseKeysSql, args, tx, cancellationToken: ct));
         var erasedEmails = ids.Count == 0 ? 0 : await connection.ExecuteAsync(new CommandDefinition(EraseDeliveriesSql, args, tx, cancellationToken: ct));
+        if (ids.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(DeleteNotesSql, args, tx, cancellationToken: ct));
+        }
         var erasedConsents = await connection.ExecuteAsync(new CommandDefinition(db.Pick(EraseConsentsSql), args, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(EraseRecoveryRequestsSql, args, tx, cancellationToken: ct));
         if (ids.Count > 0)

@@ -47,17 +47,22 @@ internal static class AuditActions
     public const string CustomerErased = "customer-erased";
     public const string PrivacyNoticeCreated = "privacy-notice-created";
     public const string PrivacyNoticeSent = "privacy-notice-sent";
+    public const string ListOrders = "list-orders";
+    public const string EmailChanged = "email-changed";
+    public const string LicenseeCorrected = "licensee-corrected";
+    public const string NoteAdded = "note-added";
 
     public static IReadOnlyList<string> All { get; } =
     [
-        Search, ViewOrder, Resend, Revoke, Refund, RefundRefused, RefundFailed,
+        Search, ListOrders, ViewOrder, Resend, Revoke, Refund, RefundRefused, RefundFailed, EmailChanged, LicenseeCorrected, NoteAdded,
         SignedIn, SignInFailed, LockedOut, SignedOut, StaffAdded, StaffDisabled, StaffEnabled, PasswordReset,
         CustomerExported, CustomerErased,
         PrivacyNoticeCreated, PrivacyNoticeSent,
     ];
 
     // What changes an order (shown in its timeline); looking at it is in the audit log only.
-    public static IReadOnlyList<string> OrderChanges { get; } = [Resend, Revoke, Refund, RefundRefused, RefundFailed, CustomerExported, CustomerErased];
+    public static IReadOnlyList<string> OrderChanges { get; } =
+        [Resend, Revoke, Refund, RefundRefused, RefundFailed, EmailChanged, LicenseeCorrected, NoteAdded, CustomerExported, CustomerErased];
 }
 
 internal sealed class AuditEntry

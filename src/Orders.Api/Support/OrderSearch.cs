@@ -24,8 +24,8 @@ internal sealed record OrderHit(
 
 internal sealed record OrderSearchResult(IReadOnlyList<OrderHit> Orders, bool Truncated, string? Hint);
 
-// One search box for whatever the customer gives support: their e-mail address (any case), the
-// order number, the license key, or a provider's reference (PayPal order or capture id, a refund
+// One search box for whatever the customer gives support: their e-mail address or the licensee
+// name (any case, or how either starts), the order number, the license key, or a provider's reference (PayPal order or capture id, a refund
 // id, the reseller's REFNO, a Stripe session or payment intent). Exact matches come first, then
 // orders whose number or e-mail starts with what was typed. Every query is an index seek with a
 // bound, so it stays fast with a million orders; the search term itself is never logged or audited.
@@ -70,6 +70,9 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
                                      WHERE order_number >= @From AND order_number < @To ORDER BY order_number LIMIT {SqliteLimit})
             UNION ALL SELECT * FROM (SELECT id, 'email-prefix' FROM orders
                                      WHERE email_lower >= @EmailFrom AND email_lower < @EmailTo ORDER BY email_lower, created_at DESC LIMIT {SqliteLimit})
+            UNION ALL SELECT * FROM (SELECT id, 'licensee-name' FROM orders WHERE licensee_name_lower = @Name ORDER BY created_at DESC LIMIT {SqliteLimit})
+            UNION ALL SELECT * FROM (SELECT id, 'licensee-name-prefix' FROM orders
+                                     WHERE licensee_name_lower >= @NameFrom AND licensee_name_lower < @NameTo ORDER BY licensee_name_lower, created_at DESC LIMIT {SqliteLimit})
             """,
         SqlServer: """
             SELECT id AS Id, 'order-number' AS MatchedBy FROM orders WHERE order_number IN (@Term, @TermUpper)
@@ -80,6 +83,11 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
                                                  WHERE order_number >= @From AND order_number < @To ORDER BY order_number) AS by_number
             UNION ALL SELECT Id, MatchedBy FROM (SELECT TOP (@Limit) id AS Id, 'email-prefix' AS MatchedBy FROM orders
                                                  WHERE email_lower >= @EmailFrom AND email_lower < @EmailTo ORDER BY email_lower, created_at DESC) AS by_email
+            UNION ALL SELECT Id, MatchedBy FROM (SELECT TOP (@Limit) id AS Id, 'licensee-name' AS MatchedBy FROM orders
+                                                 WHERE licensee_name_lower = @Name ORDER BY created_at DESC) AS by_name
+            UNION ALL SELECT Id, MatchedBy FROM (SELECT TOP (@Limit) id AS Id, 'licensee-name-prefix' AS MatchedBy FROM orders
+                                                 WHERE licensee_name_lower >= @NameFrom AND licensee_name_lower < @NameTo
+                                                 ORDER BY licensee_name_lower, created_at DESC) AS by_name_prefix
             """);
 
     private static readonly Dialect ByEmailSql = new(
@@ -189,6 +197,9 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
                         To = prefixes ? NextPrefix(number) : number,
                         EmailFrom = lower,
                         EmailTo = prefixes ? NextPrefix(lower) : lower,
+                        Name = lower,
+                        NameFrom = lower,
+                        NameTo = prefixes ? NextPrefix(lower) : lower,
                         Limit = MaxResults + 1,
                     }, ct));
                     break;
@@ -214,7 +225,7 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
 
         if (shown.Count == 0 && hint is null)
         {
-            hint = "No order matches. Search by the customer's e-mail address, the order number (ORD-…), the license key, or a PayPal order, capture or refund id.";
+            hint = "No order matches. Search by the customer's e-mail address, the licensee name, the order number (ORD-…), the license key, or a PayPal order, capture or refund id.";
         }
 
         var single = shown.Count == 1 ? orders[0] : null;
@@ -291,8 +302,10 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
         "transaction-ref" => 3,
         "refund-ref" => 4,
         "email" => 5,
-        "order-number-prefix" => 6,
-        _ => 7,
+        "licensee-name" => 6,
+        "order-number-prefix" => 7,
+        "email-prefix" => 8,
+        _ => 9,
     };
 
     public static string MatchLabel(string matchedBy, string provider) => matchedBy switch
@@ -305,6 +318,8 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
         "email" => "e-mail",
         "order-number-prefix" => "order number starts with",
         "email-prefix" => "e-mail starts with",
+        "licensee-name" => "licensee name",
+        "licensee-name-prefix" => "licensee name starts with",
         _ => matchedBy,
     };
 
@@ -322,7 +337,7 @@ internal static class ProviderLabels
     {
         "paypal" => "PayPal",
         "stripe" => "Stripe",
-        "avangate" => "Avangate",
+        "avangate" => "2Checkout (Avangate)",
         _ => provider,
     };
 
@@ -330,7 +345,7 @@ internal static class ProviderLabels
     {
         "paypal" => "PayPal order id",
         "stripe" => "Stripe checkout session id",
-        "avangate" => "Avangate order reference (REFNO)",
+        "avangate" => "2Checkout (Avangate) order reference (REFNO)",
         _ => $"{provider} order reference",
     };
 
@@ -338,7 +353,7 @@ internal static class ProviderLabels
     {
         "paypal" => "PayPal capture id",
         "stripe" => "Stripe payment intent id",
-        "avangate" => "Avangate transaction reference",
+        "avangate" => "2Checkout (Avangate) transaction reference",
         _ => $"{provider} transaction reference",
     };
 }

@@ -225,7 +225,8 @@ internal sealed partial class SupportActions(
     // unsent e-mails canceled) and the provider's own refund webhook that follows, carrying the
     // same refund id, is recognised as the same event. The idempotency key makes a retry (or two
     // admins clicking at once) one refund at the provider.
-    public async Task<RefundActionOutcome> RefundAsync(StaffMember staff, string orderNumber, string? reason, CancellationToken ct)
+    // amount: a decimal string in the order's currency ("10.00", JPY "1000"); none refunds all that is left.
+    public async Task<RefundActionOutcome> RefundAsync(StaffMember staff, string orderNumber, string? reason, string? amount, CancellationToken ct)
     {
         if (ReasonProblems(reason, required: false) is { } errors)
         {
@@ -254,7 +255,7 @@ internal sealed partial class SupportActions(
         }
 
         var note = string.IsNullOrWhiteSpace(reason) ? "" : $"; reason: {reason.Trim()}";
-        if (SupportOrders.RefundProblem(order.Status) is { } problem)
+        if (SupportOrders.RefundProblem(order.Status, order.Provider) is { } problem)
         {
             return new RefundActionOutcome.NotPossible(problem);
         }
@@ -263,6 +264,15 @@ internal sealed partial class SupportActions(
         if (remaining <= 0)
         {
             return new RefundActionOutcome.NotPossible("The whole amount was refunded already.");
+        }
+
+        var requested = remaining;
+        if (!string.IsNullOrWhiteSpace(amount))
+        {
+            if (AmountProblem(amount.Trim(), order.Currency, remaining, out requested) is { } amountProblem)
+            {
+                return new RefundActionOutcome.Invalid(new() { ["amount"] = [amountProblem] });
+            }
         }
 
         var provider = providers.Find(order.Provider);
@@ -275,7 +285,7 @@ internal sealed partial class SupportActions(
         try
         {
             outcome = await provider.RefundAsync(new RefundRequest(order.OrderNumber, order.ProviderOrderRef, order.ProviderTransactionRef,
-                remaining, order.Currency, IdempotencyKey: RefundIdempotencyKey(order.OrderNumber, refundedBefore)), ct);
+                requested, order.Currency, IdempotencyKey: RefundIdempotencyKey(order.OrderNumber, refundedBefore, requested == remaining ? null : requested)), ct);
         }
         catch (PaymentProviderException e)
         {
@@ -301,18 +311,35 @@ internal sealed partial class SupportActions(
             status = await connection.ExecuteScalarAsync<string>(new CommandDefinition(StatusSql, new { order.Id }, cancellationToken: CancellationToken.None)) ?? order.Status;
         }
 
-        var amount = refund.AmountMinor ?? remaining;
+        var refunded = refund.AmountMinor ?? requested;
         var currency = refund.Currency ?? order.Currency;
         await audit.WriteAsync(staff, AuditActions.Refund, order.Id, order.OrderNumber,
-            $"{Money.Format(amount, currency)} refunded at {ProviderLabels.Name(order.Provider)} (refund {refund.RefundRef ?? refund.EventId}); {applied.Outcome}{note}", CancellationToken.None);
+            $"{Money.Format(refunded, currency)}{(requested < remaining ? $" of {Money.Format(remaining, order.Currency)} left" : "")} refunded at {ProviderLabels.Name(order.Provider)} (refund {refund.RefundRef ?? refund.EventId}); {applied.Outcome}{note}", CancellationToken.None);
         LogRefunded(logger, staff.Id, order.OrderNumber, status);
-        return new RefundActionOutcome.Refunded(status, refund.RefundRef ?? refund.EventId, amount, currency, Completed: status == OrderStatus.Refunded);
+        // A partial refund that the provider completed leaves the order paid: Completed says the refund went through.
+        var completed = status == OrderStatus.Refunded || (requested < remaining && refund.Kind == PaymentEventKind.Refunded);
+        return new RefundActionOutcome.Refunded(status, refund.RefundRef ?? refund.EventId, refunded, currency, completed);
+    }
+
+    // Greater than zero, at most what is left, and no more decimal places than the currency has.
+    public static string? AmountProblem(string amount, string currency, long remaining, out long minor)
+    {
+        var rest = Money.Format(remaining, currency);
+        if (!Money.TryParseMinor(amount, currency, out minor))
+        {
+            return $"Give an amount in {currency} with at most {Money.Decimals(currency)} decimal places, e.g. {Money.ToDecimalString(remaining, currency)}.";
+        }
+
+        return minor <= 0 ? "The amount must be more than zero."
+            : minor > remaining ? $"At most {rest} is left to refund."
+            : null;
     }
 
     // The same request for the same state of the order is one refund at the provider (a retry, two
-    // admins at once); after another refund changed what is left, it is a new request.
-    private static string RefundIdempotencyKey(string orderNumber, long refundedBefore) =>
-        refundedBefore == 0 ? $"support-refund-{orderNumber}" : $"support-refund-{orderNumber}-after-{refundedBefore}";
+    // admins at once); after another refund changed what is left, or for another amount, it is a new request.
+    private static string RefundIdempotencyKey(string orderNumber, long refundedBefore, long? partialAmount) =>
+        (refundedBefore == 0 ? $"support-refund-{orderNumber}" : $"support-refund-{orderNumber}-after-{refundedBefore}")
+        + (partialAmount is { } part ? $"-part-{part}" : "");
 
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
     private static partial Regex RequestIdPattern();

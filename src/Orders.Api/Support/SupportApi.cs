@@ -14,9 +14,20 @@ internal sealed record RevokeBody(string? Reason);
 
 internal sealed record RevokeView(int LicensesRevoked, int UnsentEmailsCanceled);
 
-internal sealed record SupportRefundBody(string? Reason);
+// Amount: a decimal string in the order's currency ("10.00"); left out, all that is left is refunded.
+internal sealed record SupportRefundBody(string? Reason, string? Amount = null);
 
 internal sealed record RefundView(string OrderStatus, string RefundId, long AmountMinor, string Currency, bool Completed);
+
+internal sealed record ChangeEmailBody(string? Email);
+
+internal sealed record CorrectLicenseeBody(string? LicenseeName);
+
+// DeliveryId: the license e-mail queued to the order's address (none when there is no key yet);
+// LicenseLine: the order's active license line afterwards (0: none yet).
+internal sealed record CorrectionView(long? DeliveryId, int LicenseLine);
+
+internal sealed record NoteBody(string? Text);
 
 internal sealed record AuditPageView(IReadOnlyList<AuditEntry> Entries, long? NextBefore);
 
@@ -48,6 +59,10 @@ internal static class SupportApi
         api.MapGet("/orders", Search).WithName("SupportSearchOrders");
         api.MapGet("/orders/{orderNumber}", GetOrder).WithName("SupportGetOrder");
         api.MapPost("/orders/{orderNumber}/resend", Resend).WithName("SupportResendLicense");
+        // Support may fix an address: a mistyped one is the most common ticket, and the key only ever goes to the order's own address.
+        api.MapPost("/orders/{orderNumber}/email", ChangeEmail).WithName("SupportChangeEmail");
+        api.MapPost("/orders/{orderNumber}/licensee", CorrectLicensee).WithName("SupportCorrectLicensee").RequireAuthorization(SupportPolicies.Admin);
+        api.MapPost("/orders/{orderNumber}/notes", AddNote).WithName("SupportAddOrderNote");
         api.MapPost("/orders/{orderNumber}/revoke", Revoke).WithName("SupportRevokeLicense").RequireAuthorization(SupportPolicies.Admin);
         api.MapPost("/orders/{orderNumber}/refund", Refund).WithName("SupportRefundOrder").RequireAuthorization(SupportPolicies.Admin);
         api.MapGet("/audit", Audit).WithName("SupportAuditLog").RequireAuthorization(SupportPolicies.Admin);
@@ -60,12 +75,26 @@ internal static class SupportApi
         return TypedResults.Ok(new StaffView(staff.Username, staff.Role));
     }
 
-    internal static async Task<Results<Ok<OrderSearchView>, ValidationProblem>> Search(string? q, ClaimsPrincipal user, OrderSearch search, CancellationToken ct)
+    // With q: the search. Without: the newest orders, filtered (status, provider, from/to as
+    // yyyy-MM-dd, UTC, both days included) and a page at a time.
+    internal static async Task<Results<Ok<OrderSearchView>, Ok<OrderListView>, ValidationProblem>> Search(
+        string? q, string? status, string? provider, string? from, string? to, int? page,
+        ClaimsPrincipal user, OrderSearch search, RecentOrders recent, CancellationToken ct)
     {
+        if (string.IsNullOrEmpty(q))
+        {
+            if (RecentOrders.Validate(status, provider, from, to, page, out var filter) is { } errors)
+            {
+                return TypedResults.ValidationProblem(errors, title: "The list's filters are not valid.");
+            }
+
+            return TypedResults.Ok(await recent.ListAsync(StaffMember.From(user), filter, ct));
+        }
+
         if (string.IsNullOrWhiteSpace(q) || q.Length > OrderSearch.MaxQueryLength)
         {
             return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["q"] = [$"Give an e-mail address, order number, license key or provider reference (at most {OrderSearch.MaxQueryLength} characters)."] },
+                new Dictionary<string, string[]> { ["q"] = [$"Give an e-mail address, licensee name, order number, license key or provider reference (at most {OrderSearch.MaxQueryLength} characters)."] },
                 title: "Nothing to search for.");
         }
 
@@ -100,6 +129,40 @@ internal static class SupportApi
         };
     }
 
+    internal static async Task<Results<Ok<CorrectionView>, ValidationProblem, ProblemHttpResult>> ChangeEmail(
+        string orderNumber, ChangeEmailBody body, ClaimsPrincipal user, OrderCorrections corrections, CancellationToken ct) =>
+        Correction(orderNumber, await corrections.ChangeEmailAsync(StaffMember.From(user), orderNumber, body.Email, ct));
+
+    internal static async Task<Results<Ok<CorrectionView>, ValidationProblem, ProblemHttpResult>> CorrectLicensee(
+        string orderNumber, CorrectLicenseeBody body, ClaimsPrincipal user, OrderCorrections corrections, CancellationToken ct) =>
+        Correction(orderNumber, await corrections.CorrectLicenseeAsync(StaffMember.From(user), orderNumber, body.LicenseeName, ct));
+
+    private static Results<Ok<CorrectionView>, ValidationProblem, ProblemHttpResult> Correction(string orderNumber, CorrectionOutcome outcome) => outcome switch
+    {
+        CorrectionOutcome.Done done => TypedResults.Ok(new CorrectionView(done.DeliveryId, done.LicenseLine)),
+        CorrectionOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
+        CorrectionOutcome.Erased => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Customer data erased",
+            detail: "The customer's personal data on this order was erased; there is nothing to correct."),
+        CorrectionOutcome.NotPossible refused => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not changed", detail: refused.Reason),
+        CorrectionOutcome.NotFound => OrderNotFound(orderNumber),
+        _ => throw new InvalidOperationException($"Unhandled correction outcome {outcome.GetType().Name}."),
+    };
+
+    internal static async Task<Results<Created<OrderNoteView>, ValidationProblem, ProblemHttpResult>> AddNote(
+        string orderNumber, NoteBody body, ClaimsPrincipal user, OrderNotes notes, CancellationToken ct)
+    {
+        var outcome = await notes.AddAsync(StaffMember.From(user), orderNumber, body.Text, ct);
+        return outcome switch
+        {
+            NoteOutcome.Added added => TypedResults.Created($"/api/support/orders/{Uri.EscapeDataString(orderNumber)}", added.Note),
+            NoteOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
+            NoteOutcome.Erased => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Customer data erased",
+                detail: "The customer's personal data on this order was erased; no new notes are kept about it."),
+            NoteOutcome.NotFound => OrderNotFound(orderNumber),
+            _ => throw new InvalidOperationException($"Unhandled note outcome {outcome.GetType().Name}."),
+        };
+    }
+
     internal static async Task<Results<Ok<RevokeView>, ValidationProblem, ProblemHttpResult>> Revoke(
         string orderNumber, RevokeBody body, ClaimsPrincipal user, SupportActions actions, CancellationToken ct)
     {
@@ -117,7 +180,7 @@ internal static class SupportApi
     internal static async Task<Results<Ok<RefundView>, ValidationProblem, ProblemHttpResult>> Refund(
         string orderNumber, SupportRefundBody? body, ClaimsPrincipal user, SupportActions actions, CancellationToken ct)
     {
-        var outcome = await actions.RefundAsync(StaffMember.From(user), orderNumber, body?.Reason, ct);
+        var outcome = await actions.RefundAsync(StaffMember.From(user), orderNumber, body?.Reason, body?.Amount, ct);
         return outcome switch
         {
             RefundActionOutcome.Refunded r => TypedResults.Ok(new RefundView(r.OrderStatus, r.RefundId, r.AmountMinor, r.Currency, r.Completed)),

@@ -41,7 +41,8 @@ internal sealed record SupportOrderView(
     IReadOnlyList<SupportDeliveryView> Deliveries,
     IReadOnlyList<TimelineEntry> Timeline,
     SupportActionsView Actions,
-    IReadOnlyList<ConsentRecord> PrivacyNotices);
+    IReadOnlyList<ConsentRecord> PrivacyNotices,
+    IReadOnlyList<OrderNoteView> Notes);
 
 // Everything support needs to answer a customer about one order, in one read: the order, its
 // licenses, its e-mails, and a timeline of every provider event and staff action.
@@ -150,24 +151,25 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
             var events = (await connection.QueryAsync<InboxRow>(new CommandDefinition(EventsSql, new { OrderId = order.Id, order.OrderNumber }, cancellationToken: ct))).ToList();
             var staffActions = await AuditLog.ForOrderAsync(connection, order.Id, ct);
             var consents = await PrivacyConsents.ForOrderAsync(connection, order.Id, ct);
+            var notes = (await OrderNotes.ForOrdersAsync(connection, [order.Id], ct))[order.Id].ToList();
 
             view = new SupportOrderView(order.OrderNumber, order.Status, order.Sku, order.ProductName, order.Quantity, order.UnitPriceMinor,
                 order.TotalMinor, order.Currency, order.Email, order.LicenseeName, order.Provider, order.ProviderOrderRef, order.ProviderTransactionRef,
                 order.CreatedAt, order.UpdatedAt, order.PaidAt, order.ErasedAt, await RefundedSoFarAsync(connection, null, order.Id, ct), licenses, deliveries,
-                Timeline(order, licenses, deliveries, events, staffActions), ActionsFor(staff, order.Status, order.ErasedAt is not null, licenses), consents);
+                Timeline(order, licenses, deliveries, events, staffActions), ActionsFor(staff, order.Status, order.Provider, order.ErasedAt is not null, licenses), consents, notes);
             await audit.RecordLookupAsync(staff, AuditActions.ViewOrder, order.Id, order.OrderNumber, null, ct);
         }
 
         return view;
     }
 
-    public static SupportActionsView ActionsFor(StaffMember staff, string status, bool erased, IReadOnlyList<SupportLicenseView> licenses)
+    public static SupportActionsView ActionsFor(StaffMember staff, string status, string provider, bool erased, IReadOnlyList<SupportLicenseView> licenses)
     {
         var hasActiveLicense = licenses.Any(l => l.Status == "active");
         var noLicense = licenses.Count == 0 ? "The order has no license yet." : "The order has no active license.";
         var resendProblem = erased ? ErasedResendProblem : hasActiveLicense ? null : noLicense;
         var adminOnly = "Only admins can do this.";
-        var refundProblem = RefundProblem(status);
+        var refundProblem = RefundProblem(status, provider);
         return new SupportActionsView(
             CanResend: resendProblem is null,
             ResendUnavailable: resendProblem,
@@ -179,7 +181,15 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
 
     public const string ErasedResendProblem = "The customer's personal data on this order was erased: there is no address to send to, and no key text to send.";
 
-    // Only money that arrived can go back.
+    // The reseller is merchant of record: it takes the money and gives it back, in its own control
+    // panel, and tells the service with its notification (which revokes the license then).
+    public static string ResellerRefundNote =>
+        $"{ProviderLabels.Name("avangate")} is the merchant of record for this order: refund it in {ProviderLabels.Name("avangate")}'s control panel. "
+        + "The service learns of the refund from the reseller's notification and updates the order and its license then.";
+
+    // Only money that arrived can go back, and only through a provider that lets the vendor refund.
+    public static string? RefundProblem(string status, string provider) => provider == "avangate" ? ResellerRefundNote : RefundProblem(status);
+
     public static string? RefundProblem(string status) => status switch
     {
         OrderStatus.Paid or OrderStatus.Review => null,
@@ -272,6 +282,9 @@ internal sealed class SupportOrders(Db db, AuditLog audit)
         AuditActions.Refund => "Staff refunded the order",
         AuditActions.RefundRefused => "Refund refused by the provider",
         AuditActions.RefundFailed => "Refund failed (provider unavailable)",
+        AuditActions.EmailChanged => "Staff changed the e-mail address",
+        AuditActions.LicenseeCorrected => "Staff corrected the licensee name",
+        AuditActions.NoteAdded => "Staff added a note",
         AuditActions.CustomerExported => "Staff exported the customer's data",
         AuditActions.CustomerErased => "Staff erased the customer's personal data",
         _ => action,

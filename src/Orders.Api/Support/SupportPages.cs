@@ -10,7 +10,8 @@ using static Orders.Api.Support.SupportLayout;
 
 namespace Orders.Api.Support;
 
-// The support console's pages: sign-in, one search box, the order with its timeline and actions,
+// The support console's pages: sign-in, one search box over the recent orders, the order with its
+// timeline, notes and actions, a page each for the corrections (address, licensee name),
 // confirmation steps for revoke and refund, and the audit log. They call the same services as the
 // JSON API. Every form carries an antiforgery token; after a change the browser is sent back to
 // the order (303), so a reload never repeats it.
@@ -40,6 +41,23 @@ internal static class SupportPages
         public string? Reason { get; set; }
     }
 
+    internal sealed class NoteForm
+    {
+        public string? Text { get; set; }
+    }
+
+    internal sealed class CorrectionForm
+    {
+        public string? Value { get; set; }
+    }
+
+    internal sealed class RefundForm
+    {
+        public string? Reason { get; set; }
+
+        public string? Amount { get; set; }
+    }
+
     public static IEndpointRouteBuilder MapSupportPages(this IEndpointRouteBuilder app)
     {
         var anonymous = app.MapGroup("/support").WithTags("Support pages").ExcludeFromDescription().AllowAnonymous();
@@ -52,8 +70,17 @@ internal static class SupportPages
         staff.MapGet("", SearchPage);
         staff.MapGet("/orders/{orderNumber}", OrderPage);
         staff.MapPost("/orders/{orderNumber}/resend", Resend);
+        staff.MapPost("/orders/{orderNumber}/notes", AddNote);
+        staff.MapGet("/orders/{orderNumber}/email", (string orderNumber, HttpContext context, SupportOrders orders, CancellationToken ct) =>
+            CorrectionPage(orderNumber, Corrections.Email, context, orders, ct));
+        staff.MapPost("/orders/{orderNumber}/email", (string orderNumber, [FromForm] CorrectionForm? form, HttpContext context, OrderCorrections corrections, SupportOrders orders, CancellationToken ct) =>
+            Correct(orderNumber, Corrections.Email, form, context, corrections, orders, ct));
 
         var admin = staff.MapGroup("").RequireAuthorization(SupportPolicies.Admin);
+        admin.MapGet("/orders/{orderNumber}/licensee", (string orderNumber, HttpContext context, SupportOrders orders, CancellationToken ct) =>
+            CorrectionPage(orderNumber, Corrections.Licensee, context, orders, ct));
+        admin.MapPost("/orders/{orderNumber}/licensee", (string orderNumber, [FromForm] CorrectionForm? form, HttpContext context, OrderCorrections corrections, SupportOrders orders, CancellationToken ct) =>
+            Correct(orderNumber, Corrections.Licensee, form, context, corrections, orders, ct));
         admin.MapGet("/orders/{orderNumber}/revoke", RevokePage);
         admin.MapPost("/orders/{orderNumber}/revoke", Revoke);
         admin.MapGet("/orders/{orderNumber}/refund", RefundPage);
@@ -193,24 +220,29 @@ internal static class SupportPages
 
     // --- Search ---------------------------------------------------------------------------------
 
-    private static async Task<ContentHttpResult> SearchPage(string? q, HttpContext context, OrderSearch search, CancellationToken ct)
+    private static async Task<ContentHttpResult> SearchPage(string? q, string? status, string? provider, string? from, string? to, string? page,
+        HttpContext context, OrderSearch search, RecentOrders recent, CancellationToken ct)
     {
         var query = q?.Trim() ?? "";
         string results;
-        var status = StatusCodes.Status200OK;
+        var code = StatusCodes.Status200OK;
         if (query.Length == 0)
         {
-            results = """
+            var pageNumber = int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : page is null ? 1 : 0;
+            var errors = RecentOrders.Validate(status, provider, from, to, pageNumber, out var filter);
+            results = $"""
                 <div class="card empty">
-                <p>Ask the customer for any one of: the <strong>e-mail address</strong> they bought with, the <strong>order number</strong> (ORD-…),
+                <p>Ask the customer for any one of: the <strong>e-mail address</strong> they bought with, the <strong>name on the license</strong>, the <strong>order number</strong> (ORD-…),
                 their <strong>license key</strong>, or the <strong>PayPal transaction id</strong> from their PayPal receipt.</p>
                 </div>
+                {RecentOrdersSection(status, provider, from, to, errors, errors is null ? await recent.ListAsync(StaffMember.From(context.User), filter, ct) : null)}
                 """;
+            code = errors is null ? code : StatusCodes.Status400BadRequest;
         }
         else if (query.Length > OrderSearch.MaxQueryLength)
         {
             results = $"""<div class="notice error" role="alert">That is too long to search for (at most {OrderSearch.MaxQueryLength} characters).</div>""";
-            status = StatusCodes.Status400BadRequest;
+            code = StatusCodes.Status400BadRequest;
         }
         else
         {
@@ -223,12 +255,64 @@ internal static class SupportPages
               <label for="q">Find an order</label>
               <div class="searchbox">
                 <input id="q" name="q" type="search" value="{E(query.Length > OrderSearch.MaxQueryLength ? "" : query)}" autofocus autocomplete="off" spellcheck="false"
-                       placeholder="E-mail, order number, license key, PayPal order or capture id">
+                       placeholder="E-mail, licensee name, order number, license key, PayPal order or capture id">
                 <button type="submit">Search</button>
               </div>
             </form>
             {results}
-            """, status, "search");
+            """, code, "search");
+    }
+
+    // The newest orders under the search box, with their filters and pages.
+    private static string RecentOrdersSection(string? status, string? provider, string? from, string? to, Dictionary<string, string[]>? errors, OrderListView? list)
+    {
+        static string Options(IEnumerable<(string Value, string Label)> choices, string? selected) =>
+            """<option value="">any</option>""" + string.Concat(choices.Select(c =>
+                $"""<option value="{E(c.Value)}"{(c.Value == selected ? " selected" : "")}>{E(c.Label)}</option>"""));
+
+        var filters = $"""
+            <form method="get" action="/support" class="card filters" aria-label="Filter the recent orders">
+              <div><label for="status">Status</label><select id="status" name="status">{Options(Orders.OrderStatus.All.Select(s => (s, s)), status)}</select></div>
+              <div><label for="provider">Provider</label><select id="provider" name="provider">{Options(RecentOrders.Providers.Select(p => (p, ProviderLabels.Name(p))), provider)}</select></div>
+              <div><label for="from">Placed from (UTC)</label><input id="from" name="from" type="date" value="{E(from)}"></div>
+              <div><label for="to">to</label><input id="to" name="to" type="date" value="{E(to)}"></div>
+              <div><button type="submit">Show</button></div>
+            </form>
+            """;
+        if (errors is not null || list is null)
+        {
+            var problems = errors is null ? [] : errors.Values.SelectMany(v => v);
+            return $"""{filters}<div class="notice error" role="alert" data-testid="list-error">{E(string.Join(" ", problems))}</div>""";
+        }
+
+        var rows = list.Orders.Count == 0
+            ? """<tr><td colspan="7" class="empty">No orders.</td></tr>"""
+            : string.Concat(list.Orders.Select(o => $"""
+                <tr data-testid="recent-order">
+                  <td>{OrderLink(o.OrderNumber)}</td>
+                  <td class="nowrap">{Time(o.CreatedAt)}</td>
+                  <td>{Badge(o.Status)}</td>
+                  <td>{E(o.ProductName)}{(o.Quantity > 1 ? $" × {o.Quantity}" : "")}</td>
+                  <td class="num">{E(Money.Format(o.TotalMinor, o.Currency))}</td>
+                  <td>{E(o.Email)}<div class="muted small">{E(o.LicenseeName)}</div></td>
+                  <td>{E(ProviderLabels.Name(o.Provider))}</td>
+                </tr>
+                """));
+        string PageLink(int number, string label) =>
+            $"""<a href="/support?{E(Query(("status", status), ("provider", provider), ("from", from), ("to", to), ("page", number.ToString(CultureInfo.InvariantCulture))))}">{label}</a>""";
+        var pager = (list.Page > 1 ? PageLink(list.Page - 1, "← Newer") : "")
+            + (list.HasMore && list.Page < RecentOrders.MaxPage ? " " + PageLink(list.Page + 1, "Older →") : "");
+        return $"""
+            {filters}
+            <section class="card" aria-label="Recent orders">
+            <h2>Recent orders <span class="muted small">(page {list.Page})</span></h2>
+            <table>
+            <thead><tr><th>Order</th><th>Placed</th><th>Status</th><th>Product</th><th class="num">Total</th><th>Customer</th><th>Provider</th></tr></thead>
+            <tbody>{rows}</tbody>
+            </table>
+            {(pager.Length == 0 ? "" : $"""<p class="pager">{pager}</p>""")}
+            </section>
+            """;
     }
 
     private static string ResultsTable(OrderSearchResult found)
@@ -284,15 +368,19 @@ internal static class SupportPages
             </div>
             """, StatusCodes.Status404NotFound, "search");
 
-    private static string OrderBody(HttpContext context, SupportOrderView o, string? notice, string? error)
+    private static string OrderBody(HttpContext context, SupportOrderView o, string? notice, string? error, string? noteText = null, string? noteError = null)
     {
         var number = Uri.EscapeDataString(o.OrderNumber);
         var provider = ProviderLabels.Name(o.Provider);
         var noticeText = notice switch
         {
             "resent" => "The license e-mail is on its way to the customer's address on this order.",
+            "note-added" => "The note is added.",
+            "email-changed" => "The e-mail address is changed. If the order has a license, its e-mail is on its way to the new address.",
+            "licensee-corrected" => "The licensee name is corrected. The old license is revoked, and a new key with the corrected name is on its way to the customer.",
             "revoked" => "The license is revoked. Unsent license e-mails for this order were canceled.",
             "refunded" => $"Refunded through {provider}. The order is refunded and its license revoked.",
+            "partly-refunded" => $"Part of the order was refunded through {provider}. The order stays paid and its license active; the rest can still be refunded.",
             "refund-pending" => $"{provider} accepted the refund but has not completed it yet; the order changes when {provider} confirms it.",
             _ => null,
         };
@@ -315,19 +403,26 @@ internal static class SupportPages
                 """
             : """<button type="button" disabled>Resend license e-mail</button>""";
         var staff = StaffMember.From(context.User);
-        var adminButtons = !staff.IsAdmin ? "" :
+        var corrections = o.ErasedAt is not null ? "" :
+            $"""<a class="button secondary" href="/support/orders/{number}/email">Change e-mail…</a>"""
+            + (staff.IsAdmin ? $"""<a class="button secondary" href="/support/orders/{number}/licensee">Correct licensee name…</a>""" : "");
+        var adminButtons = corrections + (!staff.IsAdmin ? "" :
             (actions.CanRevoke ? $"""<a class="button danger-outline" href="/support/orders/{number}/revoke">Revoke license…</a>""" : "")
-            + (actions.CanRefund ? $"""<a class="button danger-outline" href="/support/orders/{number}/refund">Refund…</a>""" : "");
+            + (actions.CanRefund ? $"""<a class="button danger-outline" href="/support/orders/{number}/refund">Refund…</a>""" : ""));
         var why = new List<string>();
         if (actions.ResendUnavailable is { } r)
         {
             why.Add("Resend: " + r);
         }
 
-        if (staff.IsAdmin && actions.RefundUnavailable is { } f)
+        if (staff.IsAdmin && actions.RefundUnavailable is { } f && o.Provider != "avangate")
         {
             why.Add("Refund: " + f);
         }
+
+        var resellerRefund = o.Provider == "avangate"
+            ? $"""<p class="small" style="margin:.6rem 0 0" data-testid="reseller-refund">{E(SupportOrders.ResellerRefundNote)}</p>"""
+            : "";
 
         var licenses = o.Licenses.Count == 0
             ? """<p class="muted">No license yet: one is issued when the payment is confirmed.</p>"""
@@ -387,6 +482,7 @@ internal static class SupportPages
             <section class="card" aria-label="Actions">
               <div class="actions">{resend}{adminButtons}</div>
               {(why.Count == 0 ? "" : $"""<p class="muted small" style="margin:.6rem 0 0">{E(string.Join("  ·  ", why))}</p>""")}
+              {resellerRefund}
             </section>
             <div class="grid2">
               <section class="card" aria-label="Customer">
@@ -412,9 +508,55 @@ internal static class SupportPages
             </div>
             <section class="card" aria-label="Licenses"><h2>Licenses</h2>{licenses}</section>
             <section class="card" aria-label="E-mails"><h2>E-mails</h2>{deliveries}</section>
+            <section class="card" aria-label="Notes"><h2>Notes <span class="muted small">(staff only; never shown to the customer)</span></h2>{NoteRows(context, o, noteText, noteError)}</section>
             <section class="card" aria-label="Privacy notices"><h2>Privacy notices</h2>{PrivacyNoticeRows(o)}</section>
             <section class="card" aria-label="Timeline"><h2>Timeline <span class="muted small">(UTC)</span></h2><ol class="timeline">{timeline}</ol></section>
             """;
+    }
+
+    private static string NoteRows(HttpContext context, SupportOrderView o, string? text, string? error)
+    {
+        var number = Uri.EscapeDataString(o.OrderNumber);
+        var notes = o.Notes.Count == 0
+            ? """<p class="muted">No notes.</p>"""
+            : $"""<ul class="notes">{string.Concat(o.Notes.Select(n => $"""
+                <li data-testid="note">{Time(n.CreatedAt)} <span class="muted">by {E(n.Author)}</span><div class="note-text" style="white-space:pre-wrap">{E(n.Text)}</div></li>
+                """))}</ul>""";
+        var form = o.ErasedAt is not null ? "" : $"""
+            <form method="post" action="/support/orders/{number}/notes">
+              {AntiforgeryField(context)}
+              <label for="note-text">Add a note (part of the customer's data export; no card data)</label>
+              <textarea id="note-text" name="text" required maxlength="{OrderNotes.MaxLength}"
+                {(error is null ? "" : "aria-invalid=\"true\" aria-describedby=\"note-error\"")}>{E(text)}</textarea>
+              {(error is null ? "" : $"""<div class="field-error" id="note-error" data-testid="note-error">{E(error)}</div>""")}
+              <div class="actions" style="margin-top:.6rem"><button type="submit">Add note</button></div>
+            </form>
+            """;
+        return notes + form;
+    }
+
+    private static async Task<Results<SeeOtherResult, ContentHttpResult>> AddNote(
+        string orderNumber, [FromForm] NoteForm? form, HttpContext context, OrderNotes notes, SupportOrders orders, CancellationToken ct)
+    {
+        var staff = StaffMember.From(context.User);
+        var outcome = await notes.AddAsync(staff, orderNumber, form?.Text, ct);
+        switch (outcome)
+        {
+            case NoteOutcome.Added:
+                return BackToOrder(orderNumber, "notice=note-added");
+            case NoteOutcome.NotFound:
+                return OrderNotFound(context, orderNumber);
+            case NoteOutcome.Invalid or NoteOutcome.Erased:
+                var message = outcome is NoteOutcome.Invalid invalid ? invalid.Errors["text"][0]
+                    : "The customer's personal data on this order was erased; no new notes are kept about it.";
+                var view = await orders.ViewAsync(staff, orderNumber, ct);
+                return view is null
+                    ? OrderNotFound(context, orderNumber)
+                    : Page(context, $"Order {view.OrderNumber}", OrderBody(context, view, null, null, form?.Text, message),
+                        outcome is NoteOutcome.Erased ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest, "search");
+            default:
+                throw new InvalidOperationException($"Unhandled note outcome {outcome.GetType().Name}.");
+        }
     }
 
     // The consent record of this order's address: each notice it was sent, and the answer.
@@ -456,6 +598,87 @@ internal static class SupportPages
 
     private static SeeOtherResult BackToOrder(string orderNumber, string query) =>
         new($"/support/orders/{Uri.EscapeDataString(orderNumber)}?{query}");
+
+    // --- Corrections: the e-mail address, the licensee name ------------------------------------
+
+    private sealed record Correction(string Path, string Field, string Label, string Title, string Explanation, string Notice, Func<SupportOrderView, string> Current);
+
+    private static class Corrections
+    {
+        public static readonly Correction Email = new("email", "email", "New e-mail address", "Change the e-mail address",
+            "The order's address is replaced. Unsent license e-mails to the old address are canceled, and if the order has a license its e-mail goes to the new address only. Key recovery and privacy notices use the new address from now on.",
+            "email-changed", o => o.Email);
+
+        public static readonly Correction Licensee = new("licensee", "licenseeName", "Corrected licensee name", "Correct the licensee name",
+            "The name is signed into the key, so the current license is revoked (no revocation e-mail is sent) and a new license with the corrected name is issued and e-mailed to the order's address.",
+            "licensee-corrected", o => o.LicenseeName);
+    }
+
+    private static async Task<ContentHttpResult> CorrectionPage(string orderNumber, Correction correction, HttpContext context, SupportOrders orders, CancellationToken ct)
+    {
+        var view = await orders.ViewAsync(StaffMember.From(context.User), orderNumber, ct);
+        return view is null ? OrderNotFound(context, orderNumber) : CorrectionFormPage(context, view, correction, null, null, StatusCodes.Status200OK);
+    }
+
+    private static async Task<Results<SeeOtherResult, ContentHttpResult>> Correct(string orderNumber, Correction correction, CorrectionForm? form,
+        HttpContext context, OrderCorrections corrections, SupportOrders orders, CancellationToken ct)
+    {
+        var staff = StaffMember.From(context.User);
+        var outcome = correction == Corrections.Email
+            ? await corrections.ChangeEmailAsync(staff, orderNumber, form?.Value, ct)
+            : await corrections.CorrectLicenseeAsync(staff, orderNumber, form?.Value, ct);
+        (string Message, int Status) failure;
+        switch (outcome)
+        {
+            case CorrectionOutcome.Done:
+                return BackToOrder(orderNumber, "notice=" + correction.Notice);
+            case CorrectionOutcome.NotFound:
+                return OrderNotFound(context, orderNumber);
+            case CorrectionOutcome.Invalid invalid:
+                failure = (invalid.Errors.First().Value[0], StatusCodes.Status400BadRequest);
+                break;
+            case CorrectionOutcome.Erased:
+                failure = ("The customer's personal data on this order was erased; there is nothing to correct.", StatusCodes.Status409Conflict);
+                break;
+            case CorrectionOutcome.NotPossible refused:
+                failure = (refused.Reason, StatusCodes.Status409Conflict);
+                break;
+            default:
+                throw new InvalidOperationException($"Unhandled correction outcome {outcome.GetType().Name}.");
+        }
+
+        var view = await orders.ViewAsync(staff, orderNumber, ct);
+        return view is null ? OrderNotFound(context, orderNumber) : CorrectionFormPage(context, view, correction, form?.Value, failure.Message, failure.Status);
+    }
+
+    private static ContentHttpResult CorrectionFormPage(HttpContext context, SupportOrderView o, Correction correction, string? value, string? error, int statusCode)
+    {
+        var number = Uri.EscapeDataString(o.OrderNumber);
+        var body = o.ErasedAt is not null
+            ? $"""<div class="notice error" role="alert">The customer's personal data on this order was erased; there is nothing to correct.</div><p><a href="/support/orders/{number}">Back to the order</a></p>"""
+            : $"""
+                <dl style="margin-bottom:1rem"><dt>Now</dt><dd data-testid="current-value">{E(correction.Current(o))}</dd></dl>
+                <p>{E(correction.Explanation)}</p>
+                <form method="post" action="/support/orders/{number}/{correction.Path}">
+                  {AntiforgeryField(context)}
+                  <label for="value">{E(correction.Label)}</label>
+                  <input id="value" name="value" type="text" required autocomplete="off" spellcheck="false" value="{E(value)}"
+                    {(error is null ? "" : "aria-invalid=\"true\" aria-describedby=\"value-error\"")}>
+                  {(error is null ? "" : $"""<div class="field-error" id="value-error" data-testid="correction-error">{E(error)}</div>""")}
+                  <div class="actions" style="margin-top:1rem">
+                    <button type="submit">{E(correction.Title)}</button>
+                    <a class="button secondary" href="/support/orders/{number}">Cancel</a>
+                  </div>
+                </form>
+                """;
+        return Page(context, $"{correction.Title} · {o.OrderNumber}", $"""
+            <p class="crumbs"><a href="/support/orders/{number}">← Order {E(o.OrderNumber)}</a></p>
+            <div class="card">
+            <h1>{E(correction.Title)} of order <span class="mono">{E(o.OrderNumber)}</span></h1>
+            {body}
+            </div>
+            """, statusCode, "search");
+    }
 
     // --- Revoke and refund: a confirmation page each, then the change ---------------------------
 
@@ -520,23 +743,24 @@ internal static class SupportPages
     private static async Task<ContentHttpResult> RefundPage(string orderNumber, HttpContext context, SupportOrders orders, CancellationToken ct)
     {
         var view = await orders.ViewAsync(StaffMember.From(context.User), orderNumber, ct);
-        return view is null ? OrderNotFound(context, orderNumber) : RefundConfirmation(context, view, null, null, StatusCodes.Status200OK);
+        return view is null ? OrderNotFound(context, orderNumber) : RefundConfirmation(context, view, null, null, StatusCodes.Status200OK, null);
     }
 
     private static async Task<Results<SeeOtherResult, ContentHttpResult>> Refund(
-        string orderNumber, [FromForm] ReasonForm? form, HttpContext context, SupportActions actions, SupportOrders orders, CancellationToken ct)
+        string orderNumber, [FromForm] RefundForm? form, HttpContext context, SupportActions actions, SupportOrders orders, CancellationToken ct)
     {
         var staff = StaffMember.From(context.User);
-        var outcome = await actions.RefundAsync(staff, orderNumber, form?.Reason, ct);
+        var outcome = await actions.RefundAsync(staff, orderNumber, form?.Reason, form?.Amount, ct);
         (string Message, int Status) failure;
         switch (outcome)
         {
             case RefundActionOutcome.Refunded refunded:
-                return BackToOrder(orderNumber, refunded.Completed ? "notice=refunded" : "notice=refund-pending");
+                return BackToOrder(orderNumber, !refunded.Completed ? "notice=refund-pending"
+                    : refunded.OrderStatus == Orders.OrderStatus.Refunded ? "notice=refunded" : "notice=partly-refunded");
             case RefundActionOutcome.NotFound:
                 return OrderNotFound(context, orderNumber);
             case RefundActionOutcome.Invalid invalid:
-                failure = (invalid.Errors["reason"][0], StatusCodes.Status400BadRequest);
+                failure = (invalid.Errors.First().Value[0], StatusCodes.Status400BadRequest);
                 break;
             case RefundActionOutcome.NotPossible refused:
                 failure = ($"Not refunded: {refused.Reason}", StatusCodes.Status409Conflict);
@@ -551,10 +775,10 @@ internal static class SupportPages
         }
 
         var view = await orders.ViewAsync(staff, orderNumber, ct);
-        return view is null ? OrderNotFound(context, orderNumber) : RefundConfirmation(context, view, form?.Reason, failure.Message, failure.Status);
+        return view is null ? OrderNotFound(context, orderNumber) : RefundConfirmation(context, view, form?.Reason, failure.Message, failure.Status, form?.Amount);
     }
 
-    private static ContentHttpResult RefundConfirmation(HttpContext context, SupportOrderView o, string? reason, string? error, int statusCode)
+    private static ContentHttpResult RefundConfirmation(HttpContext context, SupportOrderView o, string? reason, string? error, int statusCode, string? amount)
     {
         var number = Uri.EscapeDataString(o.OrderNumber);
         var provider = ProviderLabels.Name(o.Provider);
@@ -562,7 +786,8 @@ internal static class SupportPages
         var what = o.RefundedMinor == 0
             ? "the whole order"
             : $"what is left: {Money.Format(o.RefundedMinor, o.Currency)} of {Money.Format(o.TotalMinor, o.Currency)} was refunded already";
-        var problem = SupportOrders.RefundProblem(o.Status);
+        var problem = SupportOrders.RefundProblem(o.Status, o.Provider);
+        var rest = Money.ToDecimalString(o.TotalMinor - o.RefundedMinor, o.Currency);
         var form = problem is not null
             ? $"""<p><a href="/support/orders/{number}">Back to the order</a></p>"""
             : $"""
@@ -571,9 +796,11 @@ internal static class SupportPages
                   <dt>Goes back through</dt><dd>{E(provider)}, {E(ProviderLabels.TransactionReference(o.Provider))} <span class="mono">{E(o.ProviderTransactionRef ?? "—")}</span></dd>
                   <dt>Customer</dt><dd>{E(o.Email)}</dd>
                 </dl>
-                <p>The order becomes <strong>refunded</strong> and its license is revoked. This cannot be undone.</p>
+                <p>Refunding all that is left makes the order <strong>refunded</strong> and revokes its license; a part refund keeps both. This cannot be undone.</p>
                 <form method="post" action="/support/orders/{number}/refund">
                   {AntiforgeryField(context)}
+                  <label for="amount">Amount in {E(o.Currency)} (at most <span data-testid="refundable">{E(total)}</span>; leave as it is to refund all of it)</label>
+                  <input id="amount" name="amount" type="text" inputmode="decimal" autocomplete="off" value="{E(amount ?? rest)}">
                   <label for="reason">Note for the audit log (optional; no personal or card data)</label>
                   <textarea id="reason" name="reason" maxlength="{SupportActions.MaxReasonLength}">{E(reason)}</textarea>
                   <div class="actions" style="margin-top:1rem">

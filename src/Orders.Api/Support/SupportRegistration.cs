@@ -22,8 +22,11 @@ internal static class SupportRegistration
         services.AddSingleton<StaffSessions>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<OrderSearch>();
+        services.AddSingleton<RecentOrders>();
+        services.AddSingleton<OrderNotes>();
         services.AddSingleton<SupportOrders>();
         services.AddScoped<SupportActions>();
+        services.AddScoped<OrderCorrections>();
         return services;
     }
 

@@ -9,7 +9,7 @@ internal sealed class AvangateProvider(AvangateSettings settings, TimeProvider t
 {
     public string Name => AvangateEvents.ProviderName;
 
-    public string DisplayName => "2Checkout";
+    public string DisplayName => "2Checkout (Avangate)";
 
     // The buy-link is signed with an expiration (Avangate:LinkLifetime).
     public DateTime? PaymentPageOpenUntil(DateTime createdAt, string status) =>

@@ -195,6 +195,14 @@ public sealed partial class ShopPagesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APrivacyPolicyFileThatDoesNotExistStopsTheStartNamingTheSetting()
+    {
+        await using var misconfigured = new OrdersApp(settings: new() { ["Shop:PrivacyPolicyFile"] = "/nowhere/privacy.md" });
+        var message = Assert.ThrowsAny<Exception>(() => misconfigured.Http()).ToString();
+        Assert.Contains("Shop:PrivacyPolicyFile", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EveryShopPageLinksThePrivacyPageAndKeyRecovery()
     {
         var checkout = await shop.CheckoutAsync();

@@ -17,6 +17,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddHosting();
 builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddCatalog(builder.Configuration);
+builder.Services.AddShopPages();
 builder.Services.AddOrders(builder.Configuration);
 builder.Services.AddCheckout();
 builder.Services.AddPayments(builder.Configuration);

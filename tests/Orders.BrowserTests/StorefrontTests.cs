@@ -72,6 +72,50 @@ public sealed class StorefrontTests(Chromium chromium) : IClassFixture<Chromium>
     }
 
     [Fact]
+    public async Task ShopPagesAtDesktopAndPhoneWidths()
+    {
+        var page = await OpenAsync();
+        var created = await page.APIRequest.PostAsync("/api/checkout", new()
+        {
+            DataObject = new { sku = "PHOTOSHRINK-PRO", quantity = 2, email = "ada@example.com", licenseeName = "Ada Lovelace", provider = "paypal" },
+        });
+        Assert.Equal(201, created.Status);
+        var statusUrl = (await created.JsonAsync())!.Value.GetProperty("statusUrl").GetString()!;
+
+        foreach (var (width, height) in new[] { (1280, 800), (390, 844) })
+        {
+            await page.SetViewportSizeAsync(width, height);
+            await page.GotoAsync("/");
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Products" })).ToBeVisibleAsync();
+            await ScreenshotAsync(page, $"shop-{width}");
+            await page.GotoAsync("/buy/PHOTOSHRINK-PRO");
+            await ScreenshotAsync(page, $"buy-{width}");
+            await page.GotoAsync(statusUrl);
+            await Expect(page.GetByTestId("order-status")).ToHaveTextAsync("pending");
+            // The script asks the status API politely; the customer can pause it.
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Pause updates" })).ToBeVisibleAsync();
+            await ScreenshotAsync(page, $"status-pending-{width}");
+            await page.GotoAsync("/licenses/recover");
+            await ScreenshotAsync(page, $"recovery-{width}");
+            await page.GotoAsync("/privacy");
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Privacy", Exact = true })).ToBeVisibleAsync();
+            await ScreenshotAsync(page, $"privacy-{width}");
+            await page.GotoAsync("/buy/UNKNOWN");
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Page not found" })).ToBeVisibleAsync();
+            await ScreenshotAsync(page, $"not-found-{width}");
+        }
+
+        await page.SetViewportSizeAsync(1280, 800);
+        await StartPayPalCheckoutAsync(page, "grace@example.com", "Grace Hopper");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pay", Exact = true }).ClickAsync();
+        await SeePaidOrderWithLicenseAsync(page);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Copy key" })).ToBeVisibleAsync();
+        await ScreenshotAsync(page, "status-paid-1280");
+        await page.SetViewportSizeAsync(390, 844);
+        await ScreenshotAsync(page, "status-paid-390");
+    }
+
+    [Fact]
     public async Task PagesWorkWithoutJavaScript()
     {
         var page = await OpenAsync(javaScript: false);
@@ -119,12 +163,23 @@ public sealed class StorefrontTests(Chromium chromium) : IClassFixture<Chromium>
     private static async Task<string> SeePaidOrderWithLicenseAsync(IPage page)
     {
         await Expect(page).ToHaveURLAsync(OrderStatusUrl());
-        // Usually paid at once; while pending the page refreshes itself every 3 s.
-        await Expect(page.GetByTestId("order-status")).ToHaveTextAsync("paid", new() { Timeout = 30_000 });
+        await WaitForPaidAsync(page);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "License key" })).ToBeVisibleAsync();
         var key = (await page.GetByTestId("license-key").InnerTextAsync()).Trim();
         Assert.StartsWith("ORD1-", key, StringComparison.Ordinal);
         return key;
+    }
+
+    // Usually paid at once. The page never reloads by itself: while pending, the customer chooses Check again.
+    internal static async Task WaitForPaidAsync(IPage page)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await page.GetByTestId("order-status").InnerTextAsync()).Trim() != "paid")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The order was not paid within 30 s.");
+            await page.GetByTestId("check-again").ClickAsync();
+            await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        }
     }
 
     private static Regex OrderStatusUrl() => new(@"/orders/ORD-[^/?]+\?token=.+");

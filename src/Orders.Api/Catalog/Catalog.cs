@@ -11,7 +11,7 @@ internal sealed class CatalogOptions
     public List<Product> Products { get; set; } = [];
 }
 
-internal sealed record Product
+public sealed record Product
 {
     [Required, RegularExpression("^[A-Z0-9][A-Z0-9-]{0,63}$")]
     public string Sku { get; init; } = "";
@@ -53,6 +53,8 @@ internal static class CatalogEndpoints
             .Validate(o => o.LogoUrl is null || o.LogoUrl.StartsWith('/') && !o.LogoUrl.StartsWith("//", StringComparison.Ordinal)
                     || Uri.TryCreate(o.LogoUrl, UriKind.Absolute, out var logo) && logo.Scheme == Uri.UriSchemeHttps,
                 "Shop:LogoUrl must be an https URL or a path on this site (/logo.svg).")
+            .Validate(o => string.IsNullOrWhiteSpace(o.PrivacyPolicyFile) || File.Exists(o.PrivacyPolicyFile),
+                "Shop:PrivacyPolicyFile must name a readable file (the privacy policy shown at /privacy), or be left empty for the built-in one.")
             .ValidateOnStart();
         return services;
     }

@@ -18,6 +18,11 @@ internal sealed class ShopOptions
     [StringLength(2048)]
     public string? LogoUrl { get; set; }
 
+    // The privacy policy shown at /privacy: a file the operator supplies (.html/.htm as HTML, anything
+    // else as plain text or simple Markdown). None: the built-in policy, the vendor's promises.
+    [StringLength(1024)]
+    public string? PrivacyPolicyFile { get; set; }
+
     // The product's activation steps for the license e-mail, one step per line.
     [StringLength(4000)]
     public string ActivationSteps { get; set; } = "Open the program.\nChoose Help → Enter license key.\nPaste the key above and choose Activate.";

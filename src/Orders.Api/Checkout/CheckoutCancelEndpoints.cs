@@ -28,7 +28,7 @@ internal static partial class CheckoutCancelEndpoints
         return app;
     }
 
-    internal static async Task<Results<SeeOtherResult, ProblemHttpResult>> Cancel(
+    internal static async Task<Results<SeeOtherResult, NotFound>> Cancel(
         string provider, string? order, string? token, string? st, Db db, PaymentProviders providers, PaymentEventProcessor processor,
         ILoggerFactory loggers, CancellationToken ct)
     {
@@ -36,7 +36,8 @@ internal static partial class CheckoutCancelEndpoints
         var row = adapter is null ? null : await FindAsync(db, adapter.Name, order, token, st, ct);
         if (adapter is null || row is null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Order not found", detail: "No order matches this link.");
+            // Empty: the customer's browser gets the shop's "not found" page, other clients problem details (Hosting/ErrorPages.cs).
+            return TypedResults.NotFound();
         }
 
         try

@@ -14,6 +14,13 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         ProblemDetails problem;
         if (exception is BadHttpRequestException badRequest)
         {
+            // A browser's form that could not be read (an expired antiforgery token, a value of the
+            // wrong kind): a page that says what to do, not a JSON document.
+            if (await ErrorPages.TryWriteAsync(httpContext, badRequest.StatusCode))
+            {
+                return true;
+            }
+
             problem = new ProblemDetails
             {
                 Status = badRequest.StatusCode,
@@ -26,6 +33,11 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         {
             LogStorageFailure(logger, httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name);
             httpContext.Response.Headers.RetryAfter = "5";
+            if (await ErrorPages.TryWriteAsync(httpContext, StatusCodes.Status503ServiceUnavailable, TimeSpan.FromSeconds(5)))
+            {
+                return true;
+            }
+
             problem = new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,

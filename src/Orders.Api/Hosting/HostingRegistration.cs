@@ -98,7 +98,7 @@ internal static class HostingRegistration
         app.UseRequestLog();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(ErrorPages.WriteStatusCodePageAsync);
 
         // Routing here, not first: the providers' webhooks are short-circuited at this point
         // (WebhookReceiver.MapWebhookGroup), after the middleware above and before the rest.

@@ -41,9 +41,17 @@ internal static class RateLimits
             {
                 var response = rejected.HttpContext.Response;
                 response.StatusCode = StatusCodes.Status429TooManyRequests;
+                TimeSpan? wait = null;
                 if (rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
                 {
+                    wait = retryAfter;
                     response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                // A shopper's browser gets a page that says how long to wait.
+                if (await ErrorPages.TryWriteAsync(rejected.HttpContext, StatusCodes.Status429TooManyRequests, wait))
+                {
+                    return;
                 }
 
                 var problems = rejected.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();

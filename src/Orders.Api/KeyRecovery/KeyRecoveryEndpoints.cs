@@ -1,11 +1,8 @@
 using Hangfire;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Orders.Api.Data;
 using Orders.Api.Hosting;
 using Orders.Api.Mail;
-using static Orders.Api.Pages.Html;
 
 namespace Orders.Api.KeyRecovery;
 
@@ -52,18 +49,18 @@ internal static class KeyRecoveryEndpoints
 
     internal sealed record RecoverForm(string? Email);
 
-    private static ContentHttpResult Form(HttpContext context, IAntiforgery antiforgery) => FormPage(context, antiforgery, null, null, 200);
+    private static RazorComponentResult<RecoveryPage> Form() => new();
 
-    private static async Task<ContentHttpResult> PostForm([FromForm] RecoverForm form, HttpContext context, IAntiforgery antiforgery, KeyRecoveryRequests requests, CancellationToken ct)
+    private static async Task<RazorComponentResult<RecoveryPage>> PostForm([FromForm] RecoverForm form, KeyRecoveryRequests requests, CancellationToken ct)
     {
         var outcome = await requests.RequestAsync(form.Email, ct);
         return outcome switch
         {
-            RecoveryOutcome.Accepted => Page("License keys", $"""
-                <h1>Check your e-mail</h1>
-                <p data-testid="recovery-accepted">{E(AcceptedMessage)}</p>
-                """, StatusCodes.Status202Accepted),
-            RecoveryOutcome.Invalid invalid => FormPage(context, antiforgery, form.Email, invalid.Errors, 400),
+            RecoveryOutcome.Accepted => new(new { Accepted = true }) { StatusCode = StatusCodes.Status202Accepted },
+            RecoveryOutcome.Invalid invalid => new(new { form.Email, Error = invalid.Errors.GetValueOrDefault("email") is { } messages ? string.Join(" ", messages) : "Enter your e-mail address." })
+            {
+                StatusCode = StatusCodes.Status400BadRequest,
+            },
             _ => throw new InvalidOperationException($"Unhandled recovery outcome {outcome.GetType().Name}."),
         };
     }
@@ -77,27 +74,5 @@ internal static class KeyRecoveryEndpoints
             RecoveryOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
             _ => throw new InvalidOperationException($"Unhandled recovery outcome {outcome.GetType().Name}."),
         };
-    }
-
-    private static ContentHttpResult FormPage(HttpContext context, IAntiforgery antiforgery, string? email, Dictionary<string, string[]>? errors, int statusCode)
-    {
-        var tokens = antiforgery.GetAndStoreTokens(context);
-        var error = errors?.GetValueOrDefault("email") is { } messages
-            ? $"""<div class="error" id="email-error">{E(string.Join(" ", messages))}</div>"""
-            : "";
-        var describe = error.Length > 0 ? "aria-invalid=\"true\" aria-describedby=\"email-error\"" : "";
-        // Never send a card-like number back to the browser, not even into the form it came from.
-        var keep = CardNumberGuard.ContainsCardLikeNumber(email) ? "" : E(email);
-        return Page("Lost your license key?", $"""
-            <h1>Lost your license key?</h1>
-            <p>Enter the e-mail address you bought with. We e-mail every license key of that address that still works, to that address only.</p>
-            <form method="post" action="{LicenseRecoveryPath}" novalidate>
-              <input type="hidden" name="{E(tokens.FormFieldName)}" value="{E(tokens.RequestToken)}">
-              <label for="email">E-mail address</label>
-              <input id="email" name="email" type="email" autocomplete="email" required maxlength="{KeyRecoveryRequests.MaxEmailLength}" value="{keep}" {describe}>
-              {error}
-              <button type="submit">E-mail my license keys</button>
-            </form>
-            """, statusCode);
     }
 }

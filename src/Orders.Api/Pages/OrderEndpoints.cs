@@ -7,12 +7,12 @@ using Orders.Api.Payments;
 
 namespace Orders.Api.Pages;
 
-internal sealed record LicenseView(string Key, int Seats, string Status);
+public sealed record LicenseView(string Key, int Seats, string Status);
 
 // A privacy notice this order's address was sent, and the customer's answer (null: none yet).
-internal sealed record NoticeAnswerView(string Subject, DateOnly EffectiveOn, string? Choice, DateTime? ChosenAt);
+public sealed record NoticeAnswerView(string Subject, DateOnly EffectiveOn, string? Choice, DateTime? ChosenAt);
 
-internal sealed record OrderView(
+public sealed record OrderView(
     string OrderNumber,
     string Status,
     string Sku,
@@ -28,7 +28,11 @@ internal sealed record OrderView(
     string Provider,
     [property: JsonIgnore] string? PaymentPageUrl,
     long RefundedMinor,
-    string Summary);
+    string Summary,
+    // Where the license was sent and who it is for: the status page shows them (it is behind the
+    // same token as the API), the JSON leaves them out, as it always has.
+    [property: JsonIgnore] string Email,
+    [property: JsonIgnore] string LicenseeName);
 
 // The customer's view of an order (the status API; the status page shows the same): only with the status token from the checkout / e-mail link.
 // A wrong or missing token is indistinguishable from an unknown order.
@@ -99,7 +103,8 @@ internal static class OrderEndpoints
         return new OrderView(order.OrderNumber, order.Status, order.Sku, order.ProductName, order.Quantity, order.TotalMinor, order.Currency,
             order.CreatedAt, order.PaidAt, licenses, order.ErasedAt,
             [.. (await PrivacyConsents.ForOrderAsync(connection, order.Id, ct)).Select(c => new NoticeAnswerView(c.Subject, c.EffectiveOn, c.Choice, c.ChosenAt))],
-            order.Provider, order.RedirectUrl, refunded, Summary(order.Status, licenses, refunded, order.TotalMinor, order.Currency));
+            order.Provider, order.RedirectUrl, refunded, Summary(order.Status, licenses, refunded, order.TotalMinor, order.Currency),
+            order.Email, order.LicenseeName);
     }
 
     // What happened to the order, in plain words (the status page and the API say the same).

@@ -1,13 +1,15 @@
 using System.Globalization;
 using Dapper;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Orders.Api.Data;
 using Orders.Api.Hosting;
-using static Orders.Api.Pages.Html;
+using Orders.Api.Pages;
 
 namespace Orders.Api.Privacy;
+
+// What the consent page shows of one recipient's notice.
+public sealed record ConsentNotice(long Id, string Subject, string Body, DateTime EffectiveOn, DateTime RespondBy, string? Choice, DateTime? ChosenAt);
 
 // The page a privacy-notice e-mail links to: the notice, the customer's current answer, and two
 // buttons. Only the personal link opens it; a wrong token, an unknown or erased recipient and a
@@ -48,16 +50,16 @@ internal static class ConsentPages
         return app;
     }
 
-    private static async Task<ContentHttpResult> ConsentPage(string recipientId, string? token, string? saved, HttpContext context, Db db,
-        NoticeTokens tokens, IAntiforgery antiforgery, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ConsentPage(string recipientId, string? token, string? saved, HttpContext context, Db db,
+        NoticeTokens tokens, TimeProvider time, CancellationToken ct)
     {
         NoStore(context);
         var row = await FindAsync(recipientId, token, db, tokens, time, ct);
-        return row is null ? NotFoundPage() : ConsentView(context, antiforgery, row, token!, saved is not null, null, StatusCodes.Status200OK);
+        return row is null ? NotFoundPage() : ConsentView(row, token!, saved is not null, null, StatusCodes.Status200OK);
     }
 
-    private static async Task<Results<SeeOtherResult, ContentHttpResult>> Choose(string recipientId, [FromForm] ConsentForm? form, HttpContext context, Db db,
-        NoticeTokens tokens, IAntiforgery antiforgery, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> Choose(string recipientId, [FromForm] ConsentForm? form, HttpContext context, Db db,
+        NoticeTokens tokens, TimeProvider time, CancellationToken ct)
     {
         NoStore(context);
         var token = form?.Token;
@@ -69,7 +71,7 @@ internal static class ConsentPages
 
         if (form?.Choice is not (Accepted or Declined))
         {
-            return ConsentView(context, antiforgery, row, token!, false, "Choose one of the two buttons.", StatusCodes.Status400BadRequest);
+            return ConsentView(row, token!, false, "Choose one of the two buttons.", StatusCodes.Status400BadRequest);
         }
 
         await using (var connection = await db.OpenAsync(ct))
@@ -99,45 +101,19 @@ internal static class ConsentPages
         return row is null || expired || erased ? null : row;
     }
 
-    private static ContentHttpResult ConsentView(HttpContext context, IAntiforgery antiforgery, RecipientRow r, string token, bool saved, string? error, int statusCode)
-    {
-        var af = antiforgery.GetAndStoreTokens(context);
-        var effective = DateOnly.FromDateTime(r.EffectiveOn).ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
-        var respondBy = DateOnly.FromDateTime(r.RespondBy).ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
-        var paragraphs = string.Concat(r.Body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => $"<p>{E(p.Trim()).Replace("\n", "<br>", StringComparison.Ordinal)}</p>"));
-        var current = r.Choice switch
+    private static RazorComponentResult<ConsentPage> ConsentView(RecipientRow r, string token, bool saved, string? error, int statusCode) =>
+        new(new
         {
-            Accepted => $"You <strong>agreed</strong> on {E(When(r.ChosenAt))}.",
-            Declined => $"You <strong>did not agree</strong> (answered on {E(When(r.ChosenAt))}).",
-            _ => "You have not answered yet. Until you agree, nothing changes for you.",
-        };
-        return Page(r.Subject, $"""
-            <h1>{E(r.Subject)}</h1>
-            {(saved ? """<p role="status" data-testid="saved"><strong>Thank you: your answer is recorded.</strong></p>""" : "")}
-            {paragraphs}
-            <p>This would apply from <strong>{E(effective)}</strong>.</p>
-            <h2>Your answer</h2>
-            <p data-testid="current-choice" data-choice="{E(r.Choice ?? "none")}">{current}</p>
-            {(error is null ? "" : $"""<p class="error" role="alert">{E(error)}</p>""")}
-            <form method="post" action="/privacy/notices/{r.Id}">
-              <input type="hidden" name="{E(af.FormFieldName)}" value="{E(af.RequestToken)}">
-              <input type="hidden" name="token" value="{E(token)}">
-              <button type="submit" name="choice" value="{Accepted}">I agree</button>
-              <button type="submit" name="choice" value="{Declined}">I do not agree</button>
-            </form>
-            <p>You can change your answer here until {E(respondBy)}.</p>
-            """, statusCode, head: """<meta name="robots" content="noindex">""");
-    }
+            Notice = new ConsentNotice(r.Id, r.Subject, r.Body, r.EffectiveOn, r.RespondBy, r.Choice, r.ChosenAt),
+            Token = token,
+            Saved = saved,
+            Error = error,
+        })
+        { StatusCode = statusCode };
 
     // One page for every way a link can fail: it must not tell a guesser what exists.
-    private static ContentHttpResult NotFoundPage() =>
-        Page("Link not valid", """
-            <h1>This link does not work</h1>
-            <p>It may be incomplete, or the time to answer has passed.</p>
-            """, StatusCodes.Status404NotFound, head: """<meta name="robots" content="noindex">""");
-
-    private static string When(DateTime? utc) => utc?.ToString("d MMMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture) ?? "";
+    private static RazorComponentResult<MessagePage> NotFoundPage() =>
+        ShopPages.Message(StatusCodes.Status404NotFound, "This link does not work", "It may be incomplete, or the time to answer has passed.", noIndex: true);
 
     // The page carries the customer's personal link: no cache may keep it.
     private static void NoStore(HttpContext context) => context.Response.Headers.CacheControl = "no-store";

@@ -18,6 +18,9 @@ internal sealed class PrivacyNoticeEmail(IOptions<MailOptions> options, NoticeTo
 
     public const string DedupePrefix = "privacy-notice:";
 
+    // The shop's privacy page (PrivacyPolicyPage): the policy and every published notice.
+    public const string PrivacyPath = "/privacy";
+
     private const string DedupeKeySql = "SELECT dedupe_key FROM deliveries WHERE id = @Id";
 
     private const string RecipientSql = """
@@ -54,6 +57,7 @@ internal sealed class PrivacyNoticeEmail(IOptions<MailOptions> options, NoticeTo
         }
 
         var link = publicAddress.Resolve(NoticeTokens.Path(recipientId, tokens.For(recipientId)));
+        var policy = publicAddress.Resolve(PrivacyPath);
         var effective = DateOnly.FromDateTime(r.EffectiveOn).ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
         var respondBy = DateOnly.FromDateTime(r.RespondBy).ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
 
@@ -73,6 +77,7 @@ internal sealed class PrivacyNoticeEmail(IOptions<MailOptions> options, NoticeTo
 
             The link is personal to you; you can change your answer there until {respondBy}.
             You receive this e-mail because you bought a license from us. We do not send advertising.
+            Our privacy policy and every notice we have sent: {policy.AbsoluteUri}
             """;
 
         var e = (string s) => WebUtility.HtmlEncode(s);
@@ -85,7 +90,8 @@ internal sealed class PrivacyNoticeEmail(IOptions<MailOptions> options, NoticeTo
             <p>This would apply from <strong>{e(effective)}</strong>. Nothing changes for you unless you agree.</p>
             <p><a href="{e(link.AbsoluteUri)}">Tell us whether you agree</a> (by {e(respondBy)}).</p>
             <p style="color: #666">The link is personal to you; you can change your answer there until {e(respondBy)}.
-            You receive this e-mail because you bought a license from us. We do not send advertising.</p>
+            You receive this e-mail because you bought a license from us. We do not send advertising.
+            <a href="{e(policy.AbsoluteUri)}">Our privacy policy and every notice we have sent</a>.</p>
             </body></html>
             """;
 

@@ -24,6 +24,7 @@ internal static class PrivacyNoticesRegistration
     public static WebApplication MapPrivacyNotices(this WebApplication app)
     {
         app.MapConsentPages();
+        app.MapPrivacyPolicyPage();
         app.MapNoticePages();
         app.MapNoticeApi();
         return app;

@@ -7,7 +7,9 @@ namespace Orders.Tests.Architecture;
 // Which feature folders of src/Orders.Api each feature folder uses, read from the source: a
 // `using Orders.Api.X;`, an `Orders.Api.X.Type`, or an `X.Type` (inside Orders.Api.* that name
 // resolves to the folder X). Comments and string literals are blanked first, so a log category or
-// a sentence naming a folder is not a use.
+// a sentence naming a folder is not a use. In a Razor component (.razor) a use is an
+// `@using Orders.Api.X` (or `global::Orders.Api.X`) or a fully qualified `Orders.Api.X.Type`: its
+// markup is text, so the short `X.Type` form is not read there.
 internal static partial class FolderGraph
 {
     public static string ApiSource => Path.Combine(SqlServerSyntaxTests.RepositoryRoot(), "src", "Orders.Api");
@@ -24,9 +26,14 @@ internal static partial class FolderGraph
         foreach (var feature in features)
         {
             var uses = graph[feature] = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
-            foreach (var file in Directory.GetFiles(Path.Combine(ApiSource, feature), "*.cs", SearchOption.AllDirectories))
+            var folder = Path.Combine(ApiSource, feature);
+            var sources = Directory.GetFiles(folder, "*.cs", SearchOption.AllDirectories)
+                .Select(file => (file, Matches: Reference().Matches(WithoutOtherUsings(CodeOnly(File.ReadAllText(file))))))
+                .Concat(Directory.GetFiles(folder, "*.razor", SearchOption.AllDirectories)
+                    .Select(file => (file, Matches: RazorReference().Matches(File.ReadAllText(file)))));
+            foreach (var (file, matches) in sources)
             {
-                foreach (Match m in Reference().Matches(WithoutOtherUsings(CodeOnly(File.ReadAllText(file)))))
+                foreach (Match m in matches)
                 {
                     var used = m.Groups["feature"].Value;
                     if (used != feature && features.Contains(used))
@@ -207,4 +214,7 @@ internal static partial class FolderGraph
 
     [GeneratedRegex(@"\bOrders\.Api\.(?<feature>\w+)|(?<![\w.])(?<feature>\w+)\.(?!Api\b)[A-Z]")]
     private static partial Regex Reference();
+
+    [GeneratedRegex(@"(?<![\w.])(?:global::)?Orders\.Api\.(?<feature>\w+)")]
+    private static partial Regex RazorReference();
 }

@@ -134,7 +134,7 @@ public sealed class CustomerNoticeTests : IAsyncLifetime
 
         var page = await PageAsync(order);
         Assert.DoesNotContain("Thank you! Your payment is confirmed", page, StringComparison.Ordinal);
-        Assert.Contains("our support team revoked this order&#39;s license: its key no longer works.", page, StringComparison.Ordinal);
+        Assert.Contains("our support team revoked this order&#x27;s license: its key no longer works.", page, StringComparison.Ordinal);
         Assert.DoesNotContain(WebUtility.HtmlEncode(order.LicenseKey), page, StringComparison.Ordinal);
         Assert.Contains("revoked — the key no longer works", page, StringComparison.Ordinal);
 

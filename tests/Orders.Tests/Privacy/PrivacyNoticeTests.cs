@@ -13,6 +13,23 @@ namespace Orders.Tests.Privacy;
 public sealed class PrivacyNoticeTests : ServiceTest
 {
     [Fact]
+    public async Task TheNoticeEmailLinksThePrivacyPageWhichListsTheSentNotice()
+    {
+        await shop.PaidOrderAsync(app, email: "ada@example.com");
+        using var admin = await SupportSession.AdminAsync(app);
+        await CreateAndSendAsync(admin);
+
+        var mail = await WaitForNoticeMailAsync(app);
+        // The shop's privacy page itself, not only the personal /privacy/notices/… link.
+        Assert.Matches(@"https?://[^/\s]+/privacy(\s|$)", mail.TextBody);
+        Assert.Matches("href=\"https?://[^/\"]+/privacy\"", mail.HtmlBody);
+
+        using var customer = SupportSession.Anonymous(app);
+        var page = await customer.PageAsync("/privacy");
+        Assert.Contains("A new use of your e-mail address", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CustomerAcceptsThenDeclinesThroughThePersonalLinkAndSupportSeesTheAnswer()
     {
         var order = await shop.PaidOrderAsync(app, email: "Ada.Lovelace@Example.com");

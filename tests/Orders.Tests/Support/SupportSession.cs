@@ -103,7 +103,8 @@ public sealed partial class SupportSession : IDisposable
 
     public void Dispose() => Http.Dispose();
 
-    [GeneratedRegex("<input type=\"hidden\" name=\"(__RequestVerificationToken)\" value=\"([^\"]+)\">")]
+    // The console writes `>`, the shop's Razor pages `/>`.
+    [GeneratedRegex("<input type=\"hidden\" name=\"(__RequestVerificationToken)\" value=\"([^\"]+)\"\\s*/?>")]
     private static partial Regex AntiforgeryField();
 }
 

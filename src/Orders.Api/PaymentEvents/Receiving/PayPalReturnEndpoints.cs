@@ -27,14 +27,15 @@ internal static partial class PayPalReturnEndpoints
     // is captured if the buyer approved it), inline so the status page is current when the customer
     // lands on it. If PayPal cannot be reached the notification stays unprocessed and a job keeps
     // asking (so do the recovery sweep and reconciliation); the status page says we are confirming.
-    internal static async Task<Results<SeeOtherResult, ProblemHttpResult>> Return(
+    internal static async Task<Results<SeeOtherResult, NotFound>> Return(
         string? token, string? st, Db db, PaymentEventProcessor processor, IBackgroundJobClient jobs, TimeProvider time,
         ILoggerFactory loggers, CancellationToken ct)
     {
         var order = await FindAsync(db, token, st, ct);
         if (order is null)
         {
-            return NotFound();
+            // Empty: the customer's browser gets the shop's "not found" page, other clients problem details (Hosting/ErrorPages.cs).
+            return TypedResults.NotFound();
         }
 
         if (ProviderConfirmation.MayStillBePaid(order.Status))
@@ -94,9 +95,6 @@ internal static partial class PayPalReturnEndpoints
         var order = await connection.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(FindSql, new { Ref = payPalOrderId }, cancellationToken: ct));
         return order is not null && StatusTokens.Matches(statusToken, order.StatusTokenHash) ? order : null;
     }
-
-    private static ProblemHttpResult NotFound() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Order not found", detail: "No order matches this link.");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderNumber}: PayPal could not be asked on the customer's return ({Reason}); a job keeps asking")]
     private static partial void LogCaptureDeferred(ILogger logger, string orderNumber, string reason);

@@ -117,15 +117,8 @@ internal static class AvangateCartPage
         var actions = profile.LocalPath(context, "/checkout/cart/" + Uri.EscapeDataString(cart.Refno));
         body.Append("<h1>Your order</h1>")
             .Append("<p class=\"note\">Local 2Checkout sandbox: no real card, no real money.</p>")
-            .Append("<table><thead><tr><th scope=\"col\">Product</th><th scope=\"col\">Quantity</th><th scope=\"col\">Unit price</th><th scope=\"col\">Total</th></tr></thead><tbody>");
-        foreach (var item in cart.Items)
-        {
-            body.Append("<tr><td>").Append(Encode(item.Name))
-                .Append("</td><td>").Append(item.Quantity.ToString(CultureInfo.InvariantCulture))
-                .Append("</td><td>").Append(Encode(money(item.UnitPrice)))
-                .Append("</td><td>").Append(Encode(money(item.UnitPrice * item.Quantity))).Append("</td></tr>");
-        }
-        body.Append("</tbody></table>")
+            .Append(Table(["Product", "Quantity", "Unit price", "Total"],
+                cart.Items.Select(i => new[] { i.Name, i.Quantity.ToString(CultureInfo.InvariantCulture), money(i.UnitPrice), money(i.UnitPrice * i.Quantity) })))
             .Append("<p class=\"total\">Total <strong data-total>").Append(Encode(money(cart.Total))).Append("</strong></p>")
             .Append("<p class=\"currency\">Currency <span data-currency>").Append(Encode(cart.Currency)).Append("</span></p>");
         if (cart.CustomerName is { } name)

@@ -117,20 +117,10 @@ internal static partial class AvangateControlEndpoints
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid kind", "INVALID_PARAMETER", "kind must be ipn or lcn.");
         }
-        if (!request.HasFormContentType)
+        var (fields, problem) = await ReadFormAsync(request, "Send the notification's fields as application/x-www-form-urlencoded.", cancellationToken);
+        if (problem is not null || fields!.Count == 0)
         {
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "UNSUPPORTED_MEDIA_TYPE",
-                "Send the notification's fields as application/x-www-form-urlencoded.");
-        }
-        var body = await AvangateForm.ReadBodyAsync(request, cancellationToken);
-        if (body is null)
-        {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", "BODY_TOO_LARGE", $"At most {AvangateForm.MaxBodyBytes} bytes.");
-        }
-        var fields = AvangateForm.Parse(body);
-        if (fields.Count == 0)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "No fields", "MISSING_PARAMETER", "Send at least one field.");
+            return problem ?? Problem(StatusCodes.Status400BadRequest, "No fields", "MISSING_PARAMETER", "Send at least one field.");
         }
         return TypedResults.Json(orders.SendRaw(kind, fields), SandboxJson.Control, statusCode: StatusCodes.Status202Accepted);
     }
@@ -143,18 +133,20 @@ internal static partial class AvangateControlEndpoints
         {
             return (AvangateCartPage.Parameters(request.Query), null);
         }
+        var (fields, problem) = await ReadFormAsync(request, "Send the parameters as application/x-www-form-urlencoded or in the query string.", cancellationToken);
+        return problem is not null || fields!.Count > 0 ? (fields, problem) : (AvangateCartPage.Parameters(request.Query), null);
+    }
+
+    private static async Task<(List<KeyValuePair<string, string>>? Fields, ProblemHttpResult? Problem)> ReadFormAsync(
+        HttpRequest request, string unsupported, CancellationToken cancellationToken)
+    {
         if (!request.HasFormContentType)
         {
-            return (null, Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "UNSUPPORTED_MEDIA_TYPE",
-                "Send the parameters as application/x-www-form-urlencoded or in the query string."));
+            return (null, Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "UNSUPPORTED_MEDIA_TYPE", unsupported));
         }
-        var body = await AvangateForm.ReadBodyAsync(request, cancellationToken);
-        if (body is null)
-        {
-            return (null, Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", "BODY_TOO_LARGE", $"At most {AvangateForm.MaxBodyBytes} bytes."));
-        }
-        var fields = AvangateForm.Parse(body);
-        return fields.Count > 0 ? (fields, null) : (AvangateCartPage.Parameters(request.Query), null);
+        return await AvangateForm.ReadBodyAsync(request, cancellationToken) is { } body
+            ? (AvangateForm.Parse(body), null)
+            : (null, Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", "BODY_TOO_LARGE", $"At most {AvangateForm.MaxBodyBytes} bytes."));
     }
 
     private static Results<JsonHttpResult<AvangateQueued>, ProblemHttpResult> Queued((AvangateQueued? Queued, AvangateRefusal? Refusal) outcome) =>

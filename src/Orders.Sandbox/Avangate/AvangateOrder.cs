@@ -36,13 +36,8 @@ internal sealed class AvangateOrder(string refno, int orderNumber, string custom
 
     public DateTimeOffset? CompletedAt { get; set; }
 
-    public string StateName => State switch
-    {
-        AvangateOrderState.Cart => "cart",
-        AvangateOrderState.Complete => "complete",
-        AvangateOrderState.Refunded => "refunded",
-        _ => "reversed",
-    };
+    // "cart", "complete", "refunded", "reversed".
+    public string StateName => State.ToString().ToLowerInvariant();
 
     // IPN_LICENSE_REF[]: stable per order (and per line after the first); also the LCN's LICENSE_CODE.
     public string LicenseReference(int line) => line == 0 ? $"2CO-LIC-{refno}" : $"2CO-LIC-{refno}-{line + 1}";
@@ -111,34 +106,11 @@ internal static class AvangateForm
 {
     public const int MaxBodyBytes = 1024 * 1024;
 
-    public static List<KeyValuePair<string, string>> Parse(string form)
-    {
-        List<KeyValuePair<string, string>> fields = [];
-        foreach (var pair in form.Split('&'))
-        {
-            if (pair.Length == 0)
-            {
-                continue;
-            }
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            var name = equals < 0 ? pair : pair[..equals];
-            var value = equals < 0 ? "" : pair[(equals + 1)..];
-            fields.Add(new(Decode(name), Decode(value)));
-        }
-        return fields;
-    }
+    public static List<KeyValuePair<string, string>> Parse(string form) =>
+        [.. form.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(pair => pair.Split('=', 2)).Select(p => KeyValuePair.Create(Decode(p[0]), p.Length > 1 ? Decode(p[1]) : ""))];
 
-    public static string? First(IReadOnlyList<KeyValuePair<string, string>> fields, string name)
-    {
-        foreach (var (key, value) in fields)
-        {
-            if (key == name)
-            {
-                return value;
-            }
-        }
-        return null;
-    }
+    public static string? First(IReadOnlyList<KeyValuePair<string, string>> fields, string name) =>
+        fields.FirstOrDefault(field => field.Key == name).Value;
 
     public static Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
         Template.SandboxJson.ReadTextAsync(request, cancellationToken, MaxBodyBytes);

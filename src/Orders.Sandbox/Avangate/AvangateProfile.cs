@@ -19,20 +19,15 @@ internal sealed record AvangateNotification(long Number, string Kind, string? Re
 // on HTTP 200 with a valid read receipt for that notification (PROVIDERS.md 2.3, 2.6); errors as
 // problem details with an errorCode.
 internal sealed class AvangateProfile(IOptions<AvangateSandboxOptions> options, SandboxUrls<AvangateSandboxOptions> urls)
-    : SandboxProfile<AvangateSandboxOptions>(options, urls)
+    : SandboxProfile<AvangateSandboxOptions>(options, urls, Identity)
 {
+    private static readonly SandboxIdentity Identity = new("2Checkout (Avangate)", "the real 2Checkout account",
+        AvangateSandboxExtensions.NotificationHttpClientName, new PageTheme("2Checkout", "Sandbox", "#00205b", "#00a0df", "#0087bd", "#f3f5f7"));
+
     // A read receipt is a few dozen bytes; no need to read a large page to find it.
     private const int MaxResponseBytes = 64 * 1024;
 
     private long notifications;
-
-    public override string Name => "2Checkout (Avangate)";
-
-    public override string RealConfiguration => "the real 2Checkout account";
-
-    public override string ClientName => AvangateSandboxExtensions.NotificationHttpClientName;
-
-    public override PageTheme Theme { get; } = new("2Checkout", "Sandbox", "#00205b", "#00a0df", "#0087bd", "#f3f5f7");
 
     public override string DeliveriesPath => "/_notifications";
 

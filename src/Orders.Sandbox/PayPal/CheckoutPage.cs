@@ -39,13 +39,7 @@ internal static class CheckoutPage
             }
             if (unit.Items.Count > 0)
             {
-                body.Append("<table><thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Qty</th><th scope=\"col\">Price</th></tr></thead><tbody>");
-                foreach (var item in unit.Items)
-                {
-                    body.Append("<tr><td>").Append(Encode(item.Name)).Append("</td><td>").Append(item.Quantity.ToString(CultureInfo.InvariantCulture))
-                        .Append("</td><td>").Append(Encode(item.UnitAmount.ToString())).Append("</td></tr>");
-                }
-                body.Append("</tbody></table>");
+                body.Append(Table(["Item", "Qty", "Price"], unit.Items.Select(i => new[] { i.Name, i.Quantity.ToString(CultureInfo.InvariantCulture), i.UnitAmount.ToString() })));
             }
             body.Append("<p class=\"total\">Total <strong>").Append(Encode(unit.Amount.ToString())).Append("</strong></p></section>");
         }

@@ -30,7 +30,7 @@ internal readonly record struct Money(string Currency, decimal Value)
     public override string ToString() => $"{Text} {Currency}";
 }
 
-internal sealed record ValidatedItem(string Name, long Quantity, Money UnitAmount, string? Description);
+internal sealed record ValidatedItem(string Name, long Quantity, Money UnitAmount, Money? Tax, string? Description);
 
 internal sealed record ValidatedUnit(
     string ReferenceId, Money Amount, string? Description, string? CustomId, string? InvoiceId, string Pointer, IReadOnlyList<ValidatedItem> Items);
@@ -47,6 +47,24 @@ internal sealed record RefundRequest(Money? Amount, string? InvoiceId, string? N
 // UNPROCESSABLE_ENTITY), every problem with a JSON pointer.
 internal sealed partial class CreateOrderValidator
 {
+    // amount.value must be the sum of these breakdown parts, each with its sign (AMOUNT_MISMATCH).
+    private static readonly (string Part, int Sign)[] Breakdown =
+        [("item_total", 1), ("tax_total", 1), ("shipping", 1), ("handling", 1), ("insurance", 1), ("shipping_discount", -1), ("discount", -1)];
+
+    // A breakdown total that the items' parts (× quantity) must add up to: X_REQUIRED when missing, X_MISMATCH when off.
+    private static readonly (string Total, string Issue, Func<ValidatedItem, Money?> Of)[] ItemSums =
+        [("item_total", "ITEM_TOTAL", i => i.UnitAmount), ("tax_total", "TAX_TOTAL", i => i.Tax)];
+
+    // Enumerated context fields (400 INVALID_PARAMETER_VALUE); Legacy: only in application_context (true), only in experience_context (false).
+    private static readonly (string Field, bool? Legacy, string[] Allowed)[] ContextEnums =
+    [
+        ("shipping_preference", null, ["GET_FROM_FILE", "NO_SHIPPING", "SET_PROVIDED_ADDRESS"]),
+        ("user_action", null, ["CONTINUE", "PAY_NOW"]),
+        ("landing_page", true, ["LOGIN", "BILLING", "NO_PREFERENCE"]),
+        ("landing_page", false, ["LOGIN", "GUEST_CHECKOUT", "NO_PREFERENCE"]),
+        ("payment_method_preference", false, ["UNRESTRICTED", "IMMEDIATE_PAYMENT_REQUIRED"]),
+    ];
+
     private readonly List<PayPalIssue> schema = [];
     private readonly List<PayPalIssue> business = [];
 
@@ -79,11 +97,7 @@ internal sealed partial class CreateOrderValidator
 
     private ValidatedOrder? ReadOrder(JsonObject root)
     {
-        var intent = Text(root, "intent", "/intent", 255, required: true);
-        if (intent is not (null or "CAPTURE" or "AUTHORIZE"))
-        {
-            schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_VALUE", "/intent", intent));
-        }
+        var intent = OneOf(root, "intent", "/intent", ["CAPTURE", "AUTHORIZE"], required: true);
         var source = Object(root, "payment_source", "/payment_source");
         foreach (var (name, _) in source ?? [])
         {
@@ -94,11 +108,9 @@ internal sealed partial class CreateOrderValidator
         }
         var paypal = source is null ? null : Object(source, "paypal", "/payment_source/paypal");
         var experience = paypal is null ? null : Object(paypal, "experience_context", "/payment_source/paypal/experience_context");
-        var context = experience ?? Object(root, "application_context", "/application_context");
-        var contextPath = experience is not null ? "/payment_source/paypal/experience_context" : "/application_context";
-        var brandName = context is null ? null : Text(context, "brand_name", contextPath + "/brand_name", 127);
-        var returnUrl = context is null ? null : Url(context, "return_url", contextPath + "/return_url");
-        var cancelUrl = context is null ? null : Url(context, "cancel_url", contextPath + "/cancel_url");
+        var legacy = Object(root, "application_context", "/application_context");
+        var fromExperience = experience is null ? null : ReadContext(experience, "/payment_source/paypal/experience_context", legacy: false);
+        var fromLegacy = legacy is null ? null : ReadContext(legacy, "/application_context", legacy: true);
 
         if (root["purchase_units"] is not JsonArray { Count: > 0 and <= 10 } sent)
         {
@@ -138,7 +150,23 @@ internal sealed partial class CreateOrderValidator
             copy["reference_id"] = u.ReferenceId;
             return copy;
         })]);
-        return new ValidatedOrder(intent, units, echoed, experience is not null, paypal is not null, returnUrl, cancelUrl, brandName);
+        return new ValidatedOrder(intent, units, echoed, experience is not null, paypal is not null,
+            fromExperience?.ReturnUrl ?? fromLegacy?.ReturnUrl, fromExperience?.CancelUrl ?? fromLegacy?.CancelUrl, fromExperience?.BrandName ?? fromLegacy?.BrandName);
+    }
+
+    private sealed record Context(string? ReturnUrl, string? CancelUrl, string? BrandName);
+
+    private Context ReadContext(JsonObject context, string path, bool legacy)
+    {
+        foreach (var (field, _, allowed) in ContextEnums.Where(e => e.Legacy is null || e.Legacy == legacy))
+        {
+            OneOf(context, field, $"{path}/{field}", allowed);
+        }
+        if (Text(context, "locale", path + "/locale", 10) is { } locale && !LocalePattern().IsMatch(locale))
+        {
+            schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", path + "/locale", locale));
+        }
+        return new Context(Url(context, "return_url", path + "/return_url"), Url(context, "cancel_url", path + "/cancel_url"), Text(context, "brand_name", path + "/brand_name", 127));
     }
 
     private ValidatedUnit? ReadUnit(JsonNode? node, int index, int count)
@@ -159,9 +187,9 @@ internal sealed partial class CreateOrderValidator
         referenceId ??= count == 1 ? "default" : index.ToString(CultureInfo.InvariantCulture);
         var path = $"/purchase_units/@reference_id=='{referenceId}'";
         var amount = Amount(unit["amount"], path + "/amount", required: true);
-        var itemTotal = (unit["amount"] as JsonObject)?["breakdown"] is JsonObject breakdown
-            ? Amount(breakdown["item_total"], path + "/amount/breakdown/item_total", required: false, allowZero: true)
-            : null;
+        var sentBreakdown = unit["amount"] is JsonObject sentAmount ? Object(sentAmount, "breakdown", path + "/amount/breakdown") : null;
+        var breakdown = Breakdown.Select(b => (b.Part, Money: sentBreakdown is null ? null : Amount(sentBreakdown[b.Part], $"{path}/amount/breakdown/{b.Part}", required: false, allowZero: true)))
+            .Where(p => p.Money is not null).ToDictionary(p => p.Part, p => p.Money!.Value, StringComparer.Ordinal);
         List<ValidatedItem> items = [];
         var sentItems = unit["items"] as JsonArray ?? [];
         for (var i = 0; i < sentItems.Count; i++)
@@ -171,35 +199,60 @@ internal sealed partial class CreateOrderValidator
             var name = Text(item, "name", itemPath + "/name", 127, required: true);
             var quantity = Text(item, "quantity", itemPath + "/quantity", 10, required: true);
             var price = Amount(item["unit_amount"], itemPath + "/unit_amount", required: true, allowZero: true);
+            var tax = Amount(item["tax"], itemPath + "/tax", required: false, allowZero: true);
+            Text(item, "sku", itemPath + "/sku", 127);
+            OneOf(item, "category", itemPath + "/category", ["DIGITAL_GOODS", "PHYSICAL_GOODS", "DONATION"]);
             if (quantity is not null && !QuantityPattern().IsMatch(quantity))
             {
                 schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_SYNTAX", itemPath + "/quantity", quantity));
             }
             else if (name is not null && quantity is not null && price is { } unitAmount)
             {
-                items.Add(new ValidatedItem(name, long.Parse(quantity, CultureInfo.InvariantCulture), unitAmount, Text(item, "description", itemPath + "/description", 2048)));
+                items.Add(new ValidatedItem(name, long.Parse(quantity, CultureInfo.InvariantCulture), unitAmount, tax, Text(item, "description", itemPath + "/description", 2048)));
             }
         }
         var description = Text(unit, "description", path + "/description", 127);
         var customId = Text(unit, "custom_id", path + "/custom_id", 127);
         var invoiceId = Text(unit, "invoice_id", path + "/invoice_id", 127);
+        Text(unit, "soft_descriptor", path + "/soft_descriptor", 22);
         if (amount is not { } total || schema.Count + business.Count > problemsBefore)
         {
             return null;
         }
-        if (items.Count > 0 && itemTotal is null)
-        {
-            business.Add(PayPalErrors.Issue("ITEM_TOTAL_REQUIRED", path + "/amount/breakdown/item_total"));
-        }
-        else if (itemTotal is { } declared && items.Count > 0 && declared.Value != items.Sum(i => i.UnitAmount.Value * i.Quantity))
-        {
-            business.Add(PayPalErrors.Issue("ITEM_TOTAL_MISMATCH", path + "/amount/breakdown/item_total", declared.Text));
-        }
-        if (items.Select(i => i.UnitAmount.Currency).Append(itemTotal?.Currency ?? total.Currency).Any(c => c != total.Currency))
-        {
-            business.Add(PayPalErrors.Issue("MULTI_CURRENCY_ORDER", path + "/amount/currency_code"));
-        }
+        CheckTotals(total, breakdown, sentBreakdown is not null, items, path);
         return new ValidatedUnit(referenceId, total, description, customId, invoiceId, path, items);
+    }
+
+    private void CheckTotals(Money total, Dictionary<string, Money> breakdown, bool hasBreakdown, List<ValidatedItem> items, string path)
+    {
+        var foreign = breakdown.Select(p => (Path: $"{path}/amount/breakdown/{p.Key}", Money: p.Value))
+            .Concat(items.Select((item, i) => (Path: $"{path}/items/{i.ToString(CultureInfo.InvariantCulture)}/unit_amount", Money: item.UnitAmount)))
+            .Concat(items.Select((item, i) => (Path: $"{path}/items/{i.ToString(CultureInfo.InvariantCulture)}/tax", Money: item.Tax ?? total)))
+            .Where(p => p.Money.Currency != total.Currency).ToList();
+        foreach (var (moneyPath, money) in foreign)
+        {
+            business.Add(PayPalErrors.Issue("MULTI_CURRENCY_ORDER", moneyPath + "/currency_code", money.Currency));
+        }
+        if (foreign.Count > 0)
+        {
+            return;
+        }
+        foreach (var (name, issue, of) in ItemSums.Where(s => items.Any(i => s.Of(i) is not null)))
+        {
+            var sum = items.Sum(i => (of(i)?.Value ?? 0) * i.Quantity);
+            if (!breakdown.TryGetValue(name, out var declared))
+            {
+                business.Add(PayPalErrors.Issue(issue + "_REQUIRED", $"{path}/amount/breakdown/{name}"));
+            }
+            else if (declared.Value != sum)
+            {
+                business.Add(PayPalErrors.Issue(issue + "_MISMATCH", $"{path}/amount/breakdown/{name}", declared.Text));
+            }
+        }
+        if (hasBreakdown && Breakdown.Sum(b => b.Sign * (breakdown.TryGetValue(b.Part, out var part) ? part.Value : 0)) != total.Value)
+        {
+            business.Add(PayPalErrors.Issue("AMOUNT_MISMATCH", path + "/amount/value", total.Text));
+        }
     }
 
     private Money? Amount(JsonNode? node, string path, bool required, bool allowZero = false)
@@ -237,6 +290,17 @@ internal sealed partial class CreateOrderValidator
             return null;
         }
         return new Money(currency, value);
+    }
+
+    private string? OneOf(JsonObject parent, string name, string path, string[] allowed, bool required = false)
+    {
+        var text = Text(parent, name, path, 255, required);
+        if (text is not null && !allowed.Contains(text, StringComparer.Ordinal))
+        {
+            schema.Add(PayPalErrors.Issue("INVALID_PARAMETER_VALUE", path, text));
+            return null;
+        }
+        return text;
     }
 
     private string? Url(JsonObject parent, string name, string path)
@@ -285,4 +349,8 @@ internal sealed partial class CreateOrderValidator
 
     [GeneratedRegex("^[1-9][0-9]{0,9}$", RegexOptions.CultureInvariant)]
     private static partial Regex QuantityPattern();
+
+    // BCP-47 as PayPal's schema writes it: language, optional script, optional region.
+    [GeneratedRegex("^[a-z]{2}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$", RegexOptions.CultureInvariant)]
+    private static partial Regex LocalePattern();
 }

@@ -10,15 +10,10 @@ namespace Orders.Sandbox.PayPal;
 // PayPal's part of the template: webhooks signed with PAYPAL-TRANSMISSION-* headers (a new
 // transmission id each attempt, recorded as the attempt's mark), errors in PayPal's shape.
 internal sealed class PayPalProfile(IOptions<PayPalSandboxOptions> options, SandboxUrls<PayPalSandboxOptions> urls, PayPalWebhookSigner signer, TimeProvider time)
-    : JsonWebhookProfile<PayPalSandboxOptions>(options, urls, "Sandbox:PayPal", "/webhooks/paypal", "lastTransmissionId")
+    : JsonWebhookProfile<PayPalSandboxOptions>(options, urls, Identity, "Sandbox:PayPal", "/webhooks/paypal", "lastTransmissionId")
 {
-    public override string Name => "PayPal";
-
-    public override string RealConfiguration => "the real PayPal API";
-
-    public override string ClientName => PayPalSandboxExtensions.WebhookHttpClientName;
-
-    public override PageTheme Theme { get; } = new("PayPal", "Sandbox", "#003087", "#0070ba", "#005ea6", "#f5f7fa");
+    private static readonly SandboxIdentity Identity = new("PayPal", "the real PayPal API", PayPalSandboxExtensions.WebhookHttpClientName,
+        new PageTheme("PayPal", "Sandbox", "#003087", "#0070ba", "#005ea6", "#f5f7fa"));
 
     protected override string? WebhookUrl => Options.WebhookUrl;
 
@@ -50,22 +45,14 @@ internal sealed class PayPalProfile(IOptions<PayPalSandboxOptions> options, Sand
     public SignedMessage Event(string eventType, string resourceType, string summary, JsonObject resource)
     {
         var id = SandboxIds.Event();
-        var json = new JsonObject
-        {
-            ["id"] = id,
-            ["create_time"] = PayPalJson.Time(time.GetUtcNow()),
-            ["resource_type"] = resourceType,
-            ["event_version"] = "1.0",
-            ["resource_version"] = "2.0",
-            ["event_type"] = eventType,
-            ["summary"] = summary,
-            ["resource"] = resource,
-            ["links"] = new JsonArray(
-                PayPalJson.Link(Urls.Event(id), "self", "GET"),
-                PayPalJson.Link(Urls.Event(id) + "/resend", "resend", "POST")),
-        };
+        var json = new EventJson(id, PayPalJson.Time(time.GetUtcNow()), resourceType, "1.0", "2.0", eventType, summary, resource,
+            [new(Urls.Event(id), "self", "GET"), new(Urls.Event(id) + "/resend", "resend", "POST")]);
         return Message(id, eventType, JsonSerializer.SerializeToUtf8Bytes(json, SandboxJson.PayPal));
     }
+
+    private sealed record EventJson(
+        string Id, string CreateTime, string ResourceType, string EventVersion, string ResourceVersion, string EventType, string Summary,
+        JsonObject Resource, PayPalLink[] Links);
 }
 
 internal static class PayPalJson

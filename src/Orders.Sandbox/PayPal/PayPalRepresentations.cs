@@ -1,5 +1,5 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
-
 using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox.PayPal;
@@ -49,92 +49,64 @@ internal sealed class PayPalRepresentations(SandboxUrls<PayPalSandboxOptions> ur
         return json;
     }
 
-    public JsonObject Capture(PayPalCapture capture)
-    {
-        var json = new JsonObject
-        {
-            ["id"] = capture.Id,
-            ["status"] = capture.Status,
-        };
-        if (capture.StatusReason is { } reason)
-        {
-            json["status_details"] = new JsonObject { ["reason"] = reason };
-        }
-        json["amount"] = capture.Amount.ToJson();
-        json["final_capture"] = true;
-        json["seller_protection"] = new JsonObject
-        {
-            ["status"] = "ELIGIBLE",
-            ["dispute_categories"] = new JsonArray("ITEM_NOT_RECEIVED", "UNAUTHORIZED_TRANSACTION"),
-        };
-        if (capture.Status != "DECLINED")
-        {
-            json["seller_receivable_breakdown"] = new JsonObject
-            {
-                ["gross_amount"] = capture.Amount.ToJson(),
-                ["paypal_fee"] = capture.Fee.ToJson(),
-                ["net_amount"] = (capture.Amount with { Value = capture.Amount.Value - capture.Fee.Value }).ToJson(),
-            };
-        }
-        json.SetIfNotNull("custom_id", capture.Unit.CustomId);
-        json.SetIfNotNull("invoice_id", capture.Unit.InvoiceId);
-        json["links"] = new JsonArray(
-            PayPalJson.Link(urls.Capture(capture.Id), "self", "GET"),
-            PayPalJson.Link(urls.Capture(capture.Id) + "/refund", "refund", "POST"),
-            PayPalJson.Link(urls.Order(capture.Order.Id), "up", "GET"));
-        json["create_time"] = PayPalJson.Time(capture.CreateTime);
-        json["update_time"] = PayPalJson.Time(capture.UpdateTime);
-        return json;
-    }
+    public JsonObject Capture(PayPalCapture capture) => Node(new CaptureJson(
+        capture.Id, capture.Status, capture.StatusReason is { } reason ? new StatusDetails(reason) : null, capture.Amount.ToJson(), FinalCapture: true,
+        new SellerProtection("ELIGIBLE", ["ITEM_NOT_RECEIVED", "UNAUTHORIZED_TRANSACTION"]),
+        capture.Status == "DECLINED" ? null : new Breakdown(capture.Amount.ToJson(), capture.Fee.ToJson(), (capture.Amount with { Value = capture.Amount.Value - capture.Fee.Value }).ToJson()),
+        capture.Unit.CustomId, capture.Unit.InvoiceId,
+        [new(urls.Capture(capture.Id), "self", "GET"), new(urls.Capture(capture.Id) + "/refund", "refund", "POST"), new(urls.Order(capture.Order.Id), "up", "GET")],
+        PayPalJson.Time(capture.CreateTime), PayPalJson.Time(capture.UpdateTime)));
 
     // PAYMENT.CAPTURE.* events carry the capture plus the order it belongs to.
     public JsonObject CaptureEventResource(PayPalCapture capture)
     {
         var json = Capture(capture);
-        json["supplementary_data"] = new JsonObject
-        {
-            ["related_ids"] = new JsonObject { ["order_id"] = capture.Order.Id },
-        };
+        json["supplementary_data"] = new JsonObject { ["related_ids"] = new JsonObject { ["order_id"] = capture.Order.Id } };
         return json;
     }
 
     public JsonObject Refund(PayPalRefund refund)
     {
         var capture = refund.Capture;
-        var json = new JsonObject
-        {
-            ["id"] = refund.Id,
-            ["amount"] = refund.Amount.ToJson(),
-            ["status"] = "COMPLETED",
-        };
-        json.SetIfNotNull("note_to_payer", refund.NoteToPayer);
-        json["seller_payable_breakdown"] = new JsonObject
-        {
-            ["gross_amount"] = refund.Amount.ToJson(),
-            ["paypal_fee"] = (refund.Amount with { Value = 0 }).ToJson(),
-            ["net_amount"] = refund.Amount.ToJson(),
-            ["total_refunded_amount"] = (refund.Amount with { Value = capture.Refunds.TakeWhile(r => !ReferenceEquals(r, refund)).Sum(r => r.Amount.Value) + refund.Amount.Value }).ToJson(),
-        };
-        json.SetIfNotNull("custom_id", capture.Unit.CustomId);
-        json.SetIfNotNull("invoice_id", refund.InvoiceId ?? capture.Unit.InvoiceId);
-        json["links"] = new JsonArray(
-            PayPalJson.Link(urls.Refund(refund.Id), "self", "GET"),
-            PayPalJson.Link(urls.Capture(capture.Id), "up", "GET"));
-        json["create_time"] = PayPalJson.Time(refund.CreateTime);
-        json["update_time"] = PayPalJson.Time(refund.CreateTime);
-        return json;
+        var refundedSoFar = capture.Refunds.TakeWhile(r => !ReferenceEquals(r, refund)).Sum(r => r.Amount.Value) + refund.Amount.Value;
+        return Node(new RefundJson(
+            refund.Id, refund.Amount.ToJson(), "COMPLETED", refund.NoteToPayer,
+            new Breakdown(refund.Amount.ToJson(), (refund.Amount with { Value = 0 }).ToJson(), refund.Amount.ToJson(), (refund.Amount with { Value = refundedSoFar }).ToJson()),
+            capture.Unit.CustomId, refund.InvoiceId ?? capture.Unit.InvoiceId, RefundLinks(refund), PayPalJson.Time(refund.CreateTime), PayPalJson.Time(refund.CreateTime)));
     }
 
     // Prefer: return=minimal for refunds.
-    public JsonObject RefundMinimal(PayPalRefund refund) => new()
-    {
-        ["id"] = refund.Id,
-        ["status"] = "COMPLETED",
-        ["amount"] = refund.Amount.ToJson(),
-        ["links"] = new JsonArray(
-            PayPalJson.Link(urls.Refund(refund.Id), "self", "GET"),
-            PayPalJson.Link(urls.Capture(refund.Capture.Id), "up", "GET")),
-    };
+    public JsonObject RefundMinimal(PayPalRefund refund) =>
+        Node(new RefundJson(refund.Id, refund.Amount.ToJson(), "COMPLETED", null, null, null, null, RefundLinks(refund), null, null));
+
+    private PayPalLink[] RefundLinks(PayPalRefund refund) => [new(urls.Refund(refund.Id), "self", "GET"), new(urls.Capture(refund.Capture.Id), "up", "GET")];
+
+    private static JsonObject Node<T>(T value) => JsonSerializer.SerializeToNode(value, SandboxJson.PayPal)!.AsObject();
+
+    // PayPal's shapes, serialized with SandboxJson.PayPal: snake_case names, nulls left out, fields in PayPal's order.
+    private sealed record StatusDetails(string Reason);
+
+    private sealed record SellerProtection(string Status, string[] DisputeCategories);
+
+    private sealed record Breakdown(JsonObject GrossAmount, JsonObject PaypalFee, JsonObject NetAmount, JsonObject? TotalRefundedAmount = null);
+
+    private sealed record CaptureJson(
+        string Id, string Status, StatusDetails? StatusDetails, JsonObject Amount, bool FinalCapture, SellerProtection SellerProtection,
+        Breakdown? SellerReceivableBreakdown, string? CustomId, string? InvoiceId, PayPalLink[] Links, string CreateTime, string UpdateTime);
+
+    private sealed record RefundJson(
+        string Id, JsonObject Amount, string Status, string? NoteToPayer, Breakdown? SellerPayableBreakdown, string? CustomId, string? InvoiceId,
+        PayPalLink[] Links, string? CreateTime, string? UpdateTime);
+
+    private sealed record PayerName(string GivenName, string Surname);
+
+    private sealed record PayerAddress(string CountryCode);
+
+    private sealed record Wallet(string EmailAddress, string AccountId, string AccountStatus, PayerName Name, PayerAddress Address);
+
+    private sealed record PaymentSourceJson(Wallet Paypal);
+
+    private sealed record PayerJson(PayerName Name, string EmailAddress, string PayerId, PayerAddress Address);
 
     private JsonObject? Payments(PayPalOrder order, int unitIndex)
     {
@@ -152,32 +124,16 @@ internal sealed class PayPalRepresentations(SandboxUrls<PayPalSandboxOptions> ur
         return payments;
     }
 
-    private JsonObject? PaymentSource(PayPalOrder order)
-    {
-        if (order.Approved)
-        {
-            return new JsonObject
-            {
-                ["paypal"] = new JsonObject
-                {
-                    ["email_address"] = accounts.PayerEmail,
-                    ["account_id"] = accounts.PayerId,
-                    ["account_status"] = "VERIFIED",
-                    ["name"] = new JsonObject { ["given_name"] = accounts.PayerGivenName, ["surname"] = accounts.PayerSurname },
-                    ["address"] = new JsonObject { ["country_code"] = accounts.PayerCountry },
-                },
-            };
-        }
-        return order.Request.HasPayPalSource ? new JsonObject { ["paypal"] = new JsonObject() } : null;
-    }
+    private JsonObject? PaymentSource(PayPalOrder order) =>
+        order.Approved ? Node(new PaymentSourceJson(new Wallet(accounts.PayerEmail, accounts.PayerId, "VERIFIED", Name, Address)))
+        : order.Request.HasPayPalSource ? new JsonObject { ["paypal"] = new JsonObject() }
+        : null;
 
-    private JsonObject Payer() => new()
-    {
-        ["name"] = new JsonObject { ["given_name"] = accounts.PayerGivenName, ["surname"] = accounts.PayerSurname },
-        ["email_address"] = accounts.PayerEmail,
-        ["payer_id"] = accounts.PayerId,
-        ["address"] = new JsonObject { ["country_code"] = accounts.PayerCountry },
-    };
+    private JsonObject Payer() => Node(new PayerJson(Name, accounts.PayerEmail, accounts.PayerId, Address));
+
+    private PayerName Name => new(accounts.PayerGivenName, accounts.PayerSurname);
+
+    private PayerAddress Address => new(accounts.PayerCountry);
 
     private JsonArray OrderLinks(PayPalOrder order)
     {

@@ -48,14 +48,7 @@ internal static class StripeCheckoutPage
         var body = new StringBuilder()
             .Append("<h1>Pay ").Append(money(r.AmountTotal)).Append("</h1>")
             .Append("<p class=\"note\">Local Stripe sandbox: no real card, no real money.</p>")
-            .Append("<table><thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Qty</th><th scope=\"col\">Price</th></tr></thead><tbody>");
-        foreach (var item in r.LineItems)
-        {
-            body.Append("<tr><td>").Append(Encode(item.Name)).Append("</td><td>")
-                .Append(item.Quantity.ToString(CultureInfo.InvariantCulture)).Append("</td><td>")
-                .Append(money(item.UnitAmount * item.Quantity)).Append("</td></tr>");
-        }
-        body.Append("</tbody></table>")
+            .Append(Table(["Item", "Qty", "Price"], r.LineItems.Select(i => new[] { i.Name, i.Quantity.ToString(CultureInfo.InvariantCulture), Amount(i.UnitAmount * i.Quantity, r.Currency) })))
             .Append("<p class=\"total\">Total due <strong data-total>").Append(money(r.AmountTotal)).Append("</strong></p>");
         if (r.CustomerEmail is { } email)
         {

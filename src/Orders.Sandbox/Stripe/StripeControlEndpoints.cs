@@ -16,7 +16,7 @@ internal static class StripeControlEndpoints
         var sessions = sandbox.MapGroup("/sessions/{id}");
         sessions.MapPost("/pay", Pay);
         sessions.MapPost("/settle", Settle);
-        sessions.MapPost("/expire", Expire);
+        sessions.MapPost("/expire", (string id, StripeSessions all) => Session(all.Expire(id), all));
         sessions.MapPost("/refund", Refund);
         sessions.MapPost("/dispute", (string id, StripeSessions all) => Answer(all.OpenDispute(id)));
         sessions.MapPost("/dispute/close", CloseDispute);
@@ -42,15 +42,7 @@ internal static class StripeControlEndpoints
         {
             return StripeErrors.Invalid("outcome", "outcome must be succeeded or failed.").ToResult();
         }
-        var (session, failure) = sessions.Settle(id, outcome == "succeeded");
-        return failure is not null ? failure.ToResult() : TypedResults.Json(sessions.Render(session!), SandboxJson.Stripe);
-    }
-
-    // Stripe expiring the session (at expires_at, or through the API's /expire).
-    private static JsonHttpResult<JsonObject> Expire(string id, StripeSessions sessions)
-    {
-        var (session, failure) = sessions.Expire(id);
-        return failure is not null ? failure.ToResult() : TypedResults.Json(sessions.Render(session!), SandboxJson.Stripe);
+        return Session(sessions.Settle(id, outcome == "succeeded"), sessions);
     }
 
     // A refund made in Stripe's dashboard: all that is left, or ?amount= in minor units.
@@ -76,6 +68,9 @@ internal static class StripeControlEndpoints
         outcome is "lost" or "won"
             ? Answer(sessions.CloseDispute(id, outcome))
             : StripeErrors.Invalid("outcome", "outcome must be lost or won.").ToResult();
+
+    private static JsonHttpResult<JsonObject> Session((StripeSession? Session, StripeFailure? Failure) outcome, StripeSessions sessions) =>
+        outcome.Failure is not null ? outcome.Failure.ToResult() : TypedResults.Json(sessions.Render(outcome.Session!), SandboxJson.Stripe);
 
     private static JsonHttpResult<JsonObject> Answer((JsonObject? Body, StripeFailure? Failure) outcome) =>
         outcome.Failure is not null ? outcome.Failure.ToResult() : TypedResults.Json(outcome.Body!, SandboxJson.Stripe);

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orders.Sandbox.Template;
 
@@ -7,21 +9,11 @@ namespace Orders.Sandbox.Stripe;
 // Stripe's error body: {"error":{"type","code","message","param"}} (code and param only when known).
 internal sealed record StripeFailure(int StatusCode, string Type, string? Code, string Message, string? Param)
 {
-    public JsonObject Body()
-    {
-        var error = new JsonObject();
-        if (Code is not null)
-        {
-            error["code"] = Code;
-        }
-        error["message"] = Message;
-        if (Param is not null)
-        {
-            error["param"] = Param;
-        }
-        error["type"] = Type;
-        return new JsonObject { ["error"] = error };
-    }
+    public JsonObject Body() => new() { ["error"] = JsonSerializer.SerializeToNode(new ErrorJson(Code, Message, Param, Type), SandboxJson.Stripe) };
+
+    private sealed record ErrorJson(
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Code, string Message,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Param, string Type);
 }
 
 internal static class StripeErrors

@@ -11,15 +11,10 @@ namespace Orders.Sandbox.Stripe;
 // timestamp, recorded as the attempt's mark; during a secret roll signed with both secrets),
 // errors in Stripe's shape.
 internal sealed class StripeProfile(IOptions<StripeSandboxOptions> options, SandboxUrls<StripeSandboxOptions> urls, TimeProvider time)
-    : JsonWebhookProfile<StripeSandboxOptions>(options, urls, "Sandbox:Stripe", "/webhooks/stripe", "lastTimestamp")
+    : JsonWebhookProfile<StripeSandboxOptions>(options, urls, Identity, "Sandbox:Stripe", "/webhooks/stripe", "lastTimestamp")
 {
-    public override string Name => "Stripe";
-
-    public override string RealConfiguration => "the real Stripe account (Stripe:SecretKey, Stripe:WebhookSecret)";
-
-    public override string ClientName => StripeSandboxExtensions.WebhookHttpClientName;
-
-    public override PageTheme Theme { get; } = new("stripe", "Sandbox", "#635bff", "#635bff", "#5146e0", "#f6f9fc");
+    private static readonly SandboxIdentity Identity = new("Stripe", "the real Stripe account (Stripe:SecretKey, Stripe:WebhookSecret)",
+        StripeSandboxExtensions.WebhookHttpClientName, new PageTheme("stripe", "Sandbox", "#635bff", "#635bff", "#5146e0", "#f6f9fc"));
 
     protected override string? WebhookUrl => Options.WebhookUrl;
 
@@ -58,18 +53,15 @@ internal sealed class StripeProfile(IOptions<StripeSandboxOptions> options, Sand
     public SignedMessage Event(string type, JsonObject dataObject, StripeRequestInfo? request = null)
     {
         var id = StripeIds.Event();
-        var json = new JsonObject
-        {
-            ["id"] = id,
-            ["object"] = "event",
-            ["api_version"] = ApiVersion,
-            ["created"] = time.GetUtcNow().ToUnixTimeSeconds(),
-            ["data"] = new JsonObject { ["object"] = dataObject },
-            ["livemode"] = false,
-            ["pending_webhooks"] = 1,
-            ["request"] = new JsonObject { ["id"] = request?.RequestId, ["idempotency_key"] = request?.IdempotencyKey },
-            ["type"] = type,
-        };
+        var json = new EventJson(id, "event", ApiVersion, time.GetUtcNow().ToUnixTimeSeconds(), new EventData(dataObject), Livemode: false,
+            PendingWebhooks: 1, new EventRequest(request?.RequestId, request?.IdempotencyKey), type);
         return Message(id, type, JsonSerializer.SerializeToUtf8Bytes(json, SandboxJson.Stripe));
     }
+
+    private sealed record EventData(JsonObject Object);
+
+    private sealed record EventRequest(string? Id, string? IdempotencyKey);
+
+    private sealed record EventJson(
+        string Id, string Object, string ApiVersion, long Created, EventData Data, bool Livemode, int PendingWebhooks, EventRequest Request, string Type);
 }

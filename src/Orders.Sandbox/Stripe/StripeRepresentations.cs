@@ -1,101 +1,42 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Orders.Sandbox.Template;
 
 namespace Orders.Sandbox.Stripe;
 
 // Stripe's JSON objects as the API and the webhooks show them: the fields a Checkout integration
-// reads, in Stripe's names, with nulls where Stripe has nothing to say.
+// reads, with nulls where Stripe has nothing to say. Records serialized with SandboxJson.Stripe
+// (snake_case, nulls written), fields in Stripe's order.
 internal sealed class StripeRepresentations(StripeProfile profile)
 {
     public JsonObject Session(StripeSession s)
     {
         var r = s.Request;
-        return new JsonObject
-        {
-            ["id"] = s.Id,
-            ["object"] = "checkout.session",
-            ["amount_subtotal"] = r.AmountTotal,
-            ["amount_total"] = r.AmountTotal,
-            ["cancel_url"] = r.CancelUrl,
-            ["client_reference_id"] = r.ClientReferenceId,
-            ["created"] = s.Created.ToUnixTimeSeconds(),
-            ["currency"] = r.Currency,
-            ["customer_details"] = s.Payment is null ? null : new JsonObject { ["email"] = r.CustomerEmail, ["name"] = null, ["phone"] = null },
-            ["customer_email"] = r.CustomerEmail,
-            ["expires_at"] = r.ExpiresAt.ToUnixTimeSeconds(),
-            ["livemode"] = false,
-            ["metadata"] = Map(r.Metadata),
-            ["mode"] = "payment",
-            ["payment_intent"] = s.Payment?.PaymentIntentId,
-            ["payment_method_types"] = new JsonArray("card"),
-            ["payment_status"] = s.PaymentStatus,
-            ["status"] = s.Status,
-            ["success_url"] = r.SuccessUrl,
-            ["ui_mode"] = "hosted",
-            ["url"] = s.Status == StripeSession.Open ? profile.PayPage(s.Id) : null,
-        };
+        return Node(new SessionJson(
+            s.Id, "checkout.session", r.AmountTotal, r.AmountTotal, r.CancelUrl, r.ClientReferenceId, s.Created.ToUnixTimeSeconds(), r.Currency,
+            s.Payment is null ? null : new Contact(r.CustomerEmail), r.CustomerEmail, r.ExpiresAt.ToUnixTimeSeconds(), Livemode: false, r.Metadata,
+            "payment", s.Payment?.PaymentIntentId, ["card"], s.PaymentStatus, s.Status, r.SuccessUrl, "hosted",
+            s.Status == StripeSession.Open ? profile.PayPage(s.Id) : null));
     }
 
     // A PaymentIntent's metadata is copied to the charge it creates; session metadata is not.
     public static JsonObject Charge(StripeSession s, StripePayment p)
     {
         var r = s.Request;
-        var captured = p.Succeeded ? r.AmountTotal : 0;
-        return new JsonObject
-        {
-            ["id"] = p.ChargeId,
-            ["object"] = "charge",
-            ["amount"] = r.AmountTotal,
-            ["amount_captured"] = captured,
-            ["amount_refunded"] = p.AmountRefunded,
-            ["billing_details"] = new JsonObject { ["email"] = r.CustomerEmail, ["name"] = null, ["phone"] = null },
-            ["captured"] = p.Succeeded,
-            ["created"] = p.Created.ToUnixTimeSeconds(),
-            ["currency"] = r.Currency,
-            ["description"] = r.PaymentIntentDescription,
-            ["disputed"] = p.Dispute is not null,
-            ["livemode"] = false,
-            ["metadata"] = Map(r.PaymentIntentMetadata),
-            ["paid"] = p.Succeeded,
-            ["payment_intent"] = p.PaymentIntentId,
-            ["payment_method_details"] = new JsonObject
-            {
-                ["card"] = new JsonObject { ["brand"] = "visa", ["exp_month"] = 12, ["exp_year"] = 2034, ["last4"] = "4242" },
-                ["type"] = "card",
-            },
-            ["refunded"] = p.AmountRefunded >= r.AmountTotal,
-            ["status"] = p.Failed ? "failed" : p.Succeeded ? "succeeded" : "pending",
-        };
+        return Node(new ChargeJson(
+            p.ChargeId, "charge", r.AmountTotal, p.Succeeded ? r.AmountTotal : 0, p.AmountRefunded, new Contact(r.CustomerEmail), p.Succeeded,
+            p.Created.ToUnixTimeSeconds(), r.Currency, r.PaymentIntentDescription, p.Dispute is not null, Livemode: false, r.PaymentIntentMetadata,
+            p.Succeeded, p.PaymentIntentId, new PaymentMethodDetails(new Card("visa", 12, 2034, "4242"), "card"), p.AmountRefunded >= r.AmountTotal,
+            p.Failed ? "failed" : p.Succeeded ? "succeeded" : "pending"));
     }
 
-    public static JsonObject Refund(StripeRefund refund, StripeSession s, StripePayment p) => new()
-    {
-        ["id"] = refund.Id,
-        ["object"] = "refund",
-        ["amount"] = refund.Amount,
-        ["charge"] = p.ChargeId,
-        ["created"] = refund.Created.ToUnixTimeSeconds(),
-        ["currency"] = s.Request.Currency,
-        ["metadata"] = Map(refund.Metadata),
-        ["payment_intent"] = p.PaymentIntentId,
-        ["reason"] = refund.Reason,
-        ["status"] = "succeeded",
-    };
+    public static JsonObject Refund(StripeRefund refund, StripeSession s, StripePayment p) => Node(new RefundJson(
+        refund.Id, "refund", refund.Amount, p.ChargeId, refund.Created.ToUnixTimeSeconds(), s.Request.Currency, refund.Metadata, p.PaymentIntentId,
+        refund.Reason, "succeeded"));
 
-    public static JsonObject Dispute(StripeDispute dispute, StripeSession s, StripePayment p) => new()
-    {
-        ["id"] = dispute.Id,
-        ["object"] = "dispute",
-        ["amount"] = dispute.Amount,
-        ["charge"] = p.ChargeId,
-        ["created"] = dispute.Created.ToUnixTimeSeconds(),
-        ["currency"] = s.Request.Currency,
-        ["is_charge_refundable"] = false,
-        ["livemode"] = false,
-        ["metadata"] = new JsonObject(),
-        ["payment_intent"] = p.PaymentIntentId,
-        ["reason"] = "fraudulent",
-        ["status"] = dispute.Status,
-    };
+    public static JsonObject Dispute(StripeDispute dispute, StripeSession s, StripePayment p) => Node(new DisputeJson(
+        dispute.Id, "dispute", dispute.Amount, p.ChargeId, dispute.Created.ToUnixTimeSeconds(), s.Request.Currency, IsChargeRefundable: false,
+        Livemode: false, new Dictionary<string, string>(), p.PaymentIntentId, "fraudulent", dispute.Status));
 
     public static JsonObject List(IEnumerable<JsonObject> data, string url) => new()
     {
@@ -105,13 +46,29 @@ internal sealed class StripeRepresentations(StripeProfile profile)
         ["url"] = url,
     };
 
-    private static JsonObject Map(IReadOnlyDictionary<string, string> values)
-    {
-        var map = new JsonObject();
-        foreach (var (key, value) in values)
-        {
-            map[key] = value;
-        }
-        return map;
-    }
+    private static JsonObject Node<T>(T value) => JsonSerializer.SerializeToNode(value, SandboxJson.Stripe)!.AsObject();
+
+    private sealed record Contact(string? Email, string? Name = null, string? Phone = null);
+
+    private sealed record Card(string Brand, int ExpMonth, int ExpYear, string Last4);
+
+    private sealed record PaymentMethodDetails(Card Card, string Type);
+
+    private sealed record SessionJson(
+        string Id, string Object, long AmountSubtotal, long AmountTotal, string? CancelUrl, string? ClientReferenceId, long Created, string Currency,
+        Contact? CustomerDetails, string? CustomerEmail, long ExpiresAt, bool Livemode, IReadOnlyDictionary<string, string> Metadata, string Mode,
+        string? PaymentIntent, string[] PaymentMethodTypes, string PaymentStatus, string Status, string? SuccessUrl, string UiMode, string? Url);
+
+    private sealed record ChargeJson(
+        string Id, string Object, long Amount, long AmountCaptured, long AmountRefunded, Contact BillingDetails, bool Captured, long Created,
+        string Currency, string? Description, bool Disputed, bool Livemode, IReadOnlyDictionary<string, string> Metadata, bool Paid,
+        string PaymentIntent, PaymentMethodDetails PaymentMethodDetails, bool Refunded, string Status);
+
+    private sealed record RefundJson(
+        string Id, string Object, long Amount, string Charge, long Created, string Currency, IReadOnlyDictionary<string, string> Metadata,
+        string PaymentIntent, string? Reason, string Status);
+
+    private sealed record DisputeJson(
+        string Id, string Object, long Amount, string Charge, long Created, string Currency, bool IsChargeRefundable, bool Livemode,
+        IReadOnlyDictionary<string, string> Metadata, string PaymentIntent, string Reason, string Status);
 }

@@ -64,6 +64,11 @@ internal static class PayPage
         + $"<form method=\"post\" action=\"{Encode(actions + "/cancel")}\"><button type=\"submit\" class=\"cancel\">Cancel</button></form>"
         + "</div>";
 
+    // A table: header cells, then rows of cells, every text encoded here.
+    public static string Table(string[] headers, IEnumerable<string[]> rows) =>
+        "<table><thead><tr>" + string.Concat(headers.Select(h => $"<th scope=\"col\">{Encode(h)}</th>")) + "</tr></thead><tbody>"
+        + string.Concat(rows.Select(row => "<tr>" + string.Concat(row.Select(cell => $"<td>{Encode(cell)}</td>")) + "</tr>")) + "</tbody></table>";
+
     public static string Encode(string text) => HtmlEncoder.Default.Encode(text);
 
     // Keeps the URL's own query and fragment; adds with '?' or '&' as needed.

@@ -26,9 +26,10 @@ internal static class SandboxJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    // Stripe's API: names written by hand in the representations, nulls written as Stripe does.
+    // Stripe's API: snake_case, nulls written as Stripe does (metadata keys kept as sent).
     public static readonly JsonSerializerOptions Stripe = new(JsonSerializerDefaults.Web)
     {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         WriteIndented = true,
     };

@@ -4,26 +4,28 @@ using Microsoft.Extensions.Options;
 
 namespace Orders.Sandbox.Template;
 
+// Who a stand-in is: its name ("PayPal", "2Checkout (Avangate)", "Stripe": logs, the group's tag, the
+// Production refusal), what to configure instead of mapping it in Production, the named HttpClient
+// that delivers (tests may replace its primary handler), and its page's look.
+internal sealed record SandboxIdentity(string Name, string RealConfiguration, string ClientName, PageTheme Theme);
+
 // What one provider's stand-in adds to the template: how a delivery is signed, shaped and judged,
 // where it goes, how a delivery record reads, the provider's error shape, and its page's look.
 // Everything else (outbox, delivery loop, knobs, control endpoints, options, URLs, layout) is shared.
-internal abstract class SandboxProfile<TOptions>(IOptions<TOptions> options, SandboxUrls<TOptions> urls)
+internal abstract class SandboxProfile<TOptions>(IOptions<TOptions> options, SandboxUrls<TOptions> urls, SandboxIdentity identity)
     where TOptions : SandboxOptions
 {
     protected TOptions Options => options.Value;
 
     protected SandboxUrls<TOptions> Urls => urls;
 
-    // "PayPal", "2Checkout (Avangate)", "Stripe": logs, the group's tag, the Production refusal.
-    public abstract string Name { get; }
+    public string Name => identity.Name;
 
-    // What to configure instead of mapping the sandbox in Production.
-    public abstract string RealConfiguration { get; }
+    public string RealConfiguration => identity.RealConfiguration;
 
-    public abstract PageTheme Theme { get; }
+    public PageTheme Theme => identity.Theme;
 
-    // The named HttpClient that delivers; tests may replace its primary handler.
-    public abstract string ClientName { get; }
+    public string ClientName => identity.ClientName;
 
     // A path under the prefix as this request reaches it, for the hosted pages' own forms.
     public string LocalPath(HttpContext context, string path) => $"{context.Request.PathBase}{urls.Prefix}{path}";
@@ -60,8 +62,9 @@ internal abstract class SandboxProfile<TOptions>(IOptions<TOptions> options, San
 
 // PayPal and Stripe: JSON events POSTed to one webhook URL, listed by eventId and eventType, each
 // attempt's mark shown under its provider's name for it.
-internal abstract class JsonWebhookProfile<TOptions>(IOptions<TOptions> options, SandboxUrls<TOptions> urls, string section, string webhookPath, string markName)
-    : SandboxProfile<TOptions>(options, urls)
+internal abstract class JsonWebhookProfile<TOptions>(
+    IOptions<TOptions> options, SandboxUrls<TOptions> urls, SandboxIdentity identity, string section, string webhookPath, string markName)
+    : SandboxProfile<TOptions>(options, urls, identity)
     where TOptions : SandboxOptions
 {
     // null → this server's own first http address + webhookPath (the in-process case).

@@ -25,5 +25,5 @@ internal sealed class ShopOptions
 
     // The product's activation steps for the license e-mail, one step per line.
     [StringLength(4000)]
-    public string ActivationSteps { get; set; } = "Open the program.\nChoose Help → Enter license key.\nPaste the key above and choose Activate.";
+    public string ActivationSteps { get; set; } = "Open the program.\nChoose Help > Enter license key.\nPaste the key above and choose Activate.";
 }

@@ -13,7 +13,7 @@ namespace Orders.Api.KeyRecovery;
 // The key-recovery e-mail: every license key of the address that still works (product, seats, order
 // number, the key), read when it is sent, so a key revoked in the meantime is not in it. It goes to
 // the address stored on the customer's order, never to one typed by anyone else.
-internal sealed class KeyRecoveryEmail(IOptions<MailOptions> options, StatusTokens statusTokens, PublicAddress publicAddress) : IDeliveryComposer
+internal sealed class KeyRecoveryEmail(MailSender sender, StatusTokens statusTokens, PublicAddress publicAddress) : IDeliveryComposer
 {
     public string Kind => DeliveryKinds.KeyRecovery;
 
@@ -56,7 +56,7 @@ internal sealed class KeyRecoveryEmail(IOptions<MailOptions> options, StatusToke
         text.AppendLine("We use this address only to deliver what you bought.");
 
         var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse(options.Value.From));
+        sender.Address(message);
         message.To.Add(MailboxAddress.Parse(toAddress));
         message.Subject = keys.Count == 1 ? "Your license key" : string.Create(CultureInfo.InvariantCulture, $"Your {keys.Count} license keys");
         message.MessageId = string.Create(CultureInfo.InvariantCulture, $"delivery-{deliveryId}.key-recovery@orders.invalid");

@@ -8,7 +8,7 @@ internal sealed class MailOptions
 
     public MailMode Mode { get; set; } = MailMode.Pickup;
 
-    public string From { get; set; } = "Orders <orders@localhost>";
+    public string From { get; set; } = "orders@localhost";
 
     // Pickup: .eml files are written here (relative to the data directory).
     public string PickupDirectory { get; set; } = "outbox";

@@ -19,6 +19,7 @@ internal static class MailRegistration
         services.AddSingleton<IMailTransport>(sp => sp.GetRequiredService<IOptions<MailOptions>>().Value.Mode == MailMode.Smtp
             ? sp.GetRequiredService<SmtpMailTransport>()
             : sp.GetRequiredService<PickupMailTransport>());
+        services.AddSingleton<MailSender>();
         services.AddSingleton<LicenseEmail>();
         foreach (var kind in new[] { DeliveryKinds.Refund, DeliveryKinds.Reversal, DeliveryKinds.Revocation })
         {

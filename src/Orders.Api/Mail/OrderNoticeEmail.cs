@@ -57,7 +57,7 @@ internal static class OrderNotices
 
 // One composer per kind (refund, reversal, revocation), all plain text: what happened in plain
 // words, the amount where there is one, whether the key still works, and the status link.
-internal sealed class OrderNoticeEmail(string kind, IOptions<MailOptions> options, StatusTokens statusTokens, PublicAddress publicAddress) : IDeliveryComposer
+internal sealed class OrderNoticeEmail(string kind, MailSender sender, StatusTokens statusTokens, PublicAddress publicAddress) : IDeliveryComposer
 {
     public string Kind => kind;
 
@@ -143,7 +143,7 @@ internal sealed class OrderNoticeEmail(string kind, IOptions<MailOptions> option
         }
 
         var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse(options.Value.From));
+        sender.Address(message);
         message.To.Add(MailboxAddress.Parse(toAddress));
         message.Subject = subject;
         message.MessageId = string.Create(CultureInfo.InvariantCulture, $"delivery-{deliveryId}.{order.OrderNumber}@orders.invalid");

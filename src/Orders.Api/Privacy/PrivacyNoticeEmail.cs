@@ -12,7 +12,7 @@ namespace Orders.Api.Privacy;
 // The privacy-notice e-mail: the notice's text, when the new use would start, and the customer's
 // personal link to accept or decline. It needs no license; it is composed from the recipient row the
 // delivery's dedupe key names.
-internal sealed class PrivacyNoticeEmail(IOptions<MailOptions> options, NoticeTokens tokens, PublicAddress publicAddress, TimeProvider time) : IDeliveryComposer
+internal sealed class PrivacyNoticeEmail(MailSender sender, NoticeTokens tokens, PublicAddress publicAddress, TimeProvider time) : IDeliveryComposer
 {
     public string Kind => DeliveryKinds.PrivacyNotice;
 
@@ -62,7 +62,7 @@ internal sealed class PrivacyNoticeEmail(IOptions<MailOptions> options, NoticeTo
         var respondBy = DateOnly.FromDateTime(r.RespondBy).ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
 
         var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse(options.Value.From));
+        sender.Address(message);
         message.To.Add(MailboxAddress.Parse(toAddress));
         message.Subject = r.Subject;
         message.MessageId = string.Create(CultureInfo.InvariantCulture, $"delivery-{deliveryId}.privacy-notice-{r.NoticeId}@orders.invalid");

@@ -76,6 +76,8 @@ internal sealed class LicenseEmail(MailSender sender, IOptions<ShopOptions> shop
             """;
 
         message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
+        // Non-ASCII parts get a transfer encoding every relay carries unchanged.
+        message.Prepare(EncodingConstraint.SevenBit);
         return message;
     }
 }

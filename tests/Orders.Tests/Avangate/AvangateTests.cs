@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using MimeKit;
 using Orders.Sandbox;
 using Orders.Tests.Infrastructure;
 
@@ -21,8 +22,8 @@ public sealed class AvangateTests : ServiceTest
 
         var order = await shop.WaitForStatusAsync(checkout, "paid");
         Assert.Equal(2, Assert.Single(order!.Licenses).Seats);
-        var mail = await File.ReadAllTextAsync(Assert.Single(await shop.WaitForMailsAsync(checkout.OrderNumber)));
-        Assert.Contains(order.Licenses[0].Key, mail, StringComparison.Ordinal);
+        var mail = await MimeMessage.LoadAsync(Assert.Single(await shop.WaitForMailsAsync(checkout.OrderNumber)));
+        Assert.Contains(order.Licenses[0].Key, mail.TextBody, StringComparison.Ordinal);
 
         // Both notifications (authorized, complete) were acknowledged with a receipt the sandbox accepted.
         var notifications = await Eventually.GetAsync(reseller.NotificationsAsync,

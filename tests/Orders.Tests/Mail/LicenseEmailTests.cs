@@ -4,7 +4,8 @@ using Orders.Tests.Support;
 
 namespace Orders.Tests.Mail;
 
-// The license e-mail reads like the vendor's: its name, how to activate and where to get help.
+// The license e-mail reads like the vendor's: its name, how to activate, where to get help, and
+// parts that any relay carries unchanged.
 public sealed class LicenseEmailTests() : ServiceTest(new()
 {
     ["Shop:Name"] = "Éclair Software – Tools",
@@ -29,5 +30,10 @@ public sealed class LicenseEmailTests() : ServiceTest(new()
         Assert.Contains("<li>Choose Help → License.</li>", mail.HtmlBody, StringComparison.Ordinal);
         Assert.Contains("mailto:help@eclair.example", mail.HtmlBody, StringComparison.Ordinal);
         Assert.Contains("Zoë Ångström", mail.TextBody, StringComparison.Ordinal);
+
+        // Every text part is 7-bit clean on the wire: quoted-printable or base64 where it is not ASCII.
+        var parts = mail.BodyParts.OfType<TextPart>().ToList();
+        Assert.Equal(2, parts.Count);
+        Assert.All(parts, part => Assert.Contains(part.ContentTransferEncoding, new[] { ContentEncoding.QuotedPrintable, ContentEncoding.Base64 }));
     }
 }

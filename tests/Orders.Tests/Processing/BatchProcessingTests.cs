@@ -2,10 +2,11 @@ using System.Net;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
 using Orders.Api.Data;
 using Orders.Api.Mail;
-using Orders.Api.Payments;
 using Orders.Api.PaymentEvents;
+using Orders.Api.Payments;
 using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Processing;
@@ -41,9 +42,9 @@ public sealed class BatchProcessingTests() : ServiceTest(new() { ["Jobs:RunServe
         Assert.Equal(2, await shop.CountAsync("SELECT COUNT(*) FROM deliveries WHERE status = 'sent' AND attempts = 1 AND claimed_until IS NULL"));
         Assert.Single(Directory.GetFiles(app.OutboxDirectory, $"*{first.OrderNumber}*.eml"));
         Assert.Single(Directory.GetFiles(app.OutboxDirectory, $"*{second.OrderNumber}*.eml"));
-        var mail = await File.ReadAllTextAsync(Directory.GetFiles(app.OutboxDirectory, $"*{first.OrderNumber}*.eml")[0]);
-        Assert.Contains("To: one@example.com", mail, StringComparison.Ordinal);
-        Assert.Contains((await shop.OrderAsync(first))!.Licenses[0].Key, mail, StringComparison.Ordinal);
+        var mail = await MimeMessage.LoadAsync(Directory.GetFiles(app.OutboxDirectory, $"*{first.OrderNumber}*.eml")[0]);
+        Assert.Equal("one@example.com", Assert.Single(mail.To.Mailboxes).Address);
+        Assert.Contains((await shop.OrderAsync(first))!.Licenses[0].Key, mail.TextBody, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+using Orders.Api.PaymentEvents;
 using Orders.Api.Payments;
 using Orders.Api.Payments.Stripe;
-using Orders.Api.PaymentEvents;
 using Orders.Licensing;
 using Orders.Tests.Infrastructure;
 using StripeNet = global::Stripe;
@@ -65,9 +66,9 @@ public sealed partial class StripePurchaseTests : ServiceTest
         Assert.True(verified.IsValid, verified.Message);
         Assert.Equal(checkout.OrderNumber, verified.License!.OrderNumber);
 
-        var mail = await File.ReadAllTextAsync(Assert.Single(await shop.WaitForMailsAsync(checkout.OrderNumber)));
-        Assert.Contains("To: ada@example.com", mail, StringComparison.Ordinal);
-        Assert.Contains(license.Key, mail, StringComparison.Ordinal);
+        var mail = await MimeMessage.LoadAsync(Assert.Single(await shop.WaitForMailsAsync(checkout.OrderNumber)));
+        Assert.Equal("ada@example.com", Assert.Single(mail.To.Mailboxes).Address);
+        Assert.Contains(license.Key, mail.TextBody, StringComparison.Ordinal);
 
         // Stripe's references are kept: the session and its PaymentIntent.
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM orders WHERE provider = 'stripe' AND provider_order_ref = @sessionId AND provider_transaction_ref LIKE 'pi_%'", new { sessionId }));

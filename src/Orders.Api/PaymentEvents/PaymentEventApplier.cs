@@ -67,18 +67,6 @@ internal sealed partial class PaymentEventApplier(
         """;
 
     // Insert-if-absent; the unique indexes are the guarantee, these forms just avoid the error.
-    private static readonly Dialect InsertLicenseSql = new(
-        Sqlite: """
-            INSERT INTO licenses (order_id, line_no, license_id, license_key, key_id, seats, status, issued_at)
-            VALUES (@OrderId, @LineNo, @LicenseId, @LicenseKey, @KeyId, @Seats, 'active', @Now)
-            ON CONFLICT (order_id, line_no) DO NOTHING
-            """,
-        SqlServer: """
-            INSERT INTO licenses (order_id, line_no, license_id, license_key, key_id, seats, status, issued_at)
-            SELECT @OrderId, @LineNo, @LicenseId, @LicenseKey, @KeyId, @Seats, 'active', @Now
-            WHERE NOT EXISTS (SELECT 1 FROM licenses WITH (UPDLOCK, HOLDLOCK) WHERE order_id = @OrderId AND line_no = @LineNo)
-            """);
-
     private static readonly Dialect InsertDeliverySql = new(
         Sqlite: """
             INSERT INTO deliveries (order_id, kind, dedupe_key, to_address, status, attempts, created_at, next_attempt_at)
@@ -446,7 +434,7 @@ internal sealed partial class PaymentEventApplier(
     {
         var license = new LicenseData(LicenseSigner.NewLicenseId(), order.Sku, order.LicenseeName, order.Quantity, order.OrderNumber, DateOnly.FromDateTime(Now));
         var key = licenseKeys.Signer.Sign(license);
-        await connection.ExecuteAsync(new CommandDefinition(db.Pick(InsertLicenseSql), new
+        await connection.ExecuteAsync(new CommandDefinition(db.Pick(LicenseRows.InsertSql), new
         {
             OrderId = order.Id,
             LineNo = 1,

@@ -66,19 +66,6 @@ internal sealed partial class OrderCorrections(
         WHERE order_id = @OrderId AND status = 'active'
         """;
 
-    // A new line: one license per order line stays true (ux on order_id, line_no).
-    private static readonly Dialect InsertLicenseSql = new(
-        Sqlite: """
-            INSERT INTO licenses (order_id, line_no, license_id, license_key, key_id, seats, status, issued_at)
-            VALUES (@OrderId, @LineNo, @LicenseId, @LicenseKey, @KeyId, @Seats, 'active', @Now)
-            ON CONFLICT (order_id, line_no) DO NOTHING
-            """,
-        SqlServer: """
-            INSERT INTO licenses (order_id, line_no, license_id, license_key, key_id, seats, status, issued_at)
-            SELECT @OrderId, @LineNo, @LicenseId, @LicenseKey, @KeyId, @Seats, 'active', @Now
-            WHERE NOT EXISTS (SELECT 1 FROM licenses WITH (UPDLOCK, HOLDLOCK) WHERE order_id = @OrderId AND line_no = @LineNo)
-            """);
-
     // Always to the order's own address, as it is after the change.
     private static readonly Dialect InsertKeyMailSql = new(
         Sqlite: """
@@ -224,7 +211,7 @@ internal sealed partial class OrderCorrections(
 
         var line = await connection.ExecuteScalarAsync<int>(new CommandDefinition(NextLineSql, new { OrderId = order.Id }, tx, cancellationToken: ct));
         var license = new LicenseData(LicenseSigner.NewLicenseId(), order.Sku, name, order.Quantity, order.OrderNumber, DateOnly.FromDateTime(now));
-        var issued = await connection.ExecuteAsync(new CommandDefinition(db.Pick(InsertLicenseSql), new
+        var issued = await connection.ExecuteAsync(new CommandDefinition(db.Pick(LicenseRows.InsertSql), new
         {
             OrderId = order.Id,
             LineNo = line,

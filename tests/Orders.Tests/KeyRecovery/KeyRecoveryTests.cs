@@ -10,20 +10,9 @@ namespace Orders.Tests.KeyRecovery;
 // "E-mail me my license keys": one message with every active key of the address, the same answer
 // for an address that has none, at most one e-mail per address per 10 minutes, rate limited per
 // client network, nothing for an erased customer, and never a key in the browser.
-public sealed class KeyRecoveryTests : IAsyncLifetime
+public sealed class KeyRecoveryTests() : ServiceTest(new() { ["RateLimits:KeyRecoveryPerMinute"] = "100" })
 {
     private const string Accepted = "If this address bought a license from us, an e-mail with all its license keys that still work is on its way.";
-
-    private readonly OrdersApp app = new(settings: new() { ["RateLimits:KeyRecoveryPerMinute"] = "100" });
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
 
     [Fact]
     public async Task AKnownAddressGetsOneEmailWithAllItsActiveKeysAndNoneOfTheRevoked()

@@ -9,21 +9,10 @@ namespace Orders.Tests.Mail;
 
 // The customer hears about what happens to a paid order: one e-mail per refund, reversal and staff
 // revocation (none for an erasure), and the status page says it in the same plain words.
-public sealed class CustomerNoticeTests : IAsyncLifetime
+public sealed class CustomerNoticeTests() : ServiceTest(new() { ["Catalog:Products:0:Name"] = ProductName })
 {
     // A product name outside ASCII: the text part must say how it is encoded.
     private const string ProductName = "PhotoShrink Pro – Édition complète";
-
-    private readonly OrdersApp app = new(settings: new() { ["Catalog:Products:0:Name"] = ProductName });
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
 
     [Fact]
     public async Task ARefundThroughTheSupportConsoleSendsExactlyOneRefundEmail()

@@ -9,19 +9,8 @@ using Orders.Tests.Stripe;
 namespace Orders.Tests.Support;
 
 // The console's lookups beyond the search box's first shapes: by licensee name, and the newest orders.
-public sealed class SupportConsoleToolsTests : IAsyncLifetime
+public sealed class SupportConsoleToolsTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task SupportFindsAnOrderByTheLicenseeNameInAnyCaseOrByHowItStarts()
     {

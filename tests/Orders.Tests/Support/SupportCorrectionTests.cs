@@ -10,19 +10,8 @@ using Orders.Tests.Infrastructure;
 namespace Orders.Tests.Support;
 
 // The two checkout mistakes support fixes: a mistyped e-mail address and a misspelt licensee name.
-public sealed class SupportCorrectionTests : IAsyncLifetime
+public sealed class SupportCorrectionTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task SupportChangesAMistypedAddressAndTheLicenseGoesToTheNewAddressOnly()
     {

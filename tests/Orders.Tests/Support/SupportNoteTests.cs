@@ -6,19 +6,8 @@ using Orders.Tests.Infrastructure;
 
 namespace Orders.Tests.Support;
 
-public sealed class SupportNoteTests : IAsyncLifetime
+public sealed class SupportNoteTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task StaffAddNotesThatTheOrderShowsAndTheAuditLogRecordsWithoutTheirText()
     {

@@ -8,19 +8,8 @@ using Orders.Tests.Stripe;
 
 namespace Orders.Tests.Support;
 
-public sealed class SupportRefundTests : IAsyncLifetime
+public sealed class SupportRefundTests : ServiceTest
 {
-    private readonly OrdersApp app = new();
-    private Shop shop = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        shop = new Shop(app);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => app.DisposeAsync();
-
     [Fact]
     public async Task APartialPayPalRefundKeepsTheOrderPaidAndASecondOneRefundsUpToTheRest()
     {

@@ -116,6 +116,22 @@ public sealed class StorefrontTests(Chromium chromium) : IClassFixture<Chromium>
     }
 
     [Fact]
+    public async Task AnUnknownProductGetsAPageNotFoundWithAWayBackToTheProducts()
+    {
+        var page = await OpenAsync();
+
+        var response = await page.GotoAsync("/buy/UNKNOWN");
+
+        Assert.Equal(404, response!.Status);
+        Assert.StartsWith("text/html", response.Headers["content-type"], StringComparison.Ordinal);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Page not found");
+        await Expect(page.GetByText("There is no page or product at this address.")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "See all products" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/$"));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Products" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task PagesWorkWithoutJavaScript()
     {
         var page = await OpenAsync(javaScript: false);

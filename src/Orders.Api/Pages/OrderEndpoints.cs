@@ -107,13 +107,14 @@ internal static class OrderEndpoints
             order.Email, order.LicenseeName);
     }
 
-    // What happened to the order, in plain words (the status page and the API say the same).
+    // What happened to the order, in plain words (the status page and the API say the same; the
+    // page's script reads the API's out). Money as the pages write it: $10.00, CHF 49.00.
     // A paid order whose license was revoked is not a thank-you: the key no longer works.
     internal static string Summary(string status, IReadOnlyList<LicenseView> licenses, long refundedMinor, long totalMinor, string currency)
     {
         var revoked = licenses.Count > 0 && licenses.All(l => l.Status != "active");
         var partly = refundedMinor > 0 && refundedMinor < totalMinor
-            ? $" Part of your payment was refunded: {Money.Format(refundedMinor, currency)} of {Money.Format(totalMinor, currency)}."
+            ? $" Part of your payment was refunded: {ShopFormat.Price(refundedMinor, currency)} of {ShopFormat.Price(totalMinor, currency)}."
             : "";
         return status switch
         {
@@ -124,7 +125,7 @@ internal static class OrderEndpoints
             OrderStatus.Review => "Your payment arrived but needs a quick check by our team. We will e-mail you.",
             OrderStatus.Canceled => "The payment was canceled. Nothing was charged.",
             OrderStatus.Failed => "The payment did not go through. Nothing was charged.",
-            OrderStatus.Refunded => $"This order was fully refunded ({Money.Format(Math.Max(refundedMinor, totalMinor), currency)}).{(licenses.Count > 0 ? " Its license key no longer works." : "")}",
+            OrderStatus.Refunded => $"This order was fully refunded ({ShopFormat.Price(Math.Max(refundedMinor, totalMinor), currency)}).{(licenses.Count > 0 ? " Its license key no longer works." : "")}",
             OrderStatus.Reversed => $"The payment for this order was reversed (for example after a chargeback or dispute), so the money went back to the payer.{(licenses.Count > 0 ? " Its license key no longer works." : "")}",
             OrderStatus.Expired => "This order expired before it was paid. Nothing was charged.",
             _ => "",

@@ -71,10 +71,11 @@ public sealed class CustomerNoticeTests() : ServiceTest(new() { ["Catalog:Produc
 
         // The status page says it was partly refunded and still shows the working key.
         var page = await PageAsync(order);
-        Assert.Contains("Part of your payment was refunded: 10.00 USD of 49.00 USD.", page, StringComparison.Ordinal);
+        Assert.Contains("Part of your payment was refunded: $10.00 of $49.00.", page, StringComparison.Ordinal);
         Assert.Contains("Your license key keeps working.", page, StringComparison.Ordinal);
         Assert.Contains(WebUtility.HtmlEncode(order.LicenseKey), page, StringComparison.Ordinal);
         var view = await shop.Http.GetFromJsonAsync<JsonElement>(order.Checkout.StatusUrl.Replace("/orders/", "/api/orders/", StringComparison.Ordinal));
+        Assert.Equal("Your payment is confirmed. Part of your payment was refunded: $10.00 of $49.00. Your license key keeps working.", view.GetProperty("summary").GetString());
         Assert.Equal(1000, view.GetProperty("refundedMinor").GetInt64());
         Assert.Equal("paid", view.GetProperty("status").GetString());
     }
@@ -87,13 +88,13 @@ public sealed class CustomerNoticeTests() : ServiceTest(new() { ["Catalog:Produc
         (await admin.PostJsonAsync($"/api/support/orders/{order.OrderNumber}/refund", new { })).Dispose();
 
         var page = await PageAsync(order);
-        Assert.Contains("This order was fully refunded (49.00 USD). Its license key no longer works.", page, StringComparison.Ordinal);
+        Assert.Contains("This order was fully refunded ($49.00). Its license key no longer works.", page, StringComparison.Ordinal);
         Assert.DoesNotContain("Thank you", page, StringComparison.Ordinal);
         Assert.DoesNotContain(WebUtility.HtmlEncode(order.LicenseKey), page, StringComparison.Ordinal);
         Assert.Contains("revoked — the key no longer works", page, StringComparison.Ordinal);
 
         var view = await shop.Http.GetFromJsonAsync<JsonElement>(order.Checkout.StatusUrl.Replace("/orders/", "/api/orders/", StringComparison.Ordinal));
-        Assert.Equal("This order was fully refunded (49.00 USD). Its license key no longer works.", view.GetProperty("summary").GetString());
+        Assert.Equal("This order was fully refunded ($49.00). Its license key no longer works.", view.GetProperty("summary").GetString());
         Assert.Equal(4900, view.GetProperty("refundedMinor").GetInt64());
         // Existing fields keep their shape.
         Assert.Equal("revoked", view.GetProperty("licenses")[0].GetProperty("status").GetString());

@@ -94,6 +94,7 @@ public sealed class StorefrontTests(Chromium chromium) : IClassFixture<Chromium>
             await Expect(page.GetByTestId("order-status")).ToHaveTextAsync("pending");
             // The script asks the status API politely; the customer can pause it.
             await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Pause updates" })).ToBeVisibleAsync();
+            Assert.Equal(1, await page.GetByTestId("order-number").EvaluateAsync<int>("n => n.getClientRects().length"));
             await ScreenshotAsync(page, $"status-pending-{width}");
             await page.GotoAsync("/licenses/recover");
             await ScreenshotAsync(page, $"recovery-{width}");

@@ -133,6 +133,30 @@ public sealed class StorefrontTests(Chromium chromium) : IClassFixture<Chromium>
     }
 
     [Fact]
+    public async Task APendingOrderPageAnnouncesThePaymentInItsLiveRegionWithoutReloadingAndCanBePaused()
+    {
+        var purchase = await Purchases.StartAsync(app, "ada@example.com", "Ada Lovelace");
+        var page = await OpenAsync();
+        await page.GotoAsync(purchase.StatusPath);
+        var live = page.GetByTestId("status-live");
+        await Expect(live).ToHaveAttributeAsync("aria-live", "polite");
+        await Expect(live).ToHaveTextAsync("We check for updates every few seconds.");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pause updates" }).ClickAsync();
+        await Expect(live).ToHaveTextAsync("Updates paused.");
+        await Purchases.PayAtPayPalAsync(app, purchase);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Resume updates" }).ClickAsync();
+
+        await Expect(live).ToContainTextAsync("Your order is now paid.");
+        await Expect(live).ToContainTextAsync("Thank you!");
+        // Told, not moved: the page the customer is reading stays as it was until they choose Check again.
+        await Expect(page.GetByTestId("order-status")).ToHaveTextAsync("pending");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Resume updates" })).ToBeHiddenAsync();
+        await page.GetByTestId("check-again").ClickAsync();
+        await Expect(page.GetByTestId("order-status")).ToHaveTextAsync("paid");
+    }
+
+    [Fact]
     public async Task PagesWorkWithoutJavaScript()
     {
         var page = await OpenAsync(javaScript: false);

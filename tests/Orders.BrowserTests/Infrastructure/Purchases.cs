@@ -24,19 +24,24 @@ public static partial class Purchases
             checkout.GetProperty("redirectUrl").GetString()!);
     }
 
-    // Approved at the PayPal sandbox and back to the shop's return link; done when the license e-mail is written.
+    // Paid at the PayPal sandbox; done when the license e-mail is written.
     public static async Task<PaidPurchase> PaidAsync(OrdersApp app, string email, string licensee)
     {
         var purchase = await StartAsync(app, email, licensee);
+        await PayAtPayPalAsync(app, purchase);
+        var mail = await Outbox.WaitForAsync(app, m => m.Mentions(purchase.OrderNumber) && m.IsTo(email), $"with the license of {purchase.OrderNumber}");
+        return new PaidPurchase(purchase.OrderNumber, purchase.StatusPath, LicenseKey().Match(mail.TextBody ?? "").Value);
+    }
+
+    // What the PayPal sandbox's Pay button does, and the customer's browser coming back.
+    public static async Task PayAtPayPalAsync(OrdersApp app, Purchase purchase)
+    {
         using var http = Client(app);
         var payPalOrderId = PayPalToken().Match(purchase.PaymentPageUrl).Groups[1].Value;
         using var approved = await http.PostAsync($"/sandbox/paypal/orders/{payPalOrderId}/approve", null);
         approved.EnsureSuccessStatusCode();
         var returnUrl = new Uri((await approved.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("returnUrl").GetString()!);
         (await http.GetAsync(returnUrl.PathAndQuery)).Dispose();
-
-        var mail = await Outbox.WaitForAsync(app, m => m.Mentions(purchase.OrderNumber) && m.IsTo(email), $"with the license of {purchase.OrderNumber}");
-        return new PaidPurchase(purchase.OrderNumber, purchase.StatusPath, LicenseKey().Match(mail.TextBody ?? "").Value);
     }
 
     private static HttpClient Client(OrdersApp app) =>

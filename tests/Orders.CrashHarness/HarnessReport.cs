@@ -73,7 +73,7 @@ public sealed record HarnessReport
         Line("events unprocessed at kills", EventsUnprocessedAtKills);
         Line("e-mails pending at kills", EmailsPendingAtKills);
         Line("e-mail sends cut off by kills", EmailSendsCutOffByKills);
-        Line("sent twice: killed before recording", EmailsSentTwiceByKilledSenders);
+        Line("sent twice (killed before record)", EmailsSentTwiceByKilledSenders);
         Line("webhook events / attempts", $"{WebhookEvents} / {WebhookAttempts}");
         Line("webhook deliveries retried", WebhookDeliveriesRetried);
         Line("webhook deliveries given up", WebhooksGivenUp);

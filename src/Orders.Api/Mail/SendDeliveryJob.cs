@@ -328,7 +328,8 @@ internal sealed partial class SendDeliveryJob(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} attempt {Attempt} failed ({Error}); retrying in {Delay}")]
     private static partial void LogRetrying(ILogger logger, long deliveryId, int attempt, string error, TimeSpan delay);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} e-mail(s) went out after another instance had taken this one for dead and taken them over; they go out twice")]
+    // Taken over after this instance was taken for dead (or erased meanwhile): the e-mail went out, the row is another's.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} e-mail(s) went out after this instance had lost its claim on them (another instance took it for dead and took them over); they may go out twice")]
     private static partial void LogSentAfterTakeOver(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Delivery {DeliveryId} gave up after {Attempt} attempts ({Error})")]

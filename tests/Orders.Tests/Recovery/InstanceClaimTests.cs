@@ -107,7 +107,7 @@ public sealed class InstanceClaimTests
 
         // The first wakes up, its message goes out, and its "sent" finds the claim gone: the row stays the survivor's.
         firstMayFinish.SetResult();
-        await Eventually.GetAsync(() => Task.FromResult(first.Logs.Lines.Any(l => l.Contains("went out after another instance had taken this one for dead", StringComparison.Ordinal))),
+        await Eventually.GetAsync(() => Task.FromResult(first.Logs.Lines.Any(l => l.Contains("went out after this instance had lost its claim on them", StringComparison.Ordinal))),
             seen => seen, TimeSpan.FromSeconds(20), "the first instance to find its claim taken over");
         Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM deliveries WHERE status = 'sending' AND claimed_by = @survivor AND sent_at IS NULL", new { survivor }));
 

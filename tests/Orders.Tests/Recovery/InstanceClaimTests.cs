@@ -138,6 +138,14 @@ public sealed class InstanceClaimTests
         Assert.Contains(app.Logs.Lines, l => l.Contains("Released 1 e-mail claim(s) of this instance as it stops", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void AnInstanceTimeoutShorterThanFourHeartbeatsIsRefusedNamingTheSettings()
+    {
+        using var app = new OrdersApp(settings: new() { ["Instances:HeartbeatInterval"] = "00:00:10", ["Instances:Timeout"] = "00:00:20" });
+        var message = Assert.ThrowsAny<Exception>(() => app.Http()).ToString();
+        Assert.Contains("Instances:Timeout must be at least four times Instances:HeartbeatInterval", message, StringComparison.Ordinal);
+    }
+
     private static Dictionary<string, string?> SmtpSettings(LoopbackSmtpServer smtp) => new()
     {
         ["Mail:Mode"] = "Smtp",

@@ -142,7 +142,9 @@ internal sealed partial class InstanceHeartbeat(
             await using var connection = await db.OpenAsync(ct);
             var now = time.GetUtcNow().UtcDateTime;
             int beat, removed;
-            using (await db.WriteTurnAsync(WritePriority.Background, ct))
+            // Ahead of the jobs' writes: under a backlog a beat queued behind them would come late
+            // enough to stop this instance's own e-mails (ServiceInstance.MayContinue).
+            using (await db.WriteTurnAsync(WritePriority.Request, ct))
             {
                 beat = await connection.ExecuteAsync(new CommandDefinition(BeatSql, new { instance.Id, Now = now }, cancellationToken: ct));
             }
@@ -211,7 +213,7 @@ internal sealed partial class InstanceHeartbeat(
 
     private async Task RegisterAsync(DbConnection connection, CancellationToken ct)
     {
-        using (await db.WriteTurnAsync(WritePriority.Background, ct))
+        using (await db.WriteTurnAsync(WritePriority.Request, ct))
         {
             await connection.ExecuteAsync(new CommandDefinition(RegisterSql, new { instance.Id, Now = time.GetUtcNow().UtcDateTime }, cancellationToken: ct));
         }

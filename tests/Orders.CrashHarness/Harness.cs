@@ -101,7 +101,7 @@ public static class Harness
             var finished = 0;
             var allFinished = false;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var chaos = new Chaos(service, database, options, () => Volatile.Read(ref finished), () => Volatile.Read(ref allFinished), progress);
+            var chaos = new Chaos(service, database, Path.Combine(data, "outbox"), options, () => Volatile.Read(ref finished), () => Volatile.Read(ref allFinished), progress);
             var chaosRun = RunChaosAsync();
             async Task RunChaosAsync()
             {
@@ -195,6 +195,7 @@ public static class Harness
                 EventsUnprocessedAtKills = chaos.EventsUnprocessed,
                 EmailsPendingAtKills = chaos.EmailsPending,
                 EmailSendsCutOffByKills = chaos.EmailsSending,
+                EmailsSentTwiceByKilledSenders = chaos.SentAgain(),
                 ServerErrors = customers.ServerErrors,
                 WebhookEvents = webhooks.Events,
                 WebhookAttempts = webhooks.Attempts,
@@ -440,11 +441,16 @@ internal sealed class ServiceHost(string dll, IReadOnlyList<string> arguments, s
 // while webhooks and jobs are still in flight; each time it looks at what the kill caught in the
 // database (the service is dead, so the file is still) and restarts the service after a short,
 // random outage during which PayPal's webhook deliveries fail.
-internal sealed class Chaos(ServiceHost service, ServiceDatabase database, HarnessOptions options, Func<int> finished, Func<bool> allFinished, TextWriter? progress)
+internal sealed class Chaos(ServiceHost service, ServiceDatabase database, string outbox, HarnessOptions options, Func<int> finished, Func<bool> allFinished, TextWriter? progress)
 {
     private readonly HashSet<long> eventsUnprocessed = [];
     private readonly HashSet<long> emailsPending = [];
     private readonly HashSet<long> emailsSending = [];
+
+    // E-mails a kill caught claimed ("sending") with their .eml file already written: the sender
+    // died between sending and recording, so the e-mail goes out again (the only double the
+    // promise allows). Each with the file as it was at the kill, to see that it was written again.
+    private readonly Dictionary<long, string> sentButNotRecorded = [];
 
     public int Kills { get; private set; }
     public int Restarts { get; private set; }
@@ -483,18 +489,41 @@ internal sealed class Chaos(ServiceHost service, ServiceDatabase database, Harne
 #pragma warning restore CA5394
     }
 
+    // Of the e-mails whose sender was killed between sending and recording, those written again
+    // since (the pickup file of a delivery keeps its name; its content and time change).
+    public int SentAgain() => sentButNotRecorded.Count(e => EmailFile(e.Key) is { } now && now != e.Value);
+
+    // The pickup file of one delivery ({id:D8}-{kind}-{order}.eml): its write time and a digest.
+    private string? EmailFile(long deliveryId)
+    {
+        var path = Directory.Exists(outbox) ? Directory.GetFiles(outbox, $"{deliveryId:D8}-*.eml").FirstOrDefault() : null;
+        return path is null
+            ? null
+            : $"{File.GetLastWriteTimeUtc(path).Ticks}:{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))}";
+    }
+
     private async Task<string> CaughtAsync(CancellationToken ct)
     {
         try
         {
             var snapshot = await database.ReadAsync(ct);
             var pending = snapshot.Deliveries.Where(d => d.Status == "pending").Select(d => d.Id).ToList();
-            // A send cut off by an earlier kill stays claimed for minutes; count only this kill's.
+            // A send cut off by an earlier kill may be claimed again by the next; count each row once.
             var sending = snapshot.Deliveries.Where(d => d.Status == "sending" && !emailsSending.Contains(d.Id)).Select(d => d.Id).ToList();
             eventsUnprocessed.UnionWith(snapshot.UnprocessedEvents);
             emailsPending.UnionWith(pending);
             emailsSending.UnionWith(sending);
-            return $"{snapshot.UnprocessedEvents.Count} events unprocessed, {pending.Count} e-mails pending, {sending.Count} e-mail sends cut off";
+            var sentAlready = 0;
+            foreach (var id in snapshot.Deliveries.Where(d => d.Status == "sending").Select(d => d.Id))
+            {
+                if (EmailFile(id) is { } written && !sentButNotRecorded.ContainsKey(id))
+                {
+                    sentButNotRecorded[id] = written;
+                    sentAlready++;
+                }
+            }
+
+            return $"{snapshot.UnprocessedEvents.Count} events unprocessed, {pending.Count} e-mails pending, {sending.Count} e-mail sends cut off ({sentAlready} of them after the e-mail was written)";
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {

@@ -27,6 +27,11 @@ public sealed record HarnessReport
     public int EmailsPendingAtKills { get; init; }
     public int EmailSendsCutOffByKills { get; init; }
 
+    // Of those, e-mails that were already written when the kill came (sent, not yet recorded) and
+    // were written again after the restart: the one double the promise allows, counted apart from
+    // the violations (a second e-mail row or a second file for one order).
+    public int EmailsSentTwiceByKilledSenders { get; init; }
+
     // The service answered 5xx (other than while starting) – not a violation, but worth a look.
     public int ServerErrors { get; init; }
     public int WebhookEvents { get; init; }
@@ -68,6 +73,7 @@ public sealed record HarnessReport
         Line("events unprocessed at kills", EventsUnprocessedAtKills);
         Line("e-mails pending at kills", EmailsPendingAtKills);
         Line("e-mail sends cut off by kills", EmailSendsCutOffByKills);
+        Line("sent twice (killed before record)", EmailsSentTwiceByKilledSenders);
         Line("webhook events / attempts", $"{WebhookEvents} / {WebhookAttempts}");
         Line("webhook deliveries retried", WebhookDeliveriesRetried);
         Line("webhook deliveries given up", WebhooksGivenUp);

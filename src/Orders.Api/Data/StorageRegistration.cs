@@ -42,6 +42,7 @@ internal static class StorageRegistration
         services.AddSingleton<Db>();
         services.AddSingleton<WalCheckpointer>();
         services.AddHostedService(sp => sp.GetRequiredService<WalCheckpointer>());
+        services.AddServiceInstances(configuration);
         services.AddSingleton<Migrations>();
         services.AddStartupReport<DataDirectoryStartupReport>();
         services.AddStorageHealth();

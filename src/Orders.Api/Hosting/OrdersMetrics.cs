@@ -20,6 +20,7 @@ internal sealed class OrdersMetrics : IDisposable
     private readonly Counter<long> jobFailures;
     private readonly Counter<long> emailsSent;
     private readonly Counter<long> emailsFailed;
+    private readonly Counter<long> emailsSentAfterTakeOver;
     private long inboxBacklog;
 
     public OrdersMetrics(IMeterFactory meterFactory)
@@ -35,6 +36,7 @@ internal sealed class OrdersMetrics : IDisposable
         jobFailures = meter.CreateCounter<long>("orders.jobs.failures", description: "Background job runs that failed, by job");
         emailsSent = meter.CreateCounter<long>("orders.emails.sent", description: "E-mails sent, by kind");
         emailsFailed = meter.CreateCounter<long>("orders.emails.failed", description: "E-mail attempts that failed, by kind");
+        emailsSentAfterTakeOver = meter.CreateCounter<long>("orders.emails.sent_after_takeover", description: "E-mails an instance sent after others had taken it for dead and taken them over (sent twice)");
         meter.CreateObservableGauge("orders.inbox.backlog", () => Interlocked.Read(ref inboxBacklog), description: "Unprocessed inbox events at the last recovery sweep");
     }
 
@@ -55,6 +57,8 @@ internal sealed class OrdersMetrics : IDisposable
     public void EmailSent(string kind) => emailsSent.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     public void EmailFailed(string kind) => emailsFailed.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void EmailSentAfterTakeOver(int count) => emailsSentAfterTakeOver.Add(count);
 
     public void InboxBacklog(long count) => Interlocked.Exchange(ref inboxBacklog, count);
 

@@ -9,10 +9,9 @@ namespace Orders.Api.Mail;
 // storage refuses the write (a full disk, a read-only file), the outcome is kept here in memory and
 // written again with a short backoff, so within seconds of storage coming back a sent e-mail is
 // recorded as sent (never sent again) and a failed one is released to its retry, instead of both
-// waiting for their claim (Mail:ClaimLength) to run out. While an outcome is kept, this process
-// does not claim its e-mail again (SendDeliveryJob). What is still kept at shutdown stays claimed
-// in the database, and the claim's expiry (or, on SQLite, the next start-up) recovers it, as after
-// a crash.
+// waiting for their claim to be released. While an outcome is kept, this process does not claim its
+// e-mail again (SendDeliveryJob). What is still kept at shutdown is lost with the process, as after
+// a crash: the instance's claims are released (InstanceHeartbeat) and the e-mails sent again.
 internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> logger) : BackgroundService
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(250);
@@ -50,9 +49,10 @@ internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> 
     // Never throws for storage trouble: the outcome is then kept and written later.
     public async Task RecordAsync(DeliveryOutcome outcome)
     {
-        if (await TryWriteAsync(outcome) is not { } error)
+        var (error, rows) = await TryWriteAsync(outcome);
+        if (error is null)
         {
-            outcome.Then?.Invoke();
+            outcome.Then?.Invoke(rows);
             return;
         }
 
@@ -131,7 +131,8 @@ internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> 
                 next = kept[0];
             }
 
-            if (await TryWriteAsync(next) is not null)
+            var (error, rows) = await TryWriteAsync(next);
+            if (error is not null)
             {
                 return false;
             }
@@ -145,7 +146,7 @@ internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> 
             LogRecordedLate(logger, next.DeliveryIds.Length);
             try
             {
-                next.Then?.Invoke();
+                next.Then?.Invoke(rows);
             }
             catch (Exception e)
             {
@@ -156,22 +157,20 @@ internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> 
         }
     }
 
-    // Null once written; otherwise the error's type.
-    private async Task<string?> TryWriteAsync(DeliveryOutcome outcome)
+    // Error null once written (with the rows it changed); otherwise the error's type.
+    private async Task<(string? Error, int Rows)> TryWriteAsync(DeliveryOutcome outcome)
     {
         try
         {
             await using var connection = await db.OpenAsync(CancellationToken.None);
             using (await db.WriteTurnAsync(WritePriority.Background, CancellationToken.None))
             {
-                await connection.ExecuteAsync(new CommandDefinition(outcome.Sql, outcome.Parameters, cancellationToken: CancellationToken.None));
+                return (null, await connection.ExecuteAsync(new CommandDefinition(outcome.Sql, outcome.Parameters, cancellationToken: CancellationToken.None)));
             }
-
-            return null;
         }
         catch (Exception e) when (e is DbException or TimeoutException or InvalidOperationException)
         {
-            return e.GetType().Name;
+            return (e.GetType().Name, 0);
         }
     }
 
@@ -190,10 +189,11 @@ internal sealed partial class DeliveryOutcomes(Db db, ILogger<DeliveryOutcomes> 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recorded the outcome of {Count} e-mail(s) but could not queue what follows ({ErrorType}); the recovery sweep picks them up")]
     private static partial void LogFollowUpFailed(ILogger logger, int count, string errorType);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Stopping with the outcome of {Count} e-mail(s) not recorded; they stay claimed until Mail:ClaimLength runs out (on SQLite, until the next start-up)")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stopping with the outcome of {Count} e-mail(s) not recorded; their claims are released and any of them already sent goes out again")]
     private static partial void LogLeftClaimed(ILogger logger, int count);
 }
 
 // One write about claimed e-mails: a statement of SendDeliveryJob's, its parameters, the e-mails it
-// is about, and what to do once it is written (schedule the retry, log the sent ones).
-internal sealed record DeliveryOutcome(string Sql, object Parameters, long[] DeliveryIds, Action? Then = null);
+// is about, and what to do once it is written, given the rows it changed (schedule the retry, log
+// the sent ones).
+internal sealed record DeliveryOutcome(string Sql, object Parameters, long[] DeliveryIds, Action<int>? Then = null);

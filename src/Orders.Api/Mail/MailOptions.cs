@@ -25,16 +25,11 @@ internal sealed class MailOptions
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    // How long a sender's claim on a delivery lasts. A sender that dies (crash, SIGKILL) between
-    // claiming a row and marking it sent leaves it claimed; another run may take it over (and send
-    // it again) only after this. With SMTP it must exceed twice Timeout: a batch starts no new
-    // message after half of it. On SQLite (one instance) a crashed process's claims are also
-    // released at start-up.
+    // How long a sender's claim on a delivery lasts at most. A sender that dies is found out by its
+    // heartbeat (Instances:Timeout) and its claims released long before this; the expiry is the
+    // backstop for a live sender stuck past its own timeouts and for claims that name no holder.
+    // With SMTP it must exceed twice Timeout: a batch starts no new message after half of it.
     public TimeSpan ClaimLength { get; set; } = TimeSpan.FromMinutes(5);
-
-    // SQLite only: at start-up every claim in the file is a dead process's. Turn off if two
-    // job-running instances ever share one SQLite file (not a supported deployment).
-    public bool ReleaseClaimsAtStartup { get; set; } = true;
 
     // A delivery that failed this many times stops retrying and waits for a person.
     public int MaxAttempts { get; set; } = 12;

@@ -28,6 +28,7 @@ internal static class MailRegistration
 
         services.AddSingleton<DeliveryOutcomes>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryOutcomes>());
+        services.AddSingleton<IInstanceClaims, DeliveryClaims>();
         services.AddScoped<SendDeliveryJob>();
         services.AddStartupReport<MailStartupReport>();
         return services;

@@ -15,7 +15,10 @@ namespace Orders.Api.Mail;
 // or a batch (RunBatchAsync, the e-mails of one processed group of events). Rows are claimed with
 // one conditional update before sending, so two runs of the same job (a retry racing the recovery
 // sweep) cannot both send a row; the claimed rows are loaded, composed by kind, sent one by one,
-// and the sent ones marked in one update: two commits per batch instead of two per e-mail. Retries
+// and the sent ones marked in one update: two commits per batch instead of two per e-mail. A claim
+// names this instance (ServiceInstance): when the instance dies, the survivors release it within
+// Instances:Timeout (DeliveryClaims), and every record of an outcome is conditional on still
+// holding the claim, so an instance taken for dead that wakes up cannot overwrite the row. Retries
 // are driven by the row itself (attempts, next_attempt_at): the database, not the job queue,
 // remembers them. Every outcome goes through DeliveryOutcomes, which keeps one that storage refuses
 // and writes it as soon as storage takes writes again.
@@ -28,23 +31,29 @@ internal sealed partial class SendDeliveryJob(
     StatusTokens statusTokens,
     PublicAddress publicAddress,
     IBackgroundJobClient jobs,
+    ServiceInstance instance,
     IOptions<MailOptions> options,
     OrdersMetrics metrics,
     TimeProvider time,
     ILogger<SendDeliveryJob> logger)
 {
+    // Only while this instance has its row (others have not taken it for dead). A claim older than
+    // Mail:ClaimLength is taken over even from a live holder: the backstop for a sender stuck past
+    // its SMTP timeouts, and for claims that name no holder (made before claims named one).
     private static readonly Dialect ClaimSql = new(
         Sqlite: """
-            UPDATE deliveries SET status = 'sending', claimed_until = @ClaimedUntil, attempts = attempts + 1
+            UPDATE deliveries SET status = 'sending', claimed_by = @Holder, claimed_until = @ClaimedUntil, attempts = attempts + 1
             WHERE id IN @Ids
               AND ((status = 'pending' AND next_attempt_at <= @DueBy) OR (status = 'sending' AND claimed_until < @Now))
+              AND EXISTS (SELECT 1 FROM service_instances WHERE id = @Holder)
             RETURNING id
             """,
         SqlServer: """
-            UPDATE deliveries SET status = 'sending', claimed_until = @ClaimedUntil, attempts = attempts + 1
+            UPDATE deliveries SET status = 'sending', claimed_by = @Holder, claimed_until = @ClaimedUntil, attempts = attempts + 1
             OUTPUT INSERTED.id
             WHERE id IN @Ids
               AND ((status = 'pending' AND next_attempt_at <= @DueBy) OR (status = 'sending' AND claimed_until < @Now))
+              AND EXISTS (SELECT 1 FROM service_instances WHERE id = @Holder)
             """);
 
     // Generic columns of the row and its order; the license columns are NULL for kinds without one.
@@ -60,25 +69,28 @@ internal sealed partial class SendDeliveryJob(
         WHERE d.id IN @Ids
         """;
 
+    // Still this sender's claim, or released and not claimed again since (its sender was taken for
+    // dead while it was sending): then recording it as sent keeps it from going out again. Held by
+    // another sender, the row is left alone (that one sends it; the e-mail goes out twice).
     private const string MarkSentSql = """
-        UPDATE deliveries SET status = 'sent', sent_at = @Now, claimed_until = NULL, last_error = NULL
-        WHERE id IN @Ids AND status = 'sending'
+        UPDATE deliveries SET status = 'sent', sent_at = @Now, claimed_by = NULL, claimed_until = NULL, last_error = NULL
+        WHERE id IN @Ids AND ((status = 'sending' AND claimed_by = @Holder) OR status = 'pending')
         """;
 
     private const string MarkCanceledSql = """
-        UPDATE deliveries SET status = 'canceled', claimed_until = NULL, last_error = @Error
-        WHERE id = @Id AND status = 'sending'
+        UPDATE deliveries SET status = 'canceled', claimed_by = NULL, claimed_until = NULL, last_error = @Error
+        WHERE id = @Id AND status = 'sending' AND claimed_by = @Holder
         """;
 
     private const string MarkFailedAttemptSql = """
-        UPDATE deliveries SET status = @Status, next_attempt_at = @NextAttemptAt, claimed_until = NULL, last_error = @Error
-        WHERE id = @Id AND status = 'sending'
+        UPDATE deliveries SET status = @Status, next_attempt_at = @NextAttemptAt, claimed_by = NULL, claimed_until = NULL, last_error = @Error
+        WHERE id = @Id AND status = 'sending' AND claimed_by = @Holder
         """;
 
     // Claimed but not attempted (shutdown, or the claim ran short): back to pending, attempt not counted.
     private const string ReleaseSql = """
-        UPDATE deliveries SET status = 'pending', claimed_until = NULL, attempts = attempts - 1
-        WHERE id IN @Ids AND status = 'sending'
+        UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_until = NULL, attempts = attempts - 1
+        WHERE id IN @Ids AND status = 'sending' AND claimed_by = @Holder
         """;
 
     // One batch never holds more rows than this (a SQL Server command takes at most 2,100 parameters).
@@ -107,6 +119,13 @@ internal sealed partial class SendDeliveryJob(
             return;
         }
 
+        // Claimed under the id this instance has now; it must still have it when each step starts.
+        var holder = instance.Id;
+        if (!instance.MayContinue(holder))
+        {
+            return; // no recent heartbeat: left to the recovery sweep
+        }
+
         var now = time.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenAsync(cancellationToken);
         // Hangfire keeps scheduled times in whole seconds and may start a retry up to a second
@@ -116,7 +135,7 @@ internal sealed partial class SendDeliveryJob(
         using (await db.WriteTurnAsync(WritePriority.Background, cancellationToken))
         {
             claimed = (await connection.QueryAsync<long>(new CommandDefinition(db.Pick(ClaimSql),
-                new { Ids = free, Now = now, DueBy = now.AddSeconds(2), ClaimedUntil = now + options.Value.ClaimLength }, cancellationToken: cancellationToken))).ToHashSet();
+                new { Ids = free, Now = now, DueBy = now.AddSeconds(2), ClaimedUntil = now + options.Value.ClaimLength, Holder = holder }, cancellationToken: cancellationToken))).ToHashSet();
         }
 
         if (claimed.Count == 0)
@@ -142,30 +161,31 @@ internal sealed partial class SendDeliveryJob(
                 // Never start a message on a claim that may run out mid-conversation (another worker
                 // could then claim the row and send it again): after half the claim the rest goes
                 // back to the queue. Mail:ClaimLength is validated to exceed twice Mail:Timeout.
-                if (cancellationToken.IsCancellationRequested || (sent.Count > 0 && time.GetUtcNow().UtcDateTime >= stopSendingAt))
+                // Nor after this instance may have been taken for dead (ServiceInstance.MayContinue).
+                if (cancellationToken.IsCancellationRequested || (sent.Count > 0 && time.GetUtcNow().UtcDateTime >= stopSendingAt) || !instance.MayContinue(holder))
                 {
                     break;
                 }
 
                 unfinished.Remove(row.DeliveryId);
-                await SendOneAsync(connection, row, sent, cancellationToken);
+                await SendOneAsync(connection, holder, row, sent, cancellationToken);
             }
         }
         finally
         {
             // Also on shutdown: what was sent is recorded, what was not attempted is released.
-            await FinishAsync(sent, unfinished, requeue: loaded && !cancellationToken.IsCancellationRequested);
+            await FinishAsync(holder, sent, unfinished, requeue: loaded && !cancellationToken.IsCancellationRequested);
         }
     }
 
-    private async Task SendOneAsync(DbConnection connection, DeliveryRow row, List<DeliveryRow> sent, CancellationToken cancellationToken)
+    private async Task SendOneAsync(DbConnection connection, string holder, DeliveryRow row, List<DeliveryRow> sent, CancellationToken cancellationToken)
     {
         try
         {
             var composed = await ComposeAsync(connection, row, cancellationToken);
             if (composed.CancelReason is { } reason)
             {
-                await outcomes.RecordAsync(new DeliveryOutcome(MarkCanceledSql, new { Id = row.DeliveryId, Error = reason }, [row.DeliveryId]));
+                await outcomes.RecordAsync(new DeliveryOutcome(MarkCanceledSql, new { Id = row.DeliveryId, Error = reason, Holder = holder }, [row.DeliveryId]));
                 return;
             }
 
@@ -177,7 +197,7 @@ internal sealed partial class SendDeliveryJob(
             // Whatever went wrong with this attempt (server down, refused, timed out, a full disk,
             // a kind nobody composes yet), the row must not stay claimed: record it, try again later.
             metrics.EmailFailed(row.Kind);
-            await ScheduleRetryAsync(row.DeliveryId, row.Attempts, e);
+            await ScheduleRetryAsync(holder, row.DeliveryId, row.Attempts, e);
         }
     }
 
@@ -203,20 +223,28 @@ internal sealed partial class SendDeliveryJob(
             row.DeliveryId, row.Kind, row.ToAddress, row.OrderNumber, row.ProductName, row.LicenseeName, row.Seats ?? 1, row.LicenseKey, statusUrl)), null, null);
     }
 
-    private async Task FinishAsync(List<DeliveryRow> sent, HashSet<long> unfinished, bool requeue)
+    private async Task FinishAsync(string holder, List<DeliveryRow> sent, HashSet<long> unfinished, bool requeue)
     {
         if (sent.Count > 0)
         {
             List<DeliveryRow> rows = [.. sent];
             long[] sentIds = [.. rows.Select(r => r.DeliveryId)];
-            await outcomes.RecordAsync(new DeliveryOutcome(MarkSentSql, new { Ids = sentIds, Now = time.GetUtcNow().UtcDateTime }, sentIds, () => Recorded(rows)));
+            await outcomes.RecordAsync(new DeliveryOutcome(MarkSentSql, new { Ids = sentIds, Now = time.GetUtcNow().UtcDateTime, Holder = holder }, sentIds, marked =>
+            {
+                Recorded(rows);
+                if (marked < sentIds.Length)
+                {
+                    metrics.EmailSentAfterTakeOver(sentIds.Length - marked);
+                    LogSentAfterTakeOver(logger, sentIds.Length - marked);
+                }
+            }));
         }
 
         if (unfinished.Count > 0)
         {
             long[] left = [.. unfinished];
-            await outcomes.RecordAsync(new DeliveryOutcome(ReleaseSql, new { Ids = left }, left,
-                requeue ? () => jobs.Enqueue<SendDeliveryJob>(job => job.RunBatchAsync(left, CancellationToken.None)) : null));
+            await outcomes.RecordAsync(new DeliveryOutcome(ReleaseSql, new { Ids = left, Holder = holder }, left,
+                requeue ? _ => jobs.Enqueue<SendDeliveryJob>(job => job.RunBatchAsync(left, CancellationToken.None)) : null));
         }
     }
 
@@ -245,7 +273,7 @@ internal sealed partial class SendDeliveryJob(
 
     // FileStem: the pickup file's name, when the kind names it itself.
 
-    private Task ScheduleRetryAsync(long deliveryId, int attempts, Exception e)
+    private Task ScheduleRetryAsync(string holder, long deliveryId, int attempts, Exception e)
     {
         // Only the error's type and SMTP status go anywhere: server messages can quote the address.
         var error = e is SmtpCommandException smtp ? $"{e.GetType().Name} {(int)smtp.StatusCode}" : e.GetType().Name;
@@ -258,7 +286,8 @@ internal sealed partial class SendDeliveryJob(
             Status = giveUp ? "failed" : "pending",
             NextAttemptAt = next,
             Error = error,
-        }, [deliveryId], () =>
+            Holder = holder,
+        }, [deliveryId], _ =>
         {
             if (giveUp)
             {
@@ -298,6 +327,10 @@ internal sealed partial class SendDeliveryJob(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} attempt {Attempt} failed ({Error}); retrying in {Delay}")]
     private static partial void LogRetrying(ILogger logger, long deliveryId, int attempt, string error, TimeSpan delay);
+
+    // Taken over after this instance was taken for dead (or erased meanwhile): the e-mail went out, the row is another's.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} e-mail(s) went out after this instance had lost its claim on them (another instance took it for dead and took them over); they may go out twice")]
+    private static partial void LogSentAfterTakeOver(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Delivery {DeliveryId} gave up after {Attempt} attempts ({Error})")]
     private static partial void LogGaveUp(ILogger logger, long deliveryId, int attempt, string error);

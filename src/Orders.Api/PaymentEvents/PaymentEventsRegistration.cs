@@ -84,13 +84,11 @@ internal static class PaymentEventsRegistration
         return app;
     }
 
-    // After start-up: on SQLite (one instance runs the jobs) e-mail claims left by a killed process
-    // are released; the sweep runs once at once (whatever the queue lost while we were down) and
-    // then every minute.
+    // After start-up the sweep runs once at once (whatever the queue lost while we were down) and
+    // then every minute. (E-mail claims of a previous process are released before the job server
+    // starts: Data/ServiceInstances.cs.)
     public static WebApplication StartRecovery(this WebApplication app)
     {
-        // Before the server starts: every e-mail claim older than this is a previous process's.
-        var startedAt = app.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
@@ -99,12 +97,6 @@ internal static class PaymentEventsRegistration
             recurring.AddOrUpdate<ExpiryAndRetentionJob>(ExpiryAndRetentionJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), Cron.Hourly());
             using var scope = app.Services.CreateScope();
             var sweep = scope.ServiceProvider.GetRequiredService<RecoverySweepJob>();
-            var mail = app.Services.GetRequiredService<IOptions<Mail.MailOptions>>().Value;
-            if (app.Services.GetRequiredService<Db>().Provider == DatabaseProvider.Sqlite && app.Configuration.GetValue("Jobs:RunServer", true) && mail.ReleaseClaimsAtStartup)
-            {
-                sweep.ReleaseClaimsOfAPreviousRunAsync(startedAt, mail.ClaimLength, app.Lifetime.ApplicationStopping).GetAwaiter().GetResult();
-            }
-
             sweep.SweepAsync(TimeSpan.Zero, app.Lifetime.ApplicationStopping, allPages: true).GetAwaiter().GetResult();
         });
         return app;

@@ -9,6 +9,9 @@ namespace Orders.Api.PaymentEvents;
 // The database remembers every unfinished piece of work; the job queue may forget it (in-memory
 // storage after a restart, a lost job). This sweep, run at start-up and then every minute, enqueues
 // each unprocessed inbox row and each due e-mail again. Running work twice is harmless by design.
+// E-mails claimed by a dead instance are released by the survivors' heartbeat watch
+// (Data/ServiceInstances.cs) within seconds; the sweep only takes over a claim that outlived
+// Mail:ClaimLength, the backstop.
 internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs, OrdersMetrics metrics, TimeProvider time, ILogger<RecoverySweepJob> logger)
 {
     public const string RecurringJobId = "recovery-sweep";
@@ -43,29 +46,6 @@ internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs,
             """);
 
     private const string BacklogSql = "SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL";
-
-    // Only at start-up and only on SQLite, where one instance runs the jobs: a claim made before this
-    // process started (claimed_until earlier than start + claim length) belongs to a process that is
-    // gone (SIGKILL, power cut), so its row need not wait for the claim to run out. Claims this
-    // process may already have made (a webhook served before start-up finished) are later and stay.
-    // The attempt stays counted: the message may have gone out before the crash.
-    private const string ReleaseClaimsOfTheDeadSql = """
-        UPDATE deliveries SET status = 'pending', claimed_until = NULL, next_attempt_at = @Now
-        WHERE status = 'sending' AND claimed_until < @ClaimedBefore
-        """;
-
-    public async Task<int> ReleaseClaimsOfAPreviousRunAsync(DateTime startedAt, TimeSpan claimLength, CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct);
-        var released = await connection.ExecuteAsync(new CommandDefinition(ReleaseClaimsOfTheDeadSql,
-            new { Now = time.GetUtcNow().UtcDateTime, ClaimedBefore = startedAt + claimLength }, cancellationToken: ct));
-        if (released > 0)
-        {
-            LogReleased(logger, released);
-        }
-
-        return released;
-    }
 
     [AutomaticRetry(Attempts = 0)]
     [DisableConcurrentExecution(60)]
@@ -117,9 +97,6 @@ internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs,
 
         return (events, deliveries);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Released {Count} e-mail claim(s) left by a previous run of the service; they are sent again")]
-    private static partial void LogReleased(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recovery sweep re-enqueued {Events} inbox event(s) and {Deliveries} delivery(ies)")]
     private static partial void LogRecovered(ILogger logger, int events, int deliveries);

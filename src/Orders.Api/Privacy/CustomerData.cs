@@ -153,6 +153,7 @@ internal sealed partial class CustomerData(
         UPDATE deliveries
         SET to_address = @Tombstone,
             last_error = CASE WHEN status IN ('pending', 'sending') THEN 'customer data erased' ELSE last_error END,
+            claimed_by = NULL,
             claimed_until = NULL,
             status = CASE WHEN status IN ('pending', 'sending') THEN 'canceled' ELSE status END
         WHERE order_id IN @OrderIds

@@ -10,9 +10,10 @@ namespace Orders.Sandbox.Avangate;
 
 internal sealed record CartView(
     string Refno, AvangateOrderState State, IReadOnlyList<BuyLinkItem> Items, string Currency, decimal Total,
-    string? Email, string? CustomerName, string? ReturnUrl);
+    string? Email, string? CustomerName, string? ReturnUrl, bool Locked);
 
-// The shopper's side: 2Checkout's hosted cart reduced to an e-mail field, Pay and Cancel.
+// The shopper's side: 2Checkout's hosted cart reduced to the billing name and e-mail (pre-filled
+// from the link's name and email), the quantities unless the link locked the cart, Pay and Cancel.
 internal static class AvangateCartPage
 {
     public static void MapCartPage(this RouteGroupBuilder sandbox)
@@ -34,7 +35,7 @@ internal static class AvangateCartPage
         lock (order.Gate)
         {
             var link = order.Link;
-            return new CartView(order.Refno, order.State, link.Items, link.Currency, link.Total, order.Email ?? link.PrefillEmail, link.CustomerName, link.ReturnUrl);
+            return new CartView(order.Refno, order.State, link.Items, link.Currency, link.Total, order.Email ?? link.PrefillEmail, link.CustomerName, link.ReturnUrl, link.Locked);
         }
     }
 
@@ -66,12 +67,15 @@ internal static class AvangateCartPage
         {
             return NotFound(context, profile.Theme);
         }
-        var email = context.Request.HasFormContentType
-            ? (await context.Request.ReadFormAsync(cancellationToken))["email"].ToString().Trim()
-            : "";
+        var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(cancellationToken) : null;
+        var email = form?["email"].ToString().Trim() ?? "";
         if (!IsEmail(email))
         {
             return Cart(context, profile, View(order) with { Email = email }, "Enter the e-mail address the licence should be sent to.", StatusCodes.Status400BadRequest);
+        }
+        if (form is not null && !ChangeQuantities(order, form))
+        {
+            return Cart(context, profile, View(order) with { Email = email }, $"Each quantity must be a whole number from 1 to {AvangateBuyLinks.MaxQuantity}.", StatusCodes.Status400BadRequest);
         }
         var (payment, refusal) = orders.Pay(refno, email);
         if (refusal is not null)
@@ -85,6 +89,28 @@ internal static class AvangateCartPage
                 : new SeeOtherHttpResult(returnUrl);
         }
         return Render(context, profile.Theme, StatusCodes.Status200OK, "Thank you", $"<h1>Thank you</h1><p>Your payment is complete; you can close this window.</p>{Reference(refno)}");
+    }
+
+    // An unlocked cart takes the quantities the shopper typed (qty-0, qty-1, …); a locked one ignores them.
+    private static bool ChangeQuantities(AvangateOrder order, IFormCollection form)
+    {
+        lock (order.Gate)
+        {
+            var link = order.Link;
+            if (link.Locked || order.State != AvangateOrderState.Cart)
+            {
+                return true;
+            }
+            var items = link.Items.Select((item, i) => form.TryGetValue($"qty-{i}", out var typed)
+                ? item with { Quantity = int.TryParse(typed, NumberStyles.None, CultureInfo.InvariantCulture, out var q) && q is >= 1 and <= AvangateBuyLinks.MaxQuantity ? q : 0 }
+                : item).ToList();
+            if (items.Any(i => i.Quantity == 0))
+            {
+                return false;
+            }
+            order.Link = link with { Items = items };
+            return true;
+        }
     }
 
     // 2Checkout does not notify abandoned carts: the shopper is just sent back.
@@ -119,23 +145,30 @@ internal static class AvangateCartPage
             .Append("<p class=\"note\">Local 2Checkout sandbox: no real card, no real money.</p>")
             .Append(Table(["Product", "Quantity", "Unit price", "Total"],
                 cart.Items.Select(i => new[] { i.Name, i.Quantity.ToString(CultureInfo.InvariantCulture), money(i.UnitPrice), money(i.UnitPrice * i.Quantity) })))
+            .Append(cart.Locked ? "<p class=\"note\" data-locked>The merchant has locked this cart: products and quantities cannot be changed.</p>" : "")
             .Append("<p class=\"total\">Total <strong data-total>").Append(Encode(money(cart.Total))).Append("</strong></p>")
             .Append("<p class=\"currency\">Currency <span data-currency>").Append(Encode(cart.Currency)).Append("</span></p>");
-        if (cart.CustomerName is { } name)
+        body.Append("<form id=\"pay-form\" method=\"post\" action=\"").Append(Encode(actions + "/pay")).Append("\">");
+        if (!cart.Locked)
         {
-            body.Append("<p class=\"licensee\">Licensed to ").Append(Encode(name)).Append("</p>");
+            foreach (var (item, i) in cart.Items.Select((item, i) => (item, i)))
+            {
+                body.Append(CultureInfo.InvariantCulture, $"<label for=\"qty-{i}\">Quantity of {Encode(item.Name)}</label>")
+                    .Append(CultureInfo.InvariantCulture, $"<input id=\"qty-{i}\" name=\"qty-{i}\" type=\"number\" min=\"1\" max=\"{AvangateBuyLinks.MaxQuantity}\" required value=\"{item.Quantity}\">");
+            }
         }
-        body.Append("<form id=\"pay-form\" method=\"post\" action=\"").Append(Encode(actions + "/pay")).Append("\">")
+        body.Append("<label for=\"name\">Name</label>")
+            .Append("<input id=\"name\" name=\"name\" type=\"text\" autocomplete=\"name\" maxlength=\"200\" value=\"").Append(Encode(cart.CustomerName ?? "")).Append("\">")
             .Append("<label for=\"email\">E-mail address</label>")
             .Append("<input id=\"email\" name=\"email\" type=\"email\" required autocomplete=\"email\" maxlength=\"254\" value=\"").Append(Encode(cart.Email ?? "")).Append('"');
         if (error is not null)
         {
-            body.Append(" aria-invalid=\"true\" aria-describedby=\"email-error\"");
+            body.Append(" aria-invalid=\"true\" aria-describedby=\"pay-error\"");
         }
         body.Append("></form>");
         if (error is not null)
         {
-            body.Append("<p id=\"email-error\" class=\"error\" role=\"alert\">").Append(Encode(error)).Append("</p>");
+            body.Append("<p id=\"pay-error\" class=\"error\" role=\"alert\">").Append(Encode(error)).Append("</p>");
         }
         body.Append(Actions(actions, payForm: "pay-form")).Append(Reference(cart.Refno));
         return Render(context, profile.Theme, statusCode, "Checkout", body.ToString());

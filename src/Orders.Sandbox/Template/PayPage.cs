@@ -5,6 +5,7 @@ using Microsoft.Net.Http.Headers;
 namespace Orders.Sandbox.Template;
 
 // A provider's look: its name in two colours, its accent for the Pay button, the page background.
+// The accent carries white button text and is text on white itself: at least 4.5:1 (WCAG AA) both ways.
 internal sealed record PageTheme(string Brand, string BrandSuffix, string Ink, string Accent, string AccentHover, string Background);
 
 // The hosted pages' one layout: server-rendered, no script, no external resources; every value
@@ -34,12 +35,12 @@ internal static class PayPage
             th:nth-child(n+2),td:nth-child(n+2){text-align:right}
             .total{font-size:1.15rem;text-align:right}.currency{text-align:right;color:#5f6368;font-size:.85rem;margin-top:0}
             label{display:block;font-weight:600;margin:1rem 0 .25rem}
-            input{box-sizing:border-box;width:100%;padding:.6rem;border:1px solid #c4c9cf;border-radius:6px;font:inherit}
+            input{box-sizing:border-box;width:100%;padding:.6rem;border:1px solid #8a9099;border-radius:6px;font:inherit}
             .error{color:#b00020}.buyer,.card,.licensee,.ref{color:#5f6368;font-size:.85rem}.ref{overflow-wrap:anywhere}
             .actions{display:flex;gap:.75rem;margin:1.5rem 0 .5rem}.actions>*{flex:1}
             button{width:100%;padding:.75rem;border:0;border-radius:6px;font:inherit;font-weight:700;cursor:pointer}
             .pay{background:{{theme.Accent}};color:#fff}.pay:hover{background:{{theme.AccentHover}}}
-            .cancel{background:#e3e6ea;color:#1c1e21}.cancel:hover{background:#d2d6db}
+            .cancel{background:#e3e6ea;color:#1c1e21;box-shadow:inset 0 0 0 1px #8a9099}.cancel:hover{background:#d2d6db}
             </style>
             </head>
             <body>

@@ -80,15 +80,11 @@ internal static class AvangateCartPage
         var (payment, refusal) = orders.Pay(refno, email);
         if (refusal is not null)
         {
-            return Render(context, profile.Theme, refusal.StatusCode, "Order closed", $"<h1>This order is closed</h1><p>{Encode(refusal.Message)}</p>");
+            return Message(context, profile.Theme, refusal.StatusCode, "Order closed", "This order is closed", refusal.Message);
         }
-        if (payment!.ReturnUrl is { } returnUrl)
-        {
-            return payment.ReturnType == "link"
-                ? Render(context, profile.Theme, StatusCodes.Status200OK, "Thank you", $"<h1>Thank you</h1><p>Your payment is complete.</p><p><a href=\"{Encode(returnUrl)}\">Return to the merchant</a></p>{Reference(refno)}")
-                : new SeeOtherHttpResult(returnUrl);
-        }
-        return Render(context, profile.Theme, StatusCodes.Status200OK, "Thank you", $"<h1>Thank you</h1><p>Your payment is complete; you can close this window.</p>{Reference(refno)}");
+        return payment!.ReturnUrl is { } returnUrl && payment.ReturnType == "link"
+            ? Message(context, profile.Theme, StatusCodes.Status200OK, "Thank you", "Thank you", "Your payment is complete.", ReturnLink(returnUrl) + Reference(refno))
+            : BackTo(payment.ReturnUrl, () => Message(context, profile.Theme, StatusCodes.Status200OK, "Thank you", "Thank you", "Your payment is complete; you can close this window.", Reference(refno)));
     }
 
     // An unlocked cart takes the quantities the shopper typed (qty-0, qty-1, …); a locked one ignores them.
@@ -120,9 +116,7 @@ internal static class AvangateCartPage
         {
             return NotFound(context, profile.Theme);
         }
-        return order.Link.ReturnUrl is { } returnUrl
-            ? new SeeOtherHttpResult(returnUrl)
-            : Render(context, profile.Theme, StatusCodes.Status200OK, "Cancelled", "<h1>Order cancelled</h1><p>Nothing was charged; you can close this window.</p>");
+        return BackTo(order.Link.ReturnUrl, () => Message(context, profile.Theme, StatusCodes.Status200OK, "Cancelled", "Order cancelled", "Nothing was charged; you can close this window."));
     }
 
     private static ContentHttpResult Cart(HttpContext context, AvangateProfile profile, CartView cart, string? error, int statusCode)
@@ -135,7 +129,7 @@ internal static class AvangateCartPage
                 .Append("<p>This order has already been ").Append(cart.State == AvangateOrderState.Complete ? "paid" : "closed").Append(".</p>");
             if (cart.ReturnUrl is { } returnUrl)
             {
-                body.Append("<p><a href=\"").Append(Encode(returnUrl)).Append("\">Return to the merchant</a></p>");
+                body.Append(ReturnLink(returnUrl));
             }
             return Render(context, profile.Theme, statusCode, "Order", body.Append(Reference(cart.Refno)).ToString());
         }
@@ -174,9 +168,10 @@ internal static class AvangateCartPage
         return Render(context, profile.Theme, statusCode, "Checkout", body.ToString());
     }
 
+    private static string ReturnLink(string url) => $"<p><a href=\"{Encode(url)}\">Return to the merchant</a></p>";
+
     private static string Reference(string refno) =>
         $"<p class=\"ref\">Order reference <span data-refno=\"{Encode(refno)}\">{Encode(refno)}</span></p>";
 
-    private static ContentHttpResult NotFound(HttpContext context, PageTheme theme) => Render(context, theme, StatusCodes.Status404NotFound, "Order not found",
-        "<h1>Order not found</h1><p>There is no sandbox cart with this reference.</p>");
+    private static ContentHttpResult NotFound(HttpContext context, PageTheme theme) => Message(context, theme, StatusCodes.Status404NotFound, "Order not found", "Order not found", "There is no sandbox cart with this reference.");
 }

@@ -16,7 +16,6 @@ public static class PayPalSandboxExtensions
         {
             services.AddSingleton<PayPalSandboxAccounts>();
             services.AddSingleton<PayPalAccessTokens>();
-            services.AddSingleton<PayPalIdempotency>();
             services.AddSingleton<PayPalRepresentations>();
             services.AddSingleton<SandboxOrders>();
             services.AddSingleton(sp => new PayPalWebhookSigner(sp.GetRequiredService<SandboxUrls<PayPalSandboxOptions>>(), sp.GetRequiredService<TimeProvider>()));

@@ -14,7 +14,6 @@ public static class StripeSandboxExtensions
     {
         if (services.AddSandbox<StripeSandboxOptions, StripeProfile>(section, "Sandbox:Stripe", WebhookHttpClientName))
         {
-            services.AddSingleton<StripeIdempotency>();
             services.AddSingleton<StripeRepresentations>();
             services.AddSingleton<StripeSessions>();
         }

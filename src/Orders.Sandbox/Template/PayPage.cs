@@ -55,6 +55,14 @@ internal static class PayPage
             statusCode: statusCode);
     }
 
+    // A page that says one thing: a heading and a sentence, both encoded here, then any markup.
+    public static ContentHttpResult Message(HttpContext context, PageTheme theme, int statusCode, string title, string heading, string text, string more = "") =>
+        Render(context, theme, statusCode, title, $"<h1>{Encode(heading)}</h1><p>{Encode(text)}</p>{more}");
+
+    // Where the provider sends the buyer next (303), or a page saying so when the merchant gave no URL.
+    public static Results<SeeOtherHttpResult, ContentHttpResult> BackTo(string? url, Func<ContentHttpResult> page) =>
+        url is not null ? new SeeOtherHttpResult(url) : page();
+
     // Pay and Cancel as two forms posting to {actions}/pay and {actions}/cancel (payForm: the form
     // the Pay button submits, when the page has its own, e.g. with an e-mail field).
     public static string Actions(string actions, string? payForm = null) =>

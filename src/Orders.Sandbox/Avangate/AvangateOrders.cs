@@ -134,7 +134,7 @@ internal sealed class AvangateOrders(
     private static AvangateQueued Queued(AvangateNotification notification, string? refno) =>
         new(notification.Number, notification.Kind, refno, notification.Status, notification.MessageId);
 
-    private static AvangateRefusal NotFound(string refno) =>
+    public static AvangateRefusal NotFound(string refno) =>
         new(StatusCodes.Status404NotFound, "ORDER_NOT_FOUND", $"There is no sandbox order {refno}.");
 
     private static AvangateRefusal NotPaid(string refno) =>

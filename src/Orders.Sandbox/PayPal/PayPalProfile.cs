@@ -15,8 +15,6 @@ internal sealed class PayPalProfile(IOptions<PayPalSandboxOptions> options, Sand
     private static readonly SandboxIdentity Identity = new("PayPal", "the real PayPal API", SandboxExtensions.PayPalClientName,
         new PageTheme("PayPal", "Sandbox", "#003087", "#0070ba", "#005ea6", "#f5f7fa"));
 
-    protected override string? WebhookUrl => Options.WebhookUrl;
-
     public override (string Name, Func<JsonNode> Value)[] RequiredEventFields =>
         [("id", () => SandboxIds.Event()), ("create_time", () => PayPalJson.Time(time.GetUtcNow()))];
 

@@ -4,6 +4,7 @@ using System.Web;
 using MimeKit;
 using Orders.Api.Payments.Avangate;
 using Orders.Tests.Infrastructure;
+using Orders.Tests.Support;
 
 namespace Orders.Tests.Avangate;
 
@@ -77,6 +78,25 @@ public sealed class AvangateBuyLinkPrefillTests : ServiceTest
         var html = await page.Content.ReadAsStringAsync();
 
         Assert.Contains("data-testid=\"license-recipient\">Once the payment is confirmed, the license is sent to ada@example.com", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheBuyLinksPreFillIsNotKeptAfterAnErasureOrAnAddressCorrection()
+    {
+        var erased = await reseller.CheckoutAsync(email: "erase.me@example.com", licenseeName: "Erasable Person");
+        var corrected = await reseller.CheckoutAsync(email: "typo@exmaple.com", licenseeName: "Corrected Person");
+        await reseller.PayAsync(erased);
+        await reseller.PayAsync(corrected);
+        await shop.WaitForStatusAsync(erased, "paid");
+        await shop.WaitForStatusAsync(corrected, "paid");
+        using var admin = await SupportSession.AdminAsync(app);
+
+        (await admin.PostJsonAsync("/api/support/customers/erase", new { email = "erase.me@example.com" })).Dispose();
+        (await admin.PostJsonAsync($"/api/support/orders/{corrected.OrderNumber}/email", new { email = "right@example.com" })).Dispose();
+
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM orders WHERE redirect_url LIKE '%erase.me%' OR redirect_url LIKE '%Erasable%'"));
+        Assert.Equal(0, await shop.CountAsync("SELECT COUNT(*) FROM orders WHERE redirect_url LIKE '%exmaple%'"));
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM orders WHERE email = 'right@example.com'"));
     }
 
     [Fact]

@@ -85,7 +85,8 @@ internal sealed partial class CheckoutService(
                 new Uri(baseUri, $"/checkout/{provider.Name}/return{returnQuery}"),
                 new Uri(baseUri, $"/checkout/{provider.Name}/cancel{cancelQuery}"),
                 statusUrl,
-                request.Email!.Trim()), ct);
+                request.Email!.Trim(),
+                string.IsNullOrWhiteSpace(request.LicenseeName) ? null : request.LicenseeName.Trim()), ct);
         }
         catch (PaymentProviderException e)
         {

@@ -74,7 +74,8 @@ internal sealed record CheckoutStart(
     Uri ReturnUrl,
     Uri CancelUrl,
     Uri StatusUrl,
-    string? CustomerEmail = null); // for providers that prefill their payment page
+    string? CustomerEmail = null, // for providers that prefill their payment page
+    string? CustomerName = null);
 
 // ProviderOrderRef is null where the provider assigns its reference later (the reseller's REFNO).
 internal sealed record StartedCheckout(string? ProviderOrderRef, Uri RedirectUrl);

@@ -110,10 +110,11 @@ internal sealed partial class CustomerData(
         SELECT id, at, actor, action, order_number, detail FROM audit_log WHERE order_id IN @OrderIds ORDER BY id
         """;
 
+    // redirect_url goes too: the reseller's buy-link carries the e-mail and name as its pre-fill.
     // The first write of the erasure transaction, so it takes the write lock before anything else
     // is changed; an order that started waiting for a payment meanwhile makes the count differ.
     private const string EraseOrdersSql = """
-        UPDATE orders SET email = @Tombstone, licensee_name = @Tombstone, checkout_fingerprint = NULL, erased_at = @Now, updated_at = @Now
+        UPDATE orders SET email = @Tombstone, licensee_name = @Tombstone, checkout_fingerprint = NULL, redirect_url = NULL, erased_at = @Now, updated_at = @Now
         WHERE id IN @OrderIds AND erased_at IS NULL AND status <> 'pending'
         """;
 

@@ -40,8 +40,9 @@ internal sealed partial class OrderCorrections(
 {
     public const string LicenseeCorrectedReason = "licensee name corrected";
 
+    // The reseller's buy-link carries the old address as its pre-fill: kept only while it can still be paid.
     private const string ChangeEmailSql = """
-        UPDATE orders SET email = @Email, updated_at = @Now
+        UPDATE orders SET email = @Email, redirect_url = CASE WHEN status = 'pending' THEN redirect_url ELSE NULL END, updated_at = @Now
         WHERE id = @Id AND email = @OldEmail AND erased_at IS NULL
         """;
 

@@ -14,7 +14,8 @@ internal sealed record BuyLink(
     string ReturnType,
     string? CustomerExternalReference,
     string? PrefillEmail,
-    string? CustomerName)
+    string? CustomerName,
+    bool Locked)
 {
     // Opening the same link twice reuses the cart.
     public string CartKey => OrderExternalReference + "\n" + Signature.ToLowerInvariant();
@@ -31,7 +32,7 @@ internal static class AvangateBuyLinks
     public const int MaxQuantity = 9999;
     public const int MaxItems = 20;
 
-    // Signed when present. merchant, dynamic, email, customer-name, tpl and signature itself are not.
+    // Signed when present. merchant, dynamic, the billing pre-fill (email, name), tpl and signature itself are not.
     private static readonly FrozenSet<string> Signed = FrozenSet.Create(StringComparer.Ordinal,
         "return-url", "return-type", "expiration", "order-ext-ref", "customer-ref", "customer-ext-ref", "lock",
         "currency", "prod", "price", "qty", "tangible", "type", "opt", "description", "recurrence", "duration",
@@ -85,11 +86,12 @@ internal static class AvangateBuyLinks
             ?? (returnUrl is not null && !(Uri.TryCreate(returnUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
                 ? Error("INVALID_PARAMETER", "return-url must be an absolute http(s) URL.")
             : returnType is not ("redirect" or "link") ? Error("INVALID_PARAMETER", "return-type must be redirect or link.")
+            : query.GetValueOrDefault("lock") is not (null or "0" or "1") ? Error("INVALID_PARAMETER", "lock must be 0 or 1.")
             : null);
         return error is not null
             ? (null, error)
             : (new BuyLink(query["order-ext-ref"], query["signature"], currency, items, returnUrl, returnType, NullIfEmpty(query.GetValueOrDefault("customer-ext-ref")),
-                NullIfEmpty(query.GetValueOrDefault("email")?.Trim()), NullIfEmpty(query.GetValueOrDefault("customer-name")?.Trim())), null);
+                NullIfEmpty(query.GetValueOrDefault("email")?.Trim()), NullIfEmpty(query.GetValueOrDefault("name")?.Trim()), query.GetValueOrDefault("lock") == "1"), null);
     }
 
     // Several products are separated by ';' in prod, price, qty, type and item-ext-ref.

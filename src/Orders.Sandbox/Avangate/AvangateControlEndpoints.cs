@@ -57,7 +57,7 @@ internal static partial class AvangateControlEndpoints
     {
         if (orders.Find(refno) is not { } order)
         {
-            return Problem(StatusCodes.Status404NotFound, "Order not found", "ORDER_NOT_FOUND", $"There is no sandbox order {refno}.");
+            return Refused(AvangateOrders.NotFound(refno));
         }
         lock (order.Gate)
         {
@@ -75,7 +75,7 @@ internal static partial class AvangateControlEndpoints
     {
         if (orders.Find(refno) is not { } order)
         {
-            return Problem(StatusCodes.Status404NotFound, "Order not found", "ORDER_NOT_FOUND", $"There is no sandbox order {refno}.");
+            return Refused(AvangateOrders.NotFound(refno));
         }
         var (parameters, bodyProblem) = await ReadFormOrQueryAsync(request, cancellationToken);
         if (bodyProblem is not null)

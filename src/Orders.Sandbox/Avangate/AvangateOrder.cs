@@ -24,7 +24,8 @@ internal sealed class AvangateOrder(string refno, int orderNumber, string custom
     // AVANGATE_CUSTOMER_REFERENCE.
     public string CustomerReference => customerReference;
 
-    public BuyLink Link => link;
+    // Replaced only while in the cart, when the shopper changes quantities of an unlocked cart.
+    public BuyLink Link { get; set; } = link;
 
     public DateTimeOffset CreatedAt => createdAt;
 

@@ -24,7 +24,7 @@ internal sealed class AvangateOrders(
     TimeProvider time,
     ILogger<AvangateOrders> logger)
 {
-    private readonly ConcurrentDictionary<string, AvangateOrder> byRefno = new(StringComparer.Ordinal);
+    private readonly SandboxStore<AvangateOrder> byRefno = new(o => o.Gate);
     private readonly ConcurrentDictionary<string, AvangateOrder> byCartKey = new(StringComparer.Ordinal);
     private readonly Lock createGate = new();
     private int orderNumbers = 1000;
@@ -37,15 +37,16 @@ internal sealed class AvangateOrders(
             {
                 return (existing, false);
             }
-            var order = new AvangateOrder(NewRefno(), Interlocked.Increment(ref orderNumbers), Digits(9), link, time.GetUtcNow());
-            byRefno[order.Refno] = order;
+            // REFNO: a 9-digit integer, unique in this sandbox.
+            var order = new AvangateOrder(byRefno.NewId(() => Digits(9)), Interlocked.Increment(ref orderNumbers), Digits(9), link, time.GetUtcNow());
+            byRefno.TryAdd(order.Refno, order);
             byCartKey[link.CartKey] = order;
             logger.Changed("2Checkout", "cart", order.Refno, "opened");
             return (order, true);
         }
     }
 
-    public AvangateOrder? Find(string refno) => byRefno.GetValueOrDefault(refno);
+    public AvangateOrder? Find(string refno) => byRefno.Find(refno);
 
     // What Pay does: PAYMENT_AUTHORIZED then COMPLETE. Paying a paid order again only answers again.
     public (AvangatePayment? Payment, AvangateRefusal? Refusal) Pay(string refno, string email) => WithOrder<AvangatePayment>(refno, order =>
@@ -112,17 +113,7 @@ internal sealed class AvangateOrders(
         });
 
     private (T?, AvangateRefusal?) WithOrder<T>(string refno, Func<AvangateOrder, (T?, AvangateRefusal?)> action)
-        where T : class
-    {
-        if (Find(refno) is not { } order)
-        {
-            return (null, NotFound(refno));
-        }
-        lock (order.Gate)
-        {
-            return action(order);
-        }
-    }
+        where T : class => byRefno.With(refno, action, () => (null, NotFound(refno)));
 
     private AvangateQueued SendIpn(AvangateOrder order, string orderStatus)
     {
@@ -143,23 +134,11 @@ internal sealed class AvangateOrders(
     private static AvangateQueued Queued(AvangateNotification notification, string? refno) =>
         new(notification.Number, notification.Kind, refno, notification.Status, notification.MessageId);
 
-    private static AvangateRefusal NotFound(string refno) =>
+    public static AvangateRefusal NotFound(string refno) =>
         new(StatusCodes.Status404NotFound, "ORDER_NOT_FOUND", $"There is no sandbox order {refno}.");
 
     private static AvangateRefusal NotPaid(string refno) =>
         new(StatusCodes.Status409Conflict, "ORDER_NOT_PAID", $"Order {refno} has not been paid yet.");
-
-    // REFNO: a 9-digit integer, unique in this sandbox.
-    private string NewRefno()
-    {
-        string refno;
-        do
-        {
-            refno = Digits(9);
-        }
-        while (byRefno.ContainsKey(refno));
-        return refno;
-    }
 
     private static string Digits(int count) =>
         RandomNumberGenerator.GetInt32(1, 10).ToString(CultureInfo.InvariantCulture) + RandomNumberGenerator.GetString("0123456789", count - 1);

@@ -22,7 +22,7 @@ internal sealed class AvangateProfile(IOptions<AvangateSandboxOptions> options, 
     : SandboxProfile<AvangateSandboxOptions>(options, urls, Identity)
 {
     private static readonly SandboxIdentity Identity = new("2Checkout (Avangate)", "the real 2Checkout account",
-        AvangateSandboxExtensions.NotificationHttpClientName, new PageTheme("2Checkout", "Sandbox", "#00205b", "#00a0df", "#0087bd", "#f3f5f7"));
+        SandboxExtensions.AvangateClientName, new PageTheme("2Checkout", "Sandbox", "#00205b", "#007cb0", "#006a99", "#f3f5f7"));
 
     // A read receipt is a few dozen bytes; no need to read a large page to find it.
     private const int MaxResponseBytes = 64 * 1024;

@@ -22,7 +22,7 @@ internal static class CheckoutPage
     {
         if (token is null || orders.FindForCheckout(token) is not { } order)
         {
-            return Render(context, profile.Theme, StatusCodes.Status404NotFound, "Order not found", "<h1>Order not found</h1><p>This checkout link does not belong to any sandbox order.</p>");
+            return Message(context, profile.Theme, StatusCodes.Status404NotFound, "Order not found", "Order not found", "This checkout link does not belong to any sandbox order.");
         }
         var merchant = Encode(order.BrandName ?? "the merchant");
         if (order.Status == "COMPLETED")
@@ -55,22 +55,18 @@ internal static class CheckoutPage
         if (failure is not null)
         {
             return failure.StatusCode == StatusCodes.Status404NotFound
-                ? Render(context, profile.Theme, StatusCodes.Status404NotFound, "Order not found", "<h1>Order not found</h1><p>There is no sandbox order to pay.</p>")
-                : Render(context, profile.Theme, StatusCodes.Status409Conflict, "Already paid", "<h1>Already paid</h1><p>This order has already been paid.</p>");
+                ? Message(context, profile.Theme, StatusCodes.Status404NotFound, "Order not found", "Order not found", "There is no sandbox order to pay.")
+                : Message(context, profile.Theme, StatusCodes.Status409Conflict, "Already paid", "Already paid", "This order has already been paid.");
         }
-        return approval!.ReturnUrl is { } returnUrl
-            ? new SeeOtherHttpResult(returnUrl)
-            : Render(context, profile.Theme, StatusCodes.Status200OK, "Approved", "<h1>Payment approved</h1><p>The order did not give a return_url; you can close this window.</p>");
+        return BackTo(approval!.ReturnUrl, () => Message(context, profile.Theme, StatusCodes.Status200OK, "Approved", "Payment approved", "The order did not give a return_url; you can close this window."));
     }
 
     private static Results<SeeOtherHttpResult, ContentHttpResult> Cancel(string orderId, HttpContext context, SandboxOrders orders, SandboxProfile<PayPalSandboxOptions> profile)
     {
         if (!orders.TryGetCancelUrl(orderId, out var cancelUrl))
         {
-            return Render(context, profile.Theme, StatusCodes.Status404NotFound, "Order not found", "<h1>Order not found</h1><p>There is no sandbox order to cancel.</p>");
+            return Message(context, profile.Theme, StatusCodes.Status404NotFound, "Order not found", "Order not found", "There is no sandbox order to cancel.");
         }
-        return cancelUrl is not null
-            ? new SeeOtherHttpResult(cancelUrl)
-            : Render(context, profile.Theme, StatusCodes.Status200OK, "Cancelled", "<h1>Payment cancelled</h1><p>The order did not give a cancel_url; you can close this window.</p>");
+        return BackTo(cancelUrl, () => Message(context, profile.Theme, StatusCodes.Status200OK, "Cancelled", "Payment cancelled", "The order did not give a cancel_url; you can close this window."));
     }
 }

@@ -12,10 +12,8 @@ namespace Orders.Sandbox.PayPal;
 internal sealed class PayPalProfile(IOptions<PayPalSandboxOptions> options, SandboxUrls<PayPalSandboxOptions> urls, PayPalWebhookSigner signer, TimeProvider time)
     : JsonWebhookProfile<PayPalSandboxOptions>(options, urls, Identity, "Sandbox:PayPal", "/webhooks/paypal", "lastTransmissionId")
 {
-    private static readonly SandboxIdentity Identity = new("PayPal", "the real PayPal API", PayPalSandboxExtensions.WebhookHttpClientName,
+    private static readonly SandboxIdentity Identity = new("PayPal", "the real PayPal API", SandboxExtensions.PayPalClientName,
         new PageTheme("PayPal", "Sandbox", "#003087", "#0070ba", "#005ea6", "#f5f7fa"));
-
-    protected override string? WebhookUrl => Options.WebhookUrl;
 
     public override (string Name, Func<JsonNode> Value)[] RequiredEventFields =>
         [("id", () => SandboxIds.Event()), ("create_time", () => PayPalJson.Time(time.GetUtcNow()))];

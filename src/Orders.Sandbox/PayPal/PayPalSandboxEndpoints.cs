@@ -78,7 +78,7 @@ internal static class PayPalSandboxEndpoints
         HttpRequest request, bool allowEmpty, string api, Func<JsonNode?, string?, bool, ApiOutcome> operation, CancellationToken cancellationToken)
     {
         var requestId = request.Headers["PayPal-Request-Id"].ToString() is { Length: > 0 } id ? id : null;
-        if (requestId is { Length: > PayPalIdempotency.MaxRequestIdLength })
+        if (requestId is { Length: > SandboxOrders.MaxRequestIdLength })
         {
             return PayPalErrors.InvalidRequest([PayPalErrors.Issue("INVALID_STRING_LENGTH", "PayPal-Request-Id", null, "header")]).ToResult();
         }

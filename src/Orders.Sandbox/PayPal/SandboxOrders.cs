@@ -15,16 +15,21 @@ internal sealed class SandboxOrders(
     PayPalRepresentations json,
     PayPalProfile events,
     Outbox<PayPalSandboxOptions> outbox,
-    PayPalIdempotency idempotency,
     PayPalSandboxAccounts accounts,
     TimeProvider time,
     ILogger<SandboxOrders> logger)
 {
     public static readonly string[] CaptureOutcomes = ["COMPLETED", "PENDING", "DECLINED"];
 
-    private readonly ConcurrentDictionary<string, PayPalOrder> orders = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, PayPalCapture> captures = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, PayPalRefund> refunds = new(StringComparer.Ordinal);
+    public const int MaxRequestIdLength = 108;
+
+    private readonly SandboxStore<PayPalOrder> orders = new(o => o.Gate);
+    private readonly SandboxStore<PayPalCapture> captures = new(c => c.Order.Gate);
+    private readonly SandboxStore<PayPalRefund> refunds = new(r => r.Capture.Order.Gate);
+
+    // PayPal-Request-Id: "The server stores keys for 6 hours." Callers hold the lock that serializes
+    // the operation, so look-up and store cannot race for one key.
+    private readonly IdempotencyStore idempotency = new(time, TimeSpan.FromHours(6));
 
     // invoice_id → order id: PayPal requires invoice ids to be unique per merchant account.
     private readonly ConcurrentDictionary<string, string> invoiceIds = new(StringComparer.Ordinal);
@@ -38,23 +43,23 @@ internal sealed class SandboxOrders(
         {
             // A repeat of a create answers with the order as it is now (approved, completed…), not as
             // it was first created: PayPal returns the latest state of the original request.
-            if (idempotency.Replay("create", requestId) is { } replay)
+            if (idempotency.Find("create", requestId)?.Body is { } replay)
             {
-                return replay["id"]?.GetValue<string>() is { } existingId && orders.ContainsKey(existingId)
+                return replay["id"]?.GetValue<string>() is { } existingId && orders.Contains(existingId)
                     ? WithOrder(existingId, order => Ok(representation ? json.Order(order) : json.OrderMinimal(order)))
                     : Ok(replay);
             }
             var (request, failure) = CreateOrderValidator.Validate(body);
-            var id = NewId(orders);
+            var id = orders.NewId(SandboxIds.Resource);
             if ((failure ?? ReserveInvoiceIds(id, request!)) is { } refused)
             {
                 return refused;
             }
-            var order = orders[id] = new PayPalOrder(id, request!, time.GetUtcNow());
+            orders.TryAdd(id, new PayPalOrder(id, request!, time.GetUtcNow()));
             return WithOrder(id, order =>
             {
                 var response = representation ? json.Order(order) : json.OrderMinimal(order);
-                idempotency.Remember("create", requestId, response);
+                idempotency.Remember("create", requestId, StatusCodes.Status201Created, response);
                 logger.Changed("PayPal", "order", id, $"created ({order.Status})");
                 return Ok(response, StatusCodes.Status201Created);
             });
@@ -68,7 +73,7 @@ internal sealed class SandboxOrders(
     public ApiOutcome Capture(string orderId, string? requestId, bool representation) => WithOrder(orderId, order =>
     {
         var scope = "capture\n" + orderId;
-        if (idempotency.Replay(scope, requestId) is { } replay)
+        if (idempotency.Find(scope, requestId)?.Body is { } replay)
         {
             return Ok(replay);
         }
@@ -83,7 +88,7 @@ internal sealed class SandboxOrders(
         AddCaptures(order, order.CaptureStatusOnApproval);
         order.Status = "COMPLETED";
         var response = representation ? json.Order(order) : json.CaptureMinimal(order);
-        idempotency.Remember(scope, requestId, response);
+        idempotency.Remember(scope, requestId, StatusCodes.Status201Created, response);
         foreach (var capture in order.Captures)
         {
             logger.Changed("PayPal", "capture", capture.Id, $"of order {order.Id}: {capture.Status}");
@@ -93,13 +98,9 @@ internal sealed class SandboxOrders(
     });
 
     // What the buyer does on the hosted page (or a test does by script).
-    public (Approval? Approval, PayPalFailure? Failure) Approve(string orderId, string captureOutcome)
-    {
-        if (!orders.TryGetValue(orderId, out var order))
-        {
-            return (null, PayPalErrors.NotFound("order_id", orderId));
-        }
-        lock (order.Gate)
+    public (Approval? Approval, PayPalFailure? Failure) Approve(string orderId, string captureOutcome) => orders.With<(Approval?, PayPalFailure?)>(
+        orderId,
+        order =>
         {
             if (order.Status == "COMPLETED")
             {
@@ -113,43 +114,34 @@ internal sealed class SandboxOrders(
             }
             var returnUrl = order.Request.ReturnUrl is { } url ? PayPage.WithQuery(url, ("token", order.Id), ("PayerID", accounts.PayerId)) : null;
             return (new Approval(order.Id, order.Status, returnUrl), null);
-        }
-    }
+        },
+        () => (null, PayPalErrors.NotFound("order_id", orderId)));
 
     // Cancelling on the hosted page changes nothing at PayPal; the buyer is just sent back.
     public bool TryGetCancelUrl(string orderId, out string? cancelUrl)
     {
-        cancelUrl = orders.TryGetValue(orderId, out var order) && order.Request.CancelUrl is { } url ? PayPage.WithQuery(url, ("token", order.Id)) : null;
+        var order = orders.Find(orderId);
+        cancelUrl = order?.Request.CancelUrl is { } url ? PayPage.WithQuery(url, ("token", order.Id)) : null;
         return order is not null;
     }
 
-    public CheckoutView? FindForCheckout(string orderId)
-    {
-        if (!orders.TryGetValue(orderId, out var order))
-        {
-            return null;
-        }
-        lock (order.Gate)
-        {
-            return new CheckoutView(order.Id, order.Status, order.Request.BrandName, order.Request.Units);
-        }
-    }
+    public CheckoutView? FindForCheckout(string orderId) =>
+        orders.With<CheckoutView?>(orderId, order => new CheckoutView(order.Id, order.Status, order.Request.BrandName, order.Request.Units), () => null);
 
     public ApiOutcome GetCapture(string captureId) => WithCapture(captureId, capture => Ok(json.CaptureEventResource(capture)));
 
-    public ApiOutcome GetRefund(string refundId) => refunds.TryGetValue(refundId, out var refund)
-        ? WithCapture(refund.Capture.Id, _ => Ok(json.Refund(refund)))
-        : PayPalErrors.NotFound("refund_id", refundId, "payments/v2");
+    public ApiOutcome GetRefund(string refundId) =>
+        refunds.With(refundId, refund => Ok(json.Refund(refund)), () => PayPalErrors.NotFound("refund_id", refundId, "payments/v2"));
 
     public ApiOutcome Refund(string captureId, JsonNode? body, string? requestId, bool representation)
     {
         var (request, failure) = CreateOrderValidator.ValidateRefund(body);
-        return !captures.ContainsKey(captureId) ? PayPalErrors.NotFound("capture_id", captureId, "payments/v2")
+        return !captures.Contains(captureId) ? PayPalErrors.NotFound("capture_id", captureId, "payments/v2")
             : failure is not null ? failure
             : WithCapture(captureId, capture =>
             {
                 var scope = "refund\n" + captureId;
-                if (idempotency.Replay(scope, requestId) is { } replay)
+                if (idempotency.Find(scope, requestId)?.Body is { } replay)
                 {
                     return Ok(replay);
                 }
@@ -171,7 +163,7 @@ internal sealed class SandboxOrders(
                 var refund = AddRefund(capture, amount, request.InvoiceId, request.NoteToPayer, isReversal: false);
                 capture.Status = capture.Remaining.Value == 0 ? "REFUNDED" : "PARTIALLY_REFUNDED";
                 var response = representation ? json.Refund(refund) : json.RefundMinimal(refund);
-                idempotency.Remember(scope, requestId, response);
+                idempotency.Remember(scope, requestId, StatusCodes.Status201Created, response);
                 logger.Changed("PayPal", "capture", capture.Id, $"refund {refund.Id}, now {capture.Status}");
                 outbox.Enqueue(events.Event("PAYMENT.CAPTURE.REFUNDED", "refund", $"A {amount} capture payment was refunded", json.Refund(refund)));
                 return Ok(response, StatusCodes.Status201Created);
@@ -227,29 +219,11 @@ internal sealed class SandboxOrders(
         return order.Captures[0].Id;
     }
 
-    private ApiOutcome WithOrder(string orderId, Func<PayPalOrder, ApiOutcome> action)
-    {
-        if (!orders.TryGetValue(orderId, out var order))
-        {
-            return PayPalErrors.NotFound("order_id", orderId);
-        }
-        lock (order.Gate)
-        {
-            return action(order);
-        }
-    }
+    private ApiOutcome WithOrder(string orderId, Func<PayPalOrder, ApiOutcome> action) =>
+        orders.With(orderId, action, () => PayPalErrors.NotFound("order_id", orderId));
 
-    private ApiOutcome WithCapture(string captureId, Func<PayPalCapture, ApiOutcome> action)
-    {
-        if (!captures.TryGetValue(captureId, out var capture))
-        {
-            return PayPalErrors.NotFound("capture_id", captureId, "payments/v2");
-        }
-        lock (capture.Order.Gate)
-        {
-            return action(capture);
-        }
-    }
+    private ApiOutcome WithCapture(string captureId, Func<PayPalCapture, ApiOutcome> action) =>
+        captures.With(captureId, action, () => PayPalErrors.NotFound("capture_id", captureId, "payments/v2"));
 
     // One capture per purchase unit, in unit order.
     private void AddCaptures(PayPalOrder order, string status)
@@ -257,16 +231,16 @@ internal sealed class SandboxOrders(
         order.UpdateTime = time.GetUtcNow();
         foreach (var unit in order.Request.Units)
         {
-            var capture = new PayPalCapture(NewId(captures), order, unit, status, order.UpdateTime);
-            captures[capture.Id] = capture;
+            var capture = new PayPalCapture(captures.NewId(SandboxIds.Resource), order, unit, status, order.UpdateTime);
+            captures.TryAdd(capture.Id, capture);
             order.Captures.Add(capture);
         }
     }
 
     private PayPalRefund AddRefund(PayPalCapture capture, Money amount, string? invoiceId, string? note, bool isReversal)
     {
-        var refund = new PayPalRefund(NewId(refunds), capture, amount, invoiceId, note, isReversal, time.GetUtcNow());
-        refunds[refund.Id] = refund;
+        var refund = new PayPalRefund(refunds.NewId(SandboxIds.Resource), capture, amount, invoiceId, note, isReversal, time.GetUtcNow());
+        refunds.TryAdd(refund.Id, refund);
         capture.Refunds.Add(refund);
         capture.UpdateTime = refund.CreateTime;
         return refund;
@@ -291,15 +265,4 @@ internal sealed class SandboxOrders(
     }
 
     private static ApiOutcome Ok(JsonNode body, int statusCode = StatusCodes.Status200OK) => ApiOutcome.Success(statusCode, body);
-
-    private static string NewId<T>(ConcurrentDictionary<string, T> existing)
-    {
-        string id;
-        do
-        {
-            id = SandboxIds.Resource();
-        }
-        while (existing.ContainsKey(id));
-        return id;
-    }
 }

@@ -12,6 +12,8 @@ namespace Orders.Sandbox.Stripe;
 // notation, JSON answers, Stripe's error shape, Bearer secret key, Idempotency-Key replays.
 internal static class StripeApiEndpoints
 {
+    private const int MaxKeyLength = 255;
+
     public static void MapStripeApi(this RouteGroupBuilder sandbox)
     {
         var api = sandbox.MapGroup("/v1")
@@ -92,17 +94,26 @@ internal static class StripeApiEndpoints
             : body.Length > 0 && !request.HasFormContentType ? StripeErrors.Malformed()
             : invalidName is not null ? StripeErrors.Invalid(invalidName, $"Invalid parameter: {invalidName}")
             : allowed is not null && form!.Names.FirstOrDefault(n => !allowed.Contains(n)) is { } unknown ? StripeErrors.Unknown(unknown)
-            : key.Length > StripeIdempotency.MaxKeyLength ? StripeErrors.Invalid("Idempotency-Key", $"Idempotency keys can be at most {StripeIdempotency.MaxKeyLength} characters long.")
+            : key.Length > MaxKeyLength ? StripeErrors.Invalid("Idempotency-Key", $"Idempotency keys can be at most {MaxKeyLength} characters long.")
             : null;
         if (failure is not null)
         {
             return failure.ToResult();
         }
-        var idempotency = context.RequestServices.GetRequiredService<StripeIdempotency>();
-        var (status, answer, replayed) = idempotency.Run($"{request.Method} {request.Path}", key.Length == 0 ? null : key, canonical, () =>
+        // A repeat with the same key and parameters gets the first answer again (Idempotent-Replayed:
+        // true); the same key with other parameters is an idempotency_error. One request at a time.
+        var (scope, idempotencyKey) = ($"{request.Method} {request.Path}", key.Length == 0 ? null : key);
+        var store = context.RequestServices.GetRequiredService<StripeSessions>().Idempotency;
+        var (status, answer, replayed) = store.Run(() =>
         {
+            if (store.Find(scope, idempotencyKey) is { } entry)
+            {
+                return entry.Fingerprint == canonical ? (entry.StatusCode, entry.Body.AsObject(), true) : IdempotencyError(key);
+            }
             var (done, refused) = operation(form!);
-            return refused is null ? (StatusCodes.Status200OK, done!) : (refused.StatusCode, refused.Body());
+            var (code, json) = refused is null ? (StatusCodes.Status200OK, done!) : (refused.StatusCode, refused.Body());
+            store.Remember(scope, idempotencyKey, code, json, canonical);
+            return (code, json, false);
         });
         if (replayed)
         {
@@ -114,6 +125,9 @@ internal static class StripeApiEndpoints
         }
         return TypedResults.Json(answer, SandboxJson.Stripe, statusCode: status);
     }
+
+    private static (int, JsonObject, bool) IdempotencyError(string key) =>
+        (StripeErrors.IdempotencyMismatch(key).StatusCode, StripeErrors.IdempotencyMismatch(key).Body(), false);
 
     private static StripeRequestInfo RequestInfo(HttpContext context) => new(
         context.Response.Headers["Request-Id"].ToString(),

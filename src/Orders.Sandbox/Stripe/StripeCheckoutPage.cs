@@ -34,7 +34,7 @@ internal static class StripeCheckoutPage
         }
         if (status == StripeSession.Expired)
         {
-            return Render(context, profile.Theme, StatusCodes.Status410Gone, "Expired", "<h1>This checkout has expired</h1><p>Nothing was charged. Go back to the shop to start again.</p>");
+            return Message(context, profile.Theme, StatusCodes.Status410Gone, "Expired", "This checkout has expired", "Nothing was charged. Go back to the shop to start again.");
         }
         if (status == StripeSession.Complete)
         {
@@ -67,11 +67,9 @@ internal static class StripeCheckoutPage
         {
             return failure.StatusCode == StatusCodes.Status404NotFound
                 ? NotFound(context, profile.Theme)
-                : Render(context, profile.Theme, StatusCodes.Status410Gone, "Expired", "<h1>This checkout has expired</h1><p>Nothing was charged.</p>");
+                : Message(context, profile.Theme, StatusCodes.Status410Gone, "Expired", "This checkout has expired", "Nothing was charged.");
         }
-        return SuccessUrl(session!) is { } url
-            ? new SeeOtherHttpResult(url)
-            : Render(context, profile.Theme, StatusCodes.Status200OK, "Paid", "<h1>Thanks for your payment</h1><p>You can close this window.</p>");
+        return BackTo(SuccessUrl(session!), () => Message(context, profile.Theme, StatusCodes.Status200OK, "Paid", "Thanks for your payment", "You can close this window."));
     }
 
     // Stripe leaves the session open when the customer goes back: it can still be paid until it expires.
@@ -81,9 +79,7 @@ internal static class StripeCheckoutPage
         {
             return NotFound(context, profile.Theme);
         }
-        return session.Request.CancelUrl is { } url
-            ? new SeeOtherHttpResult(url)
-            : Render(context, profile.Theme, StatusCodes.Status200OK, "Cancelled", "<h1>Payment cancelled</h1><p>Nothing was charged; you can close this window.</p>");
+        return BackTo(session.Request.CancelUrl, () => Message(context, profile.Theme, StatusCodes.Status200OK, "Cancelled", "Payment cancelled", "Nothing was charged; you can close this window."));
     }
 
     // Minor units as the customer reads them; Stripe's zero-decimal currencies have no fraction.
@@ -94,8 +90,7 @@ internal static class StripeCheckoutPage
         return value.ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + " " + currency.ToUpperInvariant();
     }
 
-    private static ContentHttpResult NotFound(HttpContext context, PageTheme theme) => Render(context, theme, StatusCodes.Status404NotFound, "Not found",
-        "<h1>Something went wrong</h1><p>The page you were looking for could not be found.</p>");
+    private static ContentHttpResult NotFound(HttpContext context, PageTheme theme) => Message(context, theme, StatusCodes.Status404NotFound, "Not found", "Something went wrong", "The page you were looking for could not be found.");
 }
 
 // Stripe's zero-decimal currencies (amounts are whole units); all others here have two or three decimals.

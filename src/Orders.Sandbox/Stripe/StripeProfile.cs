@@ -14,9 +14,7 @@ internal sealed class StripeProfile(IOptions<StripeSandboxOptions> options, Sand
     : JsonWebhookProfile<StripeSandboxOptions>(options, urls, Identity, "Sandbox:Stripe", "/webhooks/stripe", "lastTimestamp")
 {
     private static readonly SandboxIdentity Identity = new("Stripe", "the real Stripe account (Stripe:SecretKey, Stripe:WebhookSecret)",
-        StripeSandboxExtensions.WebhookHttpClientName, new PageTheme("stripe", "Sandbox", "#635bff", "#635bff", "#5146e0", "#f6f9fc"));
-
-    protected override string? WebhookUrl => Options.WebhookUrl;
+        SandboxExtensions.StripeClientName, new PageTheme("stripe", "Sandbox", "#635bff", "#635bff", "#5146e0", "#f6f9fc"));
 
     public override (string Name, Func<JsonNode> Value)[] RequiredEventFields =>
         [("id", () => StripeIds.Event()), ("object", () => "event"), ("api_version", () => ApiVersion), ("created", () => time.GetUtcNow().ToUnixTimeSeconds())];

@@ -4,7 +4,7 @@ namespace Orders.Sandbox;
 
 // Bound from "Sandbox:Stripe". A compressed version of Stripe's retry schedule (live mode:
 // exponential backoff for up to 3 days).
-public sealed class StripeSandboxOptions() : SandboxOptions([1, 1, 2, 5, 10, 30, 60, 120], 20)
+public sealed class StripeSandboxOptions() : WebhookSandboxOptions([1, 1, 2, 5, 10, 30, 60, 120], 20)
 {
     // The API version of Stripe.net 53.1.0 (StripeConfiguration.ApiVersion). The service mounting the
     // sandbox in-process sets ApiVersion from its own Stripe.net, so this only matters on its own.
@@ -25,12 +25,4 @@ public sealed class StripeSandboxOptions() : SandboxOptions([1, 1, 2, 5, 10, 30,
     // .train (versions before 2024-09-30 have no train).
     [RegularExpression(@"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$", ErrorMessage = "{0} to a Stripe API version such as " + DefaultApiVersion + ", or leave it out")]
     public string? ApiVersion { get; set; }
-
-    // null → this server's own first http address + "/webhooks/stripe" (the in-process case).
-    [HttpUrl]
-    public string? WebhookUrl { get; set; }
-
-    public bool DropWebhooks { get; set; }
-
-    internal override bool DropDeliveries => DropWebhooks;
 }

@@ -18,18 +18,21 @@ internal sealed class StripeSessions(
     TimeProvider time,
     ILogger<StripeSessions> logger)
 {
-    private readonly ConcurrentDictionary<string, StripeSession> byId = new(StringComparer.Ordinal);
+    private readonly SandboxStore<StripeSession> byId = new(s => s.Gate);
     private readonly ConcurrentDictionary<string, StripeSession> byPayment = new(StringComparer.Ordinal);
+
+    // Idempotency-Key: Stripe keeps keys for at least 24 hours.
+    public IdempotencyStore Idempotency { get; } = new(time, TimeSpan.FromHours(24));
 
     public StripeSession Create(StripeSessionRequest request)
     {
         var session = new StripeSession(StripeIds.Session(), request, time.GetUtcNow());
-        byId[session.Id] = session;
+        byId.TryAdd(session.Id, session);
         logger.Changed("Stripe", "Checkout Session", session.Id, "created");
         return session;
     }
 
-    public StripeSession? Find(string id) => byId.GetValueOrDefault(id);
+    public StripeSession? Find(string id) => byId.Find(id);
 
     // By PaymentIntent id or Charge id.
     public StripeSession? FindByPayment(string id) => byPayment.GetValueOrDefault(id);
@@ -127,7 +130,7 @@ internal sealed class StripeSessions(
 
     public (JsonObject? Refund, StripeFailure? Failure) GetRefund(string id)
     {
-        foreach (var session in byId.Values)
+        foreach (var session in byId.All)
         {
             lock (session.Gate)
             {
@@ -187,17 +190,8 @@ internal sealed class StripeSessions(
 
     // Finds the session and runs the change under its lock.
     private (T?, StripeFailure?) Change<T>(string id, Func<StripeSession, (T?, StripeFailure?)> change)
-        where T : class
-    {
-        if (Find(id) is not { } session)
-        {
-            return (null, StripeErrors.NoSuch("checkout.session", id, "session"));
-        }
-        lock (session.Gate)
-        {
-            return change(session);
-        }
-    }
+        where T : class =>
+        byId.With(id, change, () => (null, StripeErrors.NoSuch("checkout.session", id, "session")));
 
     // Stripe expires an open session at expires_at by itself; here that happens when it is next looked at.
     private void ExpireIfDue(StripeSession session)

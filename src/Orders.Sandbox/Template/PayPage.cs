@@ -5,6 +5,7 @@ using Microsoft.Net.Http.Headers;
 namespace Orders.Sandbox.Template;
 
 // A provider's look: its name in two colours, its accent for the Pay button, the page background.
+// The accent carries white button text and is text on white itself: at least 4.5:1 (WCAG AA) both ways.
 internal sealed record PageTheme(string Brand, string BrandSuffix, string Ink, string Accent, string AccentHover, string Background);
 
 // The hosted pages' one layout: server-rendered, no script, no external resources; every value
@@ -34,12 +35,12 @@ internal static class PayPage
             th:nth-child(n+2),td:nth-child(n+2){text-align:right}
             .total{font-size:1.15rem;text-align:right}.currency{text-align:right;color:#5f6368;font-size:.85rem;margin-top:0}
             label{display:block;font-weight:600;margin:1rem 0 .25rem}
-            input{box-sizing:border-box;width:100%;padding:.6rem;border:1px solid #c4c9cf;border-radius:6px;font:inherit}
+            input{box-sizing:border-box;width:100%;padding:.6rem;border:1px solid #8a9099;border-radius:6px;font:inherit}
             .error{color:#b00020}.buyer,.card,.licensee,.ref{color:#5f6368;font-size:.85rem}.ref{overflow-wrap:anywhere}
             .actions{display:flex;gap:.75rem;margin:1.5rem 0 .5rem}.actions>*{flex:1}
             button{width:100%;padding:.75rem;border:0;border-radius:6px;font:inherit;font-weight:700;cursor:pointer}
             .pay{background:{{theme.Accent}};color:#fff}.pay:hover{background:{{theme.AccentHover}}}
-            .cancel{background:#e3e6ea;color:#1c1e21}.cancel:hover{background:#d2d6db}
+            .cancel{background:#e3e6ea;color:#1c1e21;box-shadow:inset 0 0 0 1px #8a9099}.cancel:hover{background:#d2d6db}
             </style>
             </head>
             <body>
@@ -53,6 +54,14 @@ internal static class PayPage
             "text/html; charset=utf-8",
             statusCode: statusCode);
     }
+
+    // A page that says one thing: a heading and a sentence, both encoded here, then any markup.
+    public static ContentHttpResult Message(HttpContext context, PageTheme theme, int statusCode, string title, string heading, string text, string more = "") =>
+        Render(context, theme, statusCode, title, $"<h1>{Encode(heading)}</h1><p>{Encode(text)}</p>{more}");
+
+    // Where the provider sends the buyer next (303), or a page saying so when the merchant gave no URL.
+    public static Results<SeeOtherHttpResult, ContentHttpResult> BackTo(string? url, Func<ContentHttpResult> page) =>
+        url is not null ? new SeeOtherHttpResult(url) : page();
 
     // Pay and Cancel as two forms posting to {actions}/pay and {actions}/cancel (payForm: the form
     // the Pay button submits, when the page has its own, e.g. with an e-mail field).

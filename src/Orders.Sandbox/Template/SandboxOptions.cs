@@ -39,6 +39,18 @@ public abstract class SandboxOptions(int[] retryDelaysSeconds, int maxDeliveryAt
     }
 }
 
+// PayPal and Stripe: JSON events POSTed to one webhook URL.
+public abstract class WebhookSandboxOptions(int[] retryDelaysSeconds, int maxDeliveryAttempts) : SandboxOptions(retryDelaysSeconds, maxDeliveryAttempts)
+{
+    // null → this server's own first http address + "/webhooks/{provider}" (the in-process case).
+    [HttpUrl]
+    public string? WebhookUrl { get; set; }
+
+    public bool DropWebhooks { get; set; }
+
+    internal override bool DropDeliveries => DropWebhooks;
+}
+
 // An absolute http(s) URL or nothing.
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class HttpUrlAttribute() : ValidationAttribute("{0} to an absolute http(s) URL, or leave it out to use this server's own address")

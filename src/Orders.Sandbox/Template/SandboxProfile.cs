@@ -65,12 +65,10 @@ internal abstract class SandboxProfile<TOptions>(IOptions<TOptions> options, San
 internal abstract class JsonWebhookProfile<TOptions>(
     IOptions<TOptions> options, SandboxUrls<TOptions> urls, SandboxIdentity identity, string section, string webhookPath, string markName)
     : SandboxProfile<TOptions>(options, urls, identity)
-    where TOptions : SandboxOptions
+    where TOptions : WebhookSandboxOptions
 {
     // null → this server's own first http address + webhookPath (the in-process case).
-    public string? WebhookTarget => Urls.Target(WebhookUrl, webhookPath);
-
-    protected abstract string? WebhookUrl { get; }
+    public string? WebhookTarget => Urls.Target(Options.WebhookUrl, webhookPath);
 
     public override string Describe() => $"API at {Urls.Base}; webhooks go to {WebhookTarget ?? "(no http address known yet)"}";
 

@@ -106,7 +106,7 @@ internal static class SandboxRegistration
     // Signs and delivers the posted bytes as they are, so tests control every byte of an event; only
     // a missing required field is filled in (which means re-serializing).
     public static void MapEventSend<TOptions>(this RouteGroupBuilder sandbox)
-        where TOptions : SandboxOptions =>
+        where TOptions : WebhookSandboxOptions =>
         sandbox.MapPost("/_webhooks/send", async Task<Results<JsonHttpResult<QueuedEvent>, ValidationProblem>> (
             HttpRequest request, Outbox<TOptions> outbox, SandboxProfile<TOptions> profile, CancellationToken cancellationToken) =>
         {

@@ -29,6 +29,9 @@ internal sealed class AvangateProvider(AvangateSettings settings, TimeProvider t
             // The customer comes back to the order's status page whatever happened at the cart.
             ["return-url"] = checkout.StatusUrl.AbsoluteUri,
             ["return-type"] = "redirect",
+            // Locks the cart: the shopper cannot change the products, quantities or prices at the
+            // reseller. It does not lock the billing details: the e-mail and name stay editable there.
+            ["lock"] = "1",
         };
         if (o.ProductCodes.TryGetValue(checkout.Sku, out var productCode))
         {
@@ -49,6 +52,18 @@ internal sealed class AvangateProvider(AvangateSettings settings, TimeProvider t
         }
 
         query.AddRange(signed);
+        // ConvertPlus's billing pre-fill (not signed, PROVIDERS.md 2.7): the shopper need not type them
+        // again. An address changed there is the reseller's business; the license goes to this order's.
+        if (checkout.CustomerEmail is { } email)
+        {
+            query.Add(new("email", email));
+        }
+
+        if (checkout.CustomerName is { } name)
+        {
+            query.Add(new("name", name));
+        }
+
         query.Add(new("signature", signature));
         var url = settings.CheckoutUri.AbsoluteUri + "?" + string.Join('&', query.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
         // The reseller assigns its order number (REFNO) at the cart; it arrives with the first notification.

@@ -706,7 +706,7 @@ internal static partial class ServiceConfigurationKeys
         var appsettings = Path.Combine(serviceRoot, "appsettings.json");
         if (File.Exists(appsettings))
         {
-            using var json = JsonDocument.Parse(File.ReadAllText(appsettings));
+            using var json = JsonDocument.Parse(File.ReadAllText(appsettings), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
             AddLeaves(json.RootElement, "", keys);
         }
 

@@ -54,6 +54,16 @@ public sealed partial class QuietLogTests(ITestOutputHelper output) : ServiceTes
         Assert.DoesNotContain(service, l => l.Contains(" Orders.Requests:", StringComparison.Ordinal));
     }
 
+    // DbUp's step-by-step account (journal checks, each script) is at Debug; what changed is one line.
+    [Fact]
+    public async Task StartingOnANewDatabaseWritesOneLineForTheMigrationsApplied()
+    {
+        await app.WaitUntilIdleAsync();
+        var migrations = app.Logs.Lines.Where(l => l.Contains(" Orders.Api.Data.Migrations: ", StringComparison.Ordinal) && !l.StartsWith("Debug ", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(migrations);
+        Assert.Matches(@"^Information Orders\.Api\.Data\.Migrations: Applied \d+ database migration\(s\): 0001_initial, ", line);
+    }
+
     // The consent page keeps itself out of caches and carries an antiforgery field: antiforgery
     // finds the no-cache it needs already there and has nothing to warn about, view after view.
     [Fact]

@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # The Orders service as a container: SDK stage builds, ASP.NET runtime stage runs as non-root.
 # docker-compose.yml shows the production shape (SQL Server, several instances, reverse proxy).
+# The target "sandbox" is the local provider sandbox on its own, for docker-compose.demo.yml only;
+# the default (last) target is the service.
 
 # ---- build -------------------------------------------------------------------------------------
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
@@ -23,18 +25,29 @@ COPY sql/ sql/
 COPY src/ src/
 RUN dotnet publish src/Orders.Api -c Release -o /app --no-restore -p:UseAppHost=false
 
+# ---- sandbox (docker build --target sandbox) ---------------------------------------------------
+# Restored above with the service, which references it.
+FROM build AS sandbox-build
+RUN dotnet publish src/Orders.Sandbox -c Release -o /sandbox --no-restore -p:UseAppHost=false
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS sandbox
+WORKDIR /sandbox
+COPY --from=sandbox-build /sandbox ./
+# It refuses to run in Production (the image's default environment): the compose file sets another.
+ENV ASPNETCORE_HTTP_PORTS=5090
+EXPOSE 5090
+USER $APP_UID
+ENTRYPOINT ["dotnet", "Orders.Sandbox.dll"]
+
 # ---- runtime -----------------------------------------------------------------------------------
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 
-# Writable places for the non-root user (the image's built-in "app" user, uid $APP_UID):
-# - /app/data: Storage:DataDirectory. With SQL Server and configured keys nothing important lives
-#   there, but the service creates the directory at start-up and would fail on a root-owned /app.
-# - ~/.aspnet/DataProtection-Keys: ASP.NET Core's default key ring (antiforgery tokens of the
-#   storefront form). docker-compose.yml mounts one shared volume here for every instance; a new
-#   named volume takes over this directory's owner.
-RUN mkdir -p /app/data /home/app/.aspnet/DataProtection-Keys \
-    && chown -R "$APP_UID" /app/data /home/app/.aspnet
+# Writable for the non-root user (the image's built-in "app" user, uid $APP_UID): /app/data is
+# Storage:DataDirectory. With SQL Server and configured keys nothing important lives there, but the
+# service creates the directory at start-up and would fail on a root-owned /app; a named volume
+# mounted there (docker-compose.demo.yml) takes over its owner.
+RUN mkdir -p /app/data && chown -R "$APP_UID" /app/data
 
 COPY --from=build /app ./
 

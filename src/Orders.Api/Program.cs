@@ -30,13 +30,15 @@ builder.Services.AddPrivacy();
 builder.Services.AddPrivacyNotices(builder.Configuration);
 
 var app = builder.Build();
-app.RefuseInvalidSettings();
 
-// `staff add|list|disable|enable|reset-password`: manage support accounts and exit.
+// `staff add|list|disable|enable|reset-password`: manage support accounts and exit (it refuses
+// invalid settings itself, as exit code 1).
 if (StaffCommand.IsInvoked(args))
 {
     return await StaffCommand.RunAsync(app, args);
 }
+
+app.RefuseInvalidSettings();
 
 app.UseHosting();
 app.MigrateDatabase();

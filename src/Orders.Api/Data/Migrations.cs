@@ -98,7 +98,7 @@ internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILog
             .Build();
     }
 
-    private static void Run(UpgradeEngine upgrader)
+    private void Run(UpgradeEngine upgrader)
     {
         var result = upgrader.PerformUpgrade();
         if (!result.Successful)
@@ -107,7 +107,18 @@ internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILog
                 $"Database migration failed in script '{result.ErrorScript?.Name}'. Check ConnectionStrings:Orders and the database's permissions.",
                 result.Error);
         }
+
+        // One line for what changed; DbUp's step-by-step account is at Debug.
+        var applied = result.Scripts.Select(s => s.Name).ToList();
+        if (applied.Count > 0)
+        {
+            LogApplied(logger, applied.Count, string.Join(", ", applied.Select(ScriptName)));
+        }
     }
+
+    // Orders.Api.Migrations.sqlite.0005_privacy.sql → 0005_privacy
+    private static string ScriptName(string resource) =>
+        Path.GetFileNameWithoutExtension(resource) is var name && name.LastIndexOf('.') is var dot and >= 0 ? name[(dot + 1)..] : resource;
 
     private sealed partial class DbUpLog(ILogger logger) : IUpgradeLog
     {
@@ -133,8 +144,11 @@ internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILog
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Migrations: {Message}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Migrations: {Message}")]
     private static partial void LogMigration(ILogger logger, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied {Count} database migration(s): {Scripts}")]
+    private static partial void LogApplied(ILogger logger, int count, string scripts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Migrations: {Message}")]
     private static partial void LogMigrationWarning(ILogger logger, string message);

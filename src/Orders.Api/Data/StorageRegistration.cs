@@ -20,7 +20,12 @@ internal static class StorageRegistration
         // which IN never matches; no statement here uses NOT IN with a list.
         SqlMapper.Settings.PadListExpansions = true;
 
-        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
+        services.AddOptions<StorageOptions>()
+            .Bind(configuration.GetSection(StorageOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "Storage:DataDirectory must name a folder (default: data).")
+            .Validate<IHostEnvironment>((o, environment) => string.IsNullOrWhiteSpace(o.DataDirectory) || !File.Exists(Path.GetFullPath(o.DataDirectory, environment.ContentRootPath)),
+                "Storage:DataDirectory names a file; it must name a folder (created if missing).")
+            .ValidateOnStart();
         services.AddOptions<DatabaseOptions>()
             .Bind(configuration.GetSection(DatabaseOptions.Section))
             .Configure<IOptions<StorageOptions>, IHostEnvironment>((o, storage, environment) =>
@@ -38,6 +43,8 @@ internal static class StorageRegistration
                     OwnerOnlyFiles.PrepareSqliteDatabase(o.ConnectionString);
                 }
             })
+            // Only SQLite has a default (a file in the data directory).
+            .Validate(_ => SqliteOrConnectionString(configuration), "Database:Provider is a database server: set ConnectionStrings:Orders.")
             .ValidateOnStart();
         services.AddSingleton<Db>();
         services.AddSingleton<WalCheckpointer>();
@@ -49,6 +56,10 @@ internal static class StorageRegistration
         services.AddDatabaseKeyRing();
         return services;
     }
+
+    private static bool SqliteOrConnectionString(IConfiguration configuration) =>
+        configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider is null or DatabaseProvider.Sqlite
+        || !string.IsNullOrWhiteSpace(configuration.GetConnectionString("Orders"));
 
     // A file a feature keeps in the data directory (a generated secret), narrowed to owner-only at
     // start-up with the directory itself.

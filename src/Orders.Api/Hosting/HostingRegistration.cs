@@ -58,6 +58,11 @@ internal static class HostingRegistration
         });
 
         var forwarded = configuration.GetSection(ForwardedHeadersSettings.Section).Get<ForwardedHeadersSettings>() ?? new();
+        services.AddOptions<ForwardedHeadersSettings>()
+            .Bind(configuration.GetSection(ForwardedHeadersSettings.Section))
+            .Validate(o => o.KnownProxies.All(p => System.Net.IPAddress.TryParse(p, out _)), "ForwardedHeaders:KnownProxies must be IP addresses such as 172.29.0.10.")
+            .Validate(o => o.KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "ForwardedHeaders:KnownNetworks must be networks such as 172.29.0.0/24.")
+            .ValidateOnStart();
         services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
@@ -103,13 +108,12 @@ internal static class HostingRegistration
         // Routing here, not first: the providers' webhooks are short-circuited at this point
         // (WebhookReceiver.MapWebhookGroup), after the middleware above and before the rest.
         app.UseRouting();
+        // The service listens on plain HTTP only; the reverse proxy in front terminates TLS and
+        // redirects HTTP to HTTPS (deploy/Caddyfile). HSTS is sent on the requests the proxy says
+        // came over HTTPS (X-Forwarded-Proto).
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();
-            // Health probes and the metrics scraper talk plain HTTP inside the network.
-            app.UseWhen(
-                context => !context.Request.Path.StartsWithSegments("/health") && !context.Request.Path.StartsWithSegments("/metrics"),
-                branch => branch.UseHttpsRedirection());
         }
 
         // The support console's cookie session; before antiforgery, whose tokens are bound to the user.

@@ -31,6 +31,14 @@ internal static class RateLimits
     public static IServiceCollection AddRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new();
+        // A limit of 0 or less would fail every request of its route, not the start.
+        services.AddOptions<RateLimitOptions>()
+            .Bind(configuration.GetSection(RateLimitOptions.Section))
+            .Validate(o => o.CheckoutPerMinute > 0, "RateLimits:CheckoutPerMinute must be positive.")
+            .Validate(o => o.SignInPerMinute > 0, "RateLimits:SignInPerMinute must be positive.")
+            .Validate(o => o.ConsentPerMinute > 0, "RateLimits:ConsentPerMinute must be positive.")
+            .Validate(o => o.KeyRecoveryPerMinute > 0, "RateLimits:KeyRecoveryPerMinute must be positive.")
+            .ValidateOnStart();
         services.AddRateLimiter(limiter =>
         {
             limiter.AddPolicy(Checkout, context => PerClient(context, options.CheckoutPerMinute));

@@ -14,8 +14,8 @@ internal sealed class RequestLogOptions
     public bool Enabled { get; set; } = true;
 
     // How often the tallies are written: one line per method, route, status and client network
-    // that had requests in the interval.
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
+    // that had requests in the interval, none for an interval without requests.
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 // The request log the vendor uses for traffic trends (category Orders.Requests). The privacy
@@ -216,7 +216,7 @@ internal static class RequestLogRegistration
     {
         services.AddOptions<RequestLogOptions>()
             .Bind(configuration.GetSection(RequestLogOptions.Section))
-            .Validate(o => o.Interval > TimeSpan.Zero, "RequestLog:Interval must be positive, e.g. 00:00:10.")
+            .Validate(o => o.Interval > TimeSpan.Zero, "RequestLog:Interval must be positive, e.g. 00:01:00.")
             .ValidateOnStart();
         services.AddSingleton<RequestLog>();
         services.AddHostedService(sp => sp.GetRequiredService<RequestLog>());

@@ -18,6 +18,12 @@ internal static class Telemetry
     public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        services.AddOptions<TelemetryOptions>()
+            .Bind(configuration.GetSection(TelemetryOptions.Section))
+            .Validate(o => string.IsNullOrWhiteSpace(o.OtlpEndpoint)
+                    || (Uri.TryCreate(o.OtlpEndpoint, UriKind.Absolute, out var endpoint) && (endpoint.Scheme == Uri.UriSchemeHttp || endpoint.Scheme == Uri.UriSchemeHttps)),
+                "Telemetry:OtlpEndpoint must be an absolute http(s) URL such as http://otel-collector:4317.")
+            .ValidateOnStart();
         services.AddSingleton<OrdersMetrics>();
         if (string.IsNullOrWhiteSpace(options.OtlpEndpoint) && !options.PrometheusEnabled)
         {

@@ -54,6 +54,10 @@ internal static class PaymentEventsRegistration
         services.AddScoped<RecoverySweepJob>();
         services.AddScoped<ReconciliationJob>();
         services.AddScoped<ExpiryAndRetentionJob>();
+        services.AddOptions<JobsOptions>()
+            .Bind(configuration.GetSection(JobsOptions.Section))
+            .Validate(o => o.WorkerCount is null or (> 0 and <= 1000), "Jobs:WorkerCount must be between 1 and 1000 (or unset: five per processor, at most 20).")
+            .ValidateOnStart();
         services.AddOptions<MaintenanceOptions>()
             .Bind(configuration.GetSection(MaintenanceOptions.Section))
             .Validate(o => o.ReconcileAfter < o.PendingExpiry, "Maintenance:ReconcileAfter must be shorter than Maintenance:PendingExpiry.")

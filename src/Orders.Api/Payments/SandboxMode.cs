@@ -36,7 +36,11 @@ internal static class SandboxModeRegistration
             .Bind(configuration.GetSection(SandboxOptions.Section))
             // The sandbox confirms payments that never happened.
             .Validate<IHostEnvironment>((_, environment) => !(mode.Enabled && environment.IsProduction()),
-                "payments would go to the local sandbox: set PayPal:BaseUrl, PayPal:ClientId, PayPal:ClientSecret and PayPal:WebhookId (and leave Sandbox:Enabled unset or false)")
+                "payments would go to the local sandbox: set a provider's settings (PayPal:ClientId…, Stripe:SecretKey…, Avangate:MerchantCode…) and leave Sandbox:Enabled unset or false")
+            // Sandbox off and no provider: every checkout would be refused.
+            .Validate(_ => mode.Enabled || !string.IsNullOrWhiteSpace(configuration["PayPal:ClientId"])
+                    || !string.IsNullOrWhiteSpace(configuration["Stripe:SecretKey"]) || !string.IsNullOrWhiteSpace(configuration["Avangate:MerchantCode"]),
+                "Sandbox:Enabled is false but no payment provider is configured: set PayPal:ClientId (with its other settings), Stripe:SecretKey or Avangate:MerchantCode.")
             .ValidateOnStart();
         services.AddStartupReport<SandboxStartupReport>();
         return mode;

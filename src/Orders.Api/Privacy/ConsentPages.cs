@@ -115,8 +115,9 @@ internal static class ConsentPages
     private static RazorComponentResult<MessagePage> NotFoundPage() =>
         ShopPages.Message(StatusCodes.Status404NotFound, "This link does not work", "It may be incomplete, or the time to answer has passed.", noIndex: true);
 
-    // The page carries the customer's personal link: no cache may keep it.
-    private static void NoStore(HttpContext context) => context.Response.Headers.CacheControl = "no-store";
+    // The page carries the customer's personal link: no cache may keep it. With no-cache too, as
+    // antiforgery wants on a page with its field (else it rewrites the header and logs a warning).
+    private static void NoStore(HttpContext context) => context.Response.Headers.CacheControl = "no-cache, no-store";
 
     private sealed class RecipientRow
     {

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Orders.Api.Data;
+using Orders.Api.Hosting;
 
 namespace Orders.Api.Support;
 
@@ -36,8 +37,22 @@ internal static class StaffCommand
 
     public static bool IsInvoked(string[] args) => args.Length > 0 && args[0] == "staff";
 
-    public static Task<int> RunAsync(WebApplication app, string[] args) =>
-        RunAsync(app.Services, args, Console.In, Console.Out, Console.Error, Environment.GetEnvironmentVariable(PasswordVariable), interactive: !Console.IsInputRedirected);
+    // Settings the service would refuse to start with are refused here too, as a result (exit 1)
+    // rather than a crash.
+    public static async Task<int> RunAsync(WebApplication app, string[] args)
+    {
+        try
+        {
+            app.RefuseInvalidSettings();
+        }
+        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException or AggregateException)
+        {
+            await Console.Error.WriteLineAsync($"The service's settings are not valid: {e.Message}");
+            return Failed;
+        }
+
+        return await RunAsync(app.Services, args, Console.In, Console.Out, Console.Error, Environment.GetEnvironmentVariable(PasswordVariable), interactive: !Console.IsInputRedirected);
+    }
 
     internal static async Task<int> RunAsync(IServiceProvider services, string[] args, TextReader input, TextWriter output, TextWriter error,
         string? passwordFromEnvironment, bool interactive)
@@ -51,7 +66,8 @@ internal static class StaffCommand
             return Usage;
         }
 
-        var verb = words.Count > 1 ? words[1] : "help";
+        // Help asked for is the answer (stdout, 0); no command at all is a usage error (stderr, 2).
+        var verb = words.Count > 1 ? words[1] : null;
         var username = words.Count > 2 ? words[2] : null;
         var expected = verb switch
         {
@@ -68,7 +84,8 @@ internal static class StaffCommand
 
         if (expected < 0 || words.Count != expected || (verb == "add") != (role is not null))
         {
-            await error.WriteLineAsync(expected < 0 ? $"Unknown staff command '{verb}'." : $"Wrong arguments for 'staff {verb}'.");
+            await error.WriteLineAsync(verb is null ? "Which staff command?"
+                : expected < 0 ? $"Unknown staff command '{verb}'." : $"Wrong arguments for 'staff {verb}'.");
             await error.WriteLineAsync();
             await error.WriteLineAsync(Help);
             return Usage;

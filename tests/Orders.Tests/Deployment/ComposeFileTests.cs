@@ -9,11 +9,22 @@ namespace Orders.Tests.Deployment;
 // compose file against the configuration keys the service really reads, and the Dockerfile's shape.
 public sealed partial class ComposeFileTests
 {
+    private const string Production = "docker-compose.yml";
+    private const string Postgres = "docker-compose.postgres.yml";
+    private const string Demo = "docker-compose.demo.yml";
+
     private static readonly string[] RequiredProductionSettings =
     [
-        "PayPal__BaseUrl", "PayPal__ClientId", "PayPal__ClientSecret", "PayPal__WebhookId",
         "Security__TokenSecret", "ConnectionStrings__Orders", "Database__Provider",
         "App__PublicBaseUrl", "DataProtection__CertificatePath", "DataProtection__CertificatePassword",
+    ];
+
+    // Every provider's settings, each from .env; a provider left empty there is off.
+    private static readonly string[] ProviderSettings =
+    [
+        "PayPal__BaseUrl", "PayPal__ClientId", "PayPal__ClientSecret", "PayPal__WebhookId",
+        "Stripe__SecretKey", "Stripe__WebhookSecret",
+        "Avangate__CheckoutUrl", "Avangate__MerchantCode", "Avangate__SecretKey", "Avangate__BuyLinkSecret",
     ];
 
     private static readonly string[] IgnoredInImageBuild = ["bin", "obj", "data", ".git", "TestResults", ".env"];
@@ -22,11 +33,16 @@ public sealed partial class ComposeFileTests
 
     private static readonly string[] RestoreInputs = ["global.json", "Directory.Build.props", "Directory.Packages.props"];
 
-    private readonly Compose compose = Compose.Load();
+    private static readonly string[] DatabaseSettings = ["Database__Provider", "ConnectionStrings__Orders"];
+
+    public static TheoryData<string> ProductionFiles => [Production, Postgres];
+
+    public static TheoryData<string> AllFiles => [Production, Postgres, Demo];
 
     [Fact]
     public void DatabaseIsSqlServer2022WithAHealthCheckAndANamedVolume()
     {
+        var compose = Compose.Load(Production);
         var (name, database) = compose.Services.Single(s => Scalar(s.Value, "image")?.StartsWith("mcr.microsoft.com/mssql/server:2022", StringComparison.Ordinal) == true);
 
         var environment = Compose.Environment(database);
@@ -40,11 +56,68 @@ public sealed partial class ComposeFileTests
         var dataVolume = Compose.Strings(Child(database, "volumes")).Single(v => v.EndsWith(":/var/opt/mssql", StringComparison.Ordinal));
         var volumeName = dataVolume.Split(':')[0];
         Assert.True(Compose.Keys(Child(compose.Root, "volumes")).Contains(volumeName), $"{name} keeps its data in '{volumeName}', which is not a named volume.");
+        foreach (var (_, service) in compose.Instances)
+        {
+            var settings = Compose.Environment(service);
+            Assert.Equal("SqlServer", settings["Database__Provider"]);
+            Assert.Contains("Server=sqlserver", settings["ConnectionStrings__Orders"], StringComparison.Ordinal);
+            Assert.Contains("TrustServerCertificate=True", settings["ConnectionStrings__Orders"], StringComparison.Ordinal);
+        }
     }
 
     [Fact]
-    public void MailGoesToTheMailCatcherOverPlainSmtp()
+    public void PostgreSqlVariantIsTheSameShapeOnAPinnedPostgreSql17()
     {
+        var sqlServer = Compose.Load(Production);
+        var postgres = Compose.Load(Postgres);
+
+        var (name, database) = postgres.Services.Single(s => Scalar(s.Value, "image")?.StartsWith("postgres:", StringComparison.Ordinal) == true);
+        Assert.Matches(@"^postgres:17\.\d+-bookworm$", Scalar(database, "image"));
+        var environment = Compose.Environment(database);
+        Assert.Matches(SingleReference(), environment["POSTGRES_PASSWORD"]);
+        Assert.Contains("pg_isready", string.Join(' ', Compose.Strings(Child(Child(database, "healthcheck"), "test"))), StringComparison.Ordinal);
+        var volumeName = Compose.Strings(Child(database, "volumes")).Single(v => v.EndsWith(":/var/lib/postgresql/data", StringComparison.Ordinal)).Split(':')[0];
+        Assert.Contains(volumeName, Compose.Keys(Child(postgres.Root, "volumes")));
+
+        // The same services but the database, and the same instance settings but the database's.
+        Assert.Equal(sqlServer.Services.Keys.Where(k => k != "sqlserver").Order(), postgres.Services.Keys.Where(k => k != name).Order());
+        Assert.Equal(sqlServer.Instances.Select(i => i.Name), postgres.Instances.Select(i => i.Name));
+        foreach (var ((_, a), (_, b)) in sqlServer.Instances.Zip(postgres.Instances))
+        {
+            var onSqlServer = Compose.Environment(a);
+            var onPostgres = Compose.Environment(b);
+            Assert.Equal(onSqlServer.Where(e => !DatabaseSettings.Contains(e.Key)).OrderBy(e => e.Key, StringComparer.Ordinal), onPostgres.Where(e => !DatabaseSettings.Contains(e.Key)).OrderBy(e => e.Key, StringComparer.Ordinal));
+            Assert.Equal("PostgreSql", onPostgres["Database__Provider"]);
+            var connection = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = onPostgres["ConnectionStrings__Orders"] };
+            Assert.Equal(name, connection["Host"]);
+            Assert.Equal(environment["POSTGRES_DB"], connection["Database"]);
+            Assert.Equal(environment["POSTGRES_USER"], connection["Username"]);
+            Assert.Equal(environment["POSTGRES_PASSWORD"], connection["Password"]);
+            Assert.Equal("service_healthy", Scalar(Child(Child(b, "depends_on"), name), "condition"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AllFiles))]
+    public void EveryImageIsPinnedToAVersion(string file)
+    {
+        foreach (var (name, service) in Compose.Load(file).Services)
+        {
+            if (Scalar(service, "image") is not { } image)
+            {
+                continue;
+            }
+
+            var tag = image.Contains(':', StringComparison.Ordinal) ? image[(image.LastIndexOf(':') + 1)..] : "";
+            Assert.True(PinnedTag().IsMatch(tag), $"{file}: {name} uses '{image}'; pin a version (e.g. axllent/mailpit:v1.31.2), not '{tag}'.");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ProductionFiles))]
+    public void MailGoesToTheMailCatcherOverPlainSmtp(string file)
+    {
+        var compose = Compose.Load(file);
         foreach (var (name, environment) in compose.Instances.Select(i => (i.Name, Compose.Environment(i.Node))))
         {
             Assert.Equal("Smtp", environment["Mail__Mode"]);
@@ -56,13 +129,15 @@ public sealed partial class ComposeFileTests
         }
     }
 
-    [Fact]
-    public void ServiceIsBuiltFromTheDockerfileRunsSeveralInstancesAndWaitsForAHealthyDatabase()
+    [Theory]
+    [MemberData(nameof(ProductionFiles))]
+    public void ServiceIsBuiltFromTheDockerfileRunsSeveralInstancesAndWaitsForAHealthyDatabase(string file)
     {
+        var compose = Compose.Load(file);
         var instances = compose.Instances.Sum(i => int.Parse(Scalar(Child(i.Node, "deploy"), "replicas") ?? "1", System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(instances >= 2, $"Production runs several instances side by side; the compose file starts {instances}.");
 
-        var database = compose.Services.Single(s => Scalar(s.Value, "image")?.Contains("mssql", StringComparison.Ordinal) == true).Key;
+        var database = compose.Services.Single(s => Scalar(s.Value, "image") is { } image && (image.Contains("mssql", StringComparison.Ordinal) || image.StartsWith("postgres:", StringComparison.Ordinal))).Key;
         foreach (var (name, service) in compose.Instances)
         {
             Assert.Equal("service_healthy", Scalar(Child(Child(service, "depends_on"), database), "condition"));
@@ -71,12 +146,15 @@ public sealed partial class ComposeFileTests
             Assert.Contains("8080", probe, StringComparison.Ordinal);
             Assert.Equal("Production", Compose.Environment(service)["ASPNETCORE_ENVIRONMENT"]);
             Assert.NotNull(Child(service, "restart"));
+            Assert.Null(Child(service, "volumes"));
         }
     }
 
-    [Fact]
-    public void ProxyLoadBalancesEveryInstanceAndChecksItsReadiness()
+    [Theory]
+    [MemberData(nameof(ProductionFiles))]
+    public void ProxyLoadBalancesEveryInstanceAndChecksItsReadiness(string file)
     {
+        var compose = Compose.Load(file);
         var (_, proxy) = compose.Services.Single(s => Scalar(s.Value, "image") is { } image && (image.StartsWith("caddy", StringComparison.Ordinal) || image.StartsWith("nginx", StringComparison.Ordinal)));
         Assert.NotEmpty(Compose.Strings(Child(proxy, "ports")));
 
@@ -91,9 +169,11 @@ public sealed partial class ComposeFileTests
         Assert.Contains("/health/ready", config, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void ForwardedHeadersAreTrustedFromTheComposeNetworkOnly()
+    [Theory]
+    [MemberData(nameof(ProductionFiles))]
+    public void ForwardedHeadersAreTrustedFromTheComposeNetworkOnly(string file)
     {
+        var compose = Compose.Load(file);
         var subnet = Scalar(Compose.Items(Child(Child(Child(Child(compose.Root, "networks"), "default"), "ipam"), "config")).Single(), "subnet");
         Assert.NotNull(subnet);
         Assert.DoesNotContain(compose.Services, s => Child(s.Value, "networks") is not null || Child(s.Value, "network_mode") is not null);
@@ -104,14 +184,15 @@ public sealed partial class ComposeFileTests
         }
     }
 
-    [Fact]
-    public void EveryEnvironmentVariableOfTheServiceIsAKeyTheServiceReads()
+    [Theory]
+    [MemberData(nameof(AllFiles))]
+    public void EveryEnvironmentVariableOfTheServiceIsAKeyTheServiceReads(string file)
     {
         var known = ServiceConfigurationKeys.Scan(Compose.RepoRoot);
-        foreach (var (name, service) in compose.Instances)
+        foreach (var (name, service) in Compose.Load(file).Instances)
         {
             var unread = ServiceConfigurationKeys.Unread(Compose.Environment(service).Keys, known);
-            Assert.True(unread.Count == 0, $"{name} sets {string.Join(", ", unread)}, which src/Orders.Api never reads (misspelled, or the setting was removed?).");
+            Assert.True(unread.Count == 0, $"{file}: {name} sets {string.Join(", ", unread)}, which src/Orders.Api never reads (misspelled, or the setting was removed?).");
         }
     }
 
@@ -124,10 +205,11 @@ public sealed partial class ComposeFileTests
         Assert.Equal(["Mail__Hots", "Mail__Host__Name", "Telemetry__Enabled"], ServiceConfigurationKeys.Unread(["Mail__Hots", "Mail__Host__Name", "Telemetry__Enabled"], known));
     }
 
-    [Fact]
-    public void ProductionSettingsTheServiceRefusesToStartWithoutAreSet()
+    [Theory]
+    [MemberData(nameof(ProductionFiles))]
+    public void ProductionSettingsTheServiceRefusesToStartWithoutAreSet(string file)
     {
-        foreach (var (name, service) in compose.Instances)
+        foreach (var (name, service) in Compose.Load(file).Instances)
         {
             var environment = Compose.Environment(service);
             foreach (var key in RequiredProductionSettings)
@@ -135,9 +217,6 @@ public sealed partial class ComposeFileTests
                 Assert.True(environment.TryGetValue(key, out var value) && value.Length > 0, $"{name} does not set {key}.");
             }
 
-            Assert.Equal("SqlServer", environment["Database__Provider"]);
-            Assert.Contains("Server=sqlserver", environment["ConnectionStrings__Orders"], StringComparison.Ordinal);
-            Assert.Contains("TrustServerCertificate=True", environment["ConnectionStrings__Orders"], StringComparison.Ordinal);
             Assert.True(
                 environment.GetValueOrDefault("Licensing__SigningKeyPem", "").Length > 0 || environment.GetValueOrDefault("Licensing__SigningKeyPemFile", "").Length > 0,
                 $"{name} sets neither Licensing__SigningKeyPem nor Licensing__SigningKeyPemFile.");
@@ -145,9 +224,25 @@ public sealed partial class ComposeFileTests
         }
     }
 
-    [Fact]
-    public void SigningKeyFileIsTheComposeSecretMountedForEveryInstance()
+    [Theory]
+    [MemberData(nameof(ProductionFiles))]
+    public void EveryProvidersSettingsComeFromEnvSoAnyOfTheThreeCanBeSwitchedOn(string file)
     {
+        foreach (var (name, service) in Compose.Load(file).Instances)
+        {
+            var environment = Compose.Environment(service);
+            foreach (var key in ProviderSettings)
+            {
+                Assert.True(environment.TryGetValue(key, out var value) && SingleReference().IsMatch(value), $"{file}: {name} should set {key} from .env as ${{VAR:-}}, not '{value}'.");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ProductionFiles))]
+    public void SigningKeyFileIsTheComposeSecretMountedForEveryInstance(string file)
+    {
+        var compose = Compose.Load(file);
         foreach (var (name, service) in compose.Instances)
         {
             if (!Compose.Environment(service).TryGetValue("Licensing__SigningKeyPemFile", out var path))
@@ -161,9 +256,11 @@ public sealed partial class ComposeFileTests
         }
     }
 
-    [Fact]
-    public void NoSecretIsWrittenLiterallyInTheComposeFile()
+    [Theory]
+    [MemberData(nameof(ProductionFiles))]
+    public void NoSecretIsWrittenLiterallyInTheComposeFile(string file)
     {
+        var compose = Compose.Load(file);
         foreach (var (name, service) in compose.Services)
         {
             foreach (var (key, value) in Compose.Environment(service))
@@ -183,19 +280,22 @@ public sealed partial class ComposeFileTests
         Assert.DoesNotContain("-----BEGIN", compose.Text, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void TheLocalPayPalSandboxIsOff()
+    [Theory]
+    [MemberData(nameof(ProductionFiles))]
+    public void TheLocalSandboxIsOff(string file)
     {
+        var compose = Compose.Load(file);
+        Assert.DoesNotContain(compose.Services, s => Scalar(Child(s.Value, "build"), "target") == "sandbox");
         foreach (var environment in compose.Instances.Select(i => Compose.Environment(i.Node)))
         {
             Assert.True(!environment.TryGetValue("Sandbox__Enabled", out var enabled) || string.Equals(enabled, "false", StringComparison.OrdinalIgnoreCase), "The sandbox must be off in production.");
-            Assert.DoesNotContain(environment.Keys, k => k.StartsWith("Sandbox__PayPal", StringComparison.OrdinalIgnoreCase));
-            Assert.DoesNotContain("/sandbox/", environment["PayPal__BaseUrl"], StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(environment.Keys, k => k.StartsWith("Sandbox__", StringComparison.OrdinalIgnoreCase) && k != "Sandbox__Enabled");
+            Assert.DoesNotContain(environment.Values, v => v.Contains("/sandbox/", StringComparison.OrdinalIgnoreCase));
         }
     }
 
     [Fact]
-    public void EveryVariableTheComposeFileUsesIsDocumentedInEnvExample()
+    public void EveryVariableTheComposeFilesUseIsDocumentedInEnvExampleAndEveryDocumentedOneIsUsed()
     {
         var lines = File.ReadAllLines(Path.Combine(Compose.RepoRoot, ".env.example"));
         var documented = new HashSet<string>(StringComparer.Ordinal);
@@ -208,29 +308,142 @@ public sealed partial class ComposeFileTests
             }
         }
 
-        var used = compose.AllScalars().SelectMany(s => Reference().Matches(s).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in new[] { Production, Postgres })
+        {
+            var compose = Compose.Load(file);
+            used.UnionWith(compose.AllScalars().SelectMany(s => Reference().Matches(s).Select(m => m.Groups[1].Value)));
+            Assert.DoesNotContain(compose.AllScalars(), s => UnbracedReference().IsMatch(s));
+        }
+
         Assert.NotEmpty(used);
         Assert.Empty(used.Except(documented));
-        Assert.DoesNotContain(compose.AllScalars(), s => UnbracedReference().IsMatch(s));
+        Assert.Empty(documented.Except(used));
         Assert.Contains(".env", File.ReadAllLines(Path.Combine(Compose.RepoRoot, ".gitignore")));
     }
 
     [Fact]
-    public void DockerfileBuildsInTwoStagesAndRunsAsNonRootWithAHealthCheck()
+    public void DemoNeedsNoAccountAndNothingFromEnv()
+    {
+        var demo = Compose.Load(Demo);
+
+        Assert.DoesNotContain(demo.AllScalars(), s => Reference().IsMatch(s) || UnbracedReference().IsMatch(s));
+        Assert.Null(Child(demo.Root, "secrets"));
+        var (shopName, shop) = Assert.Single(demo.Instances);
+        var sandbox = demo.Services.Single(s => Scalar(Child(s.Value, "build"), "target") == "sandbox").Value;
+        Assert.Contains("mailpit", Scalar(demo.Services[Compose.Environment(shop)["Mail__Host"]], "image") ?? "", StringComparison.Ordinal);
+
+        // The sandbox and the shop refuse each other's shape in Production.
+        Assert.NotEqual("Production", Compose.Environment(shop)["ASPNETCORE_ENVIRONMENT"]);
+        Assert.NotEqual("Production", Compose.Environment(sandbox)["ASPNETCORE_ENVIRONMENT"]);
+        Assert.Equal("false", Compose.Environment(shop)["Sandbox__Enabled"]);
+        Assert.Equal($"service:{shopName}", Scalar(sandbox, "network_mode"));
+
+        // Only on the host's loopback: a sandbox confirms payments that never happened.
+        foreach (var (name, service) in demo.Services)
+        {
+            Assert.All(Compose.Strings(Child(service, "ports")), p => Assert.StartsWith("127.0.0.1:", p, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void DemoSandboxServesEveryProviderAtTheAddressesTheShopUses()
+    {
+        var demo = Compose.Load(Demo);
+        var (_, shopNode) = Assert.Single(demo.Instances);
+        var shop = Compose.Environment(shopNode);
+        var sandboxNode = demo.Services.Single(s => Scalar(Child(s.Value, "build"), "target") == "sandbox").Value;
+        var sandbox = Compose.Environment(sandboxNode);
+        var shopBase = shop["App__PublicBaseUrl"];
+        var published = Compose.Strings(Child(shopNode, "ports")).Select(p => p.Split(':')[^1]).ToHashSet(StringComparer.Ordinal);
+
+        // The shop and the sandbox share one network namespace: a localhost URL means the same thing
+        // to the browser on the host, to the shop and to the sandbox.
+        Assert.Contains(new Uri(shopBase).Port.ToString(System.Globalization.CultureInfo.InvariantCulture), published);
+        Assert.Equal(shop["ASPNETCORE_HTTP_PORTS"], new Uri(shopBase).Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(new Uri(shopBase).IsLoopback);
+        foreach (var provider in new[] { "PayPal", "Stripe", "Avangate" })
+        {
+            var sandboxBase = new Uri(sandbox[$"Sandbox__{provider}__PublicBaseUrl"]);
+            Assert.True(sandboxBase.IsLoopback, $"{provider}: the shop trusts the sandbox's PayPal certificate only on a loopback address.");
+            Assert.Equal(sandbox["ASPNETCORE_HTTP_PORTS"], sandboxBase.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Contains(sandbox["ASPNETCORE_HTTP_PORTS"], published);
+        }
+
+        var root = sandbox["Sandbox__PayPal__PublicBaseUrl"].TrimEnd('/');
+        Assert.Equal(root + Orders.Sandbox.PayPalSandboxExtensions.DefaultPrefix, shop["PayPal__BaseUrl"]);
+        Assert.Equal(root + Orders.Sandbox.StripeSandboxExtensions.DefaultPrefix, shop["Stripe__ApiBase"]);
+        Assert.Equal(root + Orders.Sandbox.AvangateSandboxExtensions.DefaultPrefix + "/checkout/buy", shop["Avangate__CheckoutUrl"]);
+        Assert.Equal(sandbox["Sandbox__Stripe__PublicBaseUrl"], sandbox["Sandbox__PayPal__PublicBaseUrl"]);
+        Assert.Equal(sandbox["Sandbox__Avangate__PublicBaseUrl"], sandbox["Sandbox__PayPal__PublicBaseUrl"]);
+
+        foreach (var (shopKey, sandboxKey) in new[]
+        {
+            ("PayPal__ClientId", "Sandbox__PayPal__ClientId"), ("PayPal__ClientSecret", "Sandbox__PayPal__ClientSecret"), ("PayPal__WebhookId", "Sandbox__PayPal__WebhookId"),
+            ("Stripe__SecretKey", "Sandbox__Stripe__SecretKey"), ("Stripe__WebhookSecret", "Sandbox__Stripe__WebhookSecret"),
+            ("Avangate__MerchantCode", "Sandbox__Avangate__MerchantCode"), ("Avangate__SecretKey", "Sandbox__Avangate__SecretKey"), ("Avangate__BuyLinkSecret", "Sandbox__Avangate__BuyLinkSecret"),
+        })
+        {
+            Assert.Equal(shop[shopKey], sandbox[sandboxKey]);
+        }
+
+        Assert.Equal(shopBase + "/webhooks/paypal", sandbox["Sandbox__PayPal__WebhookUrl"]);
+        Assert.Equal(shopBase + "/webhooks/stripe", sandbox["Sandbox__Stripe__WebhookUrl"]);
+        Assert.Equal(shopBase + "/webhooks/avangate", sandbox["Sandbox__Avangate__IpnUrl"]);
+        Assert.Equal(shopBase + "/webhooks/avangate/lcn", sandbox["Sandbox__Avangate__LcnUrl"]);
+        Assert.Equal("true", shop["Avangate__AcceptTestOrders"]);
+
+        // Every sandbox setting is one the sandbox has.
+        var options = new Dictionary<string, Type>(StringComparer.Ordinal)
+        {
+            ["PayPal"] = typeof(Orders.Sandbox.PayPalSandboxOptions),
+            ["Stripe"] = typeof(Orders.Sandbox.StripeSandboxOptions),
+            ["Avangate"] = typeof(Orders.Sandbox.AvangateSandboxOptions),
+        };
+        foreach (var key in sandbox.Keys.Where(k => k.StartsWith("Sandbox__", StringComparison.Ordinal)))
+        {
+            var parts = key.Split("__");
+            Assert.True(parts.Length == 3 && options.TryGetValue(parts[1], out var type) && type.GetProperty(parts[2]) is { CanWrite: true }, $"The sandbox has no setting {key}.");
+        }
+    }
+
+    [Fact]
+    public void DockerfileBuildsTheServiceAndTheSandboxAndRunsThemAsNonRoot()
     {
         var instructions = Dockerfile.Instructions(Path.Combine(Compose.RepoRoot, "Dockerfile"));
-        var from = instructions.Where(i => i.Keyword == "FROM").ToList();
-        Assert.Equal(2, from.Count);
-        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0 ", from[0].Arguments, StringComparison.Ordinal);
-        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", from[1].Arguments, StringComparison.Ordinal);
+        var stages = Dockerfile.Stages(instructions);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0 ", stages["build"][0].Arguments, StringComparison.Ordinal);
 
-        var runtime = instructions.SkipWhile(i => i != from[1]).ToList();
+        // The service is the last stage: the image `docker build .` makes.
+        var runtime = stages["runtime"];
+        Assert.Same(instructions.Last(i => i.Keyword == "FROM"), runtime[0]);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", runtime[0].Arguments, StringComparison.Ordinal);
         var user = Assert.Single(runtime, i => i.Keyword == "USER").Arguments;
         Assert.DoesNotContain(user, RootUsers);
         Assert.Contains("/health/live", Assert.Single(runtime, i => i.Keyword == "HEALTHCHECK").Arguments, StringComparison.Ordinal);
         Assert.Contains(runtime, i => i.Keyword == "EXPOSE" && i.Arguments == "8080");
         Assert.Equal("[\"dotnet\", \"Orders.Api.dll\"]", Assert.Single(runtime, i => i.Keyword == "ENTRYPOINT").Arguments);
         Assert.Contains(runtime, i => i.Keyword == "COPY" && i.Arguments.StartsWith("--from=build ", StringComparison.Ordinal));
+        Assert.DoesNotContain(runtime, i => i.Arguments.Contains("DataProtection-Keys", StringComparison.Ordinal));
+
+        var sandbox = stages["sandbox"];
+        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", sandbox[0].Arguments, StringComparison.Ordinal);
+        Assert.DoesNotContain(Assert.Single(sandbox, i => i.Keyword == "USER").Arguments, RootUsers);
+        Assert.Equal("[\"dotnet\", \"Orders.Sandbox.dll\"]", Assert.Single(sandbox, i => i.Keyword == "ENTRYPOINT").Arguments);
+        var copied = Assert.Single(sandbox, i => i.Keyword == "COPY").Arguments.Split(' ')[0]["--from=".Length..];
+        Assert.Contains(stages[copied], i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet publish src/Orders.Sandbox", StringComparison.Ordinal));
+
+        // Every target a compose file builds is a stage here.
+        foreach (var file in new[] { Production, Postgres, Demo })
+        {
+            foreach (var (name, service) in Compose.Load(file).Services)
+            {
+                if (Scalar(Child(service, "build"), "target") is { } target)
+                {
+                    Assert.True(stages.ContainsKey(target), $"{file}: {name} builds the Dockerfile target '{target}', which is not a stage.");
+                }
+            }
+        }
     }
 
     [Fact]
@@ -241,6 +454,8 @@ public sealed partial class ComposeFileTests
         var publish = instructions.FindIndex(i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet publish src/Orders.Api", StringComparison.Ordinal));
         Assert.True(restore > 0 && publish > restore);
         Assert.Contains("--no-restore", instructions[publish].Arguments, StringComparison.Ordinal);
+        Assert.All(instructions.Where(i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet publish", StringComparison.Ordinal)),
+            i => Assert.Contains("--no-restore", i.Arguments, StringComparison.Ordinal));
 
         var copiedBeforeRestore = string.Join('\n', instructions.Take(restore).Where(i => i.Keyword == "COPY").Select(i => i.Arguments));
         foreach (var file in RestoreInputs)
@@ -298,6 +513,10 @@ public sealed partial class ComposeFileTests
     [GeneratedRegex(@"^([A-Za-z_][A-Za-z0-9_]*)=")]
     private static partial Regex EnvAssignment();
 
+    // A release, not a moving tag: v1.31.2, 2.10.2, 17.11-bookworm, 2022-CU26-ubuntu-22.04.
+    [GeneratedRegex(@"^(v?\d+\.\d+(\.\d+)?(-[a-z0-9.]+)?|\d{4}-CU\d+(-[a-z0-9.]+)*)$")]
+    private static partial Regex PinnedTag();
+
     private sealed class Compose
     {
         private Compose(string text, YamlMappingNode root)
@@ -307,9 +526,10 @@ public sealed partial class ComposeFileTests
             Services = ((YamlMappingNode)Child(root, "services")!).Children
                 .ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => (YamlMappingNode)c.Value, StringComparer.Ordinal);
             Instances = [.. Services
-                .Where(s => Child(s.Value, "build") is YamlScalarNode { Value: "." } || Child(Child(s.Value, "build"), "context") is YamlScalarNode { Value: "." })
+                .Where(s => Child(s.Value, "build") is YamlScalarNode { Value: "." }
+                    || (Child(Child(s.Value, "build"), "context") is YamlScalarNode { Value: "." } && Child(Child(s.Value, "build"), "target") is null or YamlScalarNode { Value: "runtime" }))
                 .Select(s => (s.Key, s.Value))];
-            Assert.True(Instances.Count > 0, "No service in docker-compose.yml is built from the Dockerfile (build: .).");
+            Assert.True(Instances.Count > 0, "No service in the compose file is built from the Dockerfile's service stage (build: .).");
         }
 
         public static string RepoRoot { get; } = FindRepoRoot();
@@ -320,12 +540,12 @@ public sealed partial class ComposeFileTests
 
         public Dictionary<string, YamlMappingNode> Services { get; }
 
-        // The services built from this repository's Dockerfile: the Orders instances.
+        // The services built from this repository's Dockerfile's service stage: the Orders instances.
         public IReadOnlyList<(string Name, YamlMappingNode Node)> Instances { get; }
 
-        public static Compose Load()
+        public static Compose Load(string file)
         {
-            var text = File.ReadAllText(Path.Combine(RepoRoot, "docker-compose.yml"));
+            var text = File.ReadAllText(Path.Combine(RepoRoot, file));
             var stream = new YamlStream();
             // Resolves "<<: *anchor" the way docker compose does.
             stream.Load(new MergingParser(new Parser(new StringReader(text))));
@@ -421,6 +641,26 @@ public sealed partial class ComposeFileTests
 
             return result;
         }
+
+        // Each stage's instructions by its name (FROM … AS name), its FROM first.
+        public static Dictionary<string, List<Instruction>> Stages(List<Instruction> instructions)
+        {
+            var stages = new Dictionary<string, List<Instruction>>(StringComparer.Ordinal);
+            List<Instruction>? current = null;
+            foreach (var instruction in instructions)
+            {
+                if (instruction.Keyword == "FROM")
+                {
+                    var words = instruction.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    current = [];
+                    stages.Add(words.Length == 3 && words[1].Equals("AS", StringComparison.OrdinalIgnoreCase) ? words[2] : $"#{stages.Count}", current);
+                }
+
+                current?.Add(instruction);
+            }
+
+            return stages;
+        }
     }
 }
 
@@ -466,7 +706,7 @@ internal static partial class ServiceConfigurationKeys
         var appsettings = Path.Combine(serviceRoot, "appsettings.json");
         if (File.Exists(appsettings))
         {
-            using var json = JsonDocument.Parse(File.ReadAllText(appsettings));
+            using var json = JsonDocument.Parse(File.ReadAllText(appsettings), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
             AddLeaves(json.RootElement, "", keys);
         }
 

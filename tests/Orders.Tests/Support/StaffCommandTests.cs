@@ -127,16 +127,41 @@ public sealed class StaffCommandTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task UnknownCommandsPrintUsageAndFail()
+    // The README's promise: 0 done, 1 refused, 2 usage (with the usage on standard error).
+    [Theory]
+    [InlineData("staff")]
+    [InlineData("staff promote bob")]
+    [InlineData("staff list everyone")]
+    [InlineData("staff disable")]
+    [InlineData("staff add bob")]
+    [InlineData("staff add bob --role")]
+    [InlineData("staff enable bob carol")]
+    public async Task UsageErrorsPrintTheUsageOnStandardErrorAndExitWithTwo(string command)
     {
-        var unknown = await RunAsync(["staff", "promote", "bob"]);
-        Assert.Equal(2, unknown.ExitCode);
-        Assert.Contains("staff add <username> --role admin|support", unknown.Error, StringComparison.Ordinal);
+        var run = await RunAsync(command.Split(' '));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("staff add <username> --role admin|support", run.Error, StringComparison.Ordinal);
+        Assert.Empty(run.Output);
+    }
 
-        var help = await RunAsync(["staff"]);
+    [Theory]
+    [InlineData("staff help")]
+    [InlineData("staff --help")]
+    [InlineData("staff -h")]
+    public async Task HelpAskedForIsPrintedOnStandardOutputWithZero(string command)
+    {
+        var help = await RunAsync(command.Split(' '));
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("staff reset-password <username>", help.Output, StringComparison.Ordinal);
+        Assert.Empty(help.Error);
+    }
+
+    [Fact]
+    public async Task SettingsTheServiceWouldRefuseAreRefusedWithOneNamingTheSetting()
+    {
+        var run = await RunAsync(["staff", "list"], environment: new() { ["Mail__Mode"] = "Smtp" });
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Mail:Host", run.Error, StringComparison.Ordinal);
     }
 
     private sealed record Run(int ExitCode, string Output, string Error);

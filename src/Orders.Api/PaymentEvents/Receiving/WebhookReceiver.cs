@@ -52,7 +52,7 @@ internal static partial class WebhookReceiver
     // The providers' webhook endpoints run straight from routing (short-circuit). They are
     // authenticated by their signatures, never by a staff session, carry no antiforgery token, have
     // no rate limit, and are posted to the HTTPS address the provider was given: authentication,
-    // authorization, rate limiting, antiforgery, HSTS and HTTPS redirection have nothing to do for
+    // authorization, rate limiting, antiforgery and HSTS have nothing to do for
     // them, yet cost every delivery under a backlog. The request log, the security headers, the
     // exception handler and the status-code pages run before routing (HostingRegistration.UseHosting),
     // so they still see every webhook. Authorization metadata on a short-circuited endpoint makes

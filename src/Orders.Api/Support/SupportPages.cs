@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Orders.Api.Hosting;
-using Orders.Api.Payments;
 
 namespace Orders.Api.Support;
 

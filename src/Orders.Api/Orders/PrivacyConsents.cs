@@ -5,7 +5,7 @@ namespace Orders.Api.Orders;
 
 // One privacy notice as it concerns one address: when it was e-mailed (the delivery's status and
 // time) and what the customer chose, and when. Choice null: no answer (yet).
-internal sealed record ConsentRecord(
+public sealed record ConsentRecord(
     long NoticeId,
     string Subject,
     DateOnly EffectiveOn,

@@ -57,9 +57,9 @@ internal sealed record ErasureSummary(
     int OrdersErasedWhenTheyEnd,
     IReadOnlyList<string> OrderNumbersErasedWhenTheyEnd);
 
-internal sealed record PreviewOrder(string OrderNumber, DateTime CreatedAt, string Status, string ProductName);
+public sealed record PreviewOrder(string OrderNumber, DateTime CreatedAt, string Status, string ProductName);
 
-internal sealed record CustomerPreview(IReadOnlyList<PreviewOrder> Orders, int ConsentRecords);
+public sealed record CustomerPreview(IReadOnlyList<PreviewOrder> Orders, int ConsentRecords);
 
 internal abstract record ErasureOutcome
 {

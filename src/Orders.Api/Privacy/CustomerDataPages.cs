@@ -3,15 +3,13 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Orders.Api.Hosting;
 using Orders.Api.Support;
-using static Orders.Api.Pages.Html;
-using static Orders.Api.Support.SupportLayout;
 
 namespace Orders.Api.Privacy;
 
 // The console's "Customer data" pages (admins): find what is stored for one address, download it
 // as JSON, or erase it after typing the address again. The address travels in a query string only
 // on the way to the export (a GET, so the browser can download it); the erasure is a form POST and
-// the page after it does not name the address.
+// the page after it does not name the address. The pages are Razor components in Console/.
 internal static class CustomerDataPages
 {
     internal sealed class EraseForm
@@ -24,131 +22,72 @@ internal static class CustomerDataPages
     {
         var admin = app.MapGroup("/support/customers").WithTags("Support pages").ExcludeFromDescription()
             .RequireAuthorization(SupportPolicies.Staff).RequireAuthorization(SupportPolicies.Admin);
-        admin.MapGet("", CustomersPage);
+        admin.MapGet("", ShowCustomers);
         admin.MapGet("/export", Download);
-        admin.MapGet("/erase", ErasePage);
+        admin.MapGet("/erase", ShowErase);
         admin.MapPost("/erase", Erase);
         return app;
     }
 
-    private static async Task<ContentHttpResult> CustomersPage(string? email, int? erased, int? later, HttpContext context, CustomerData data, CancellationToken ct)
+    private static async Task<RazorComponentResult> ShowCustomers(string? email, int? erased, int? later, HttpContext context, CustomerData data, CancellationToken ct)
     {
         var address = email?.Trim() ?? "";
-        string result = "";
-        var status = StatusCodes.Status200OK;
-        if (erased is { } count)
+        if (erased is not null || address.Length == 0)
         {
-            var waiting = later is > 0
-                ? $""" {later} order(s) still waiting for their payment are erased as soon as each ends (expired, canceled, or paid and its license e-mailed)."""
-                : "";
-            result = $"""<div class="notice ok" role="status" data-testid="erased-notice">Erased: the address and licensee name on {count} order(s) were replaced by {E(CustomerData.Tombstone)}. The orders stay for bookkeeping; the licenses stay valid.{waiting}</div>""";
-        }
-        else if (address.Length > 0)
-        {
-            if (CustomerData.EmailProblem(address) is { } problem)
-            {
-                result = $"""<div class="notice error" role="alert">{E(problem)}</div>""";
-                status = StatusCodes.Status400BadRequest;
-            }
-            else
-            {
-                var preview = await data.PreviewAsync(StaffMember.From(context.User), address, ct);
-                result = preview.Orders.Count == 0 && preview.ConsentRecords == 0
-                    ? """<div class="notice warn" role="status" data-testid="nothing-stored">Nothing is stored for this address (or it was erased already).</div>"""
-                    : PreviewCard(address, preview);
-            }
+            return ConsolePage.Render<CustomersPage>(context, new { Address = address, Erased = erased, Later = later });
         }
 
-        return Page(context, "Customer data", $"""
-            <form method="get" action="/support/customers" class="card">
-              <label for="email">Customer's e-mail address</label>
-              <div class="searchbox">
-                <input id="email" name="email" type="text" value="{E(address)}" autocomplete="off" spellcheck="false" autocapitalize="none" required>
-                <button type="submit">Look up</button>
-              </div>
-              <p class="muted small">For a customer who asks what we store about them, or asks us to erase it. Both are recorded in the audit log.</p>
-            </form>
-            {result}
-            """, status, "customers");
+        if (CustomerData.EmailProblem(address) is { } problem)
+        {
+            return ConsolePage.Render<CustomersPage>(context, new { Address = address, Problem = problem }, StatusCodes.Status400BadRequest);
+        }
+
+        var preview = await data.PreviewAsync(StaffMember.From(context.User), address, ct);
+        return ConsolePage.Render<CustomersPage>(context, new { Address = address, Preview = preview });
     }
 
-    private static string PreviewCard(string address, CustomerPreview preview)
-    {
-        var query = "email=" + Uri.EscapeDataString(address);
-        var rows = string.Concat(preview.Orders.Select(o => $"""
-            <tr data-testid="customer-order"><td>{OrderLink(o.OrderNumber)}</td><td class="nowrap">{Time(o.CreatedAt)}</td><td>{Badge(o.Status)}</td><td>{E(o.ProductName)}</td></tr>
-            """));
-        return $"""
-            <section class="card" aria-label="Stored data">
-            <h2>{preview.Orders.Count} order(s), {preview.ConsentRecords} privacy-notice record(s)</h2>
-            {(preview.Orders.Count == 0 ? "" : $"<table><thead><tr><th>Order</th><th>Placed</th><th>Status</th><th>Product</th></tr></thead><tbody>{rows}</tbody></table>")}
-            <div class="actions" style="margin-top:1rem">
-              <a class="button" href="/support/customers/export?{query}" data-testid="export-link">Download everything (JSON)</a>
-              <a class="button danger-outline" href="/support/customers/erase?{query}" data-testid="erase-link">Erase this customer's data…</a>
-            </div>
-            </section>
-            """;
-    }
+    // A lookup that cannot be made, or finds nothing to export or erase.
+    private static RazorComponentResult Refused(HttpContext context, int statusCode, string title, string message, string tone) =>
+        ConsolePage.Message(context, statusCode, title, title, message, "/support/customers", "Back", section: "customers", tone: tone);
 
     private static async Task<IResult> Download(string? email, HttpContext context, CustomerData data, CancellationToken ct)
     {
         if (CustomerData.EmailProblem(email) is { } problem)
         {
-            return Page(context, "Customer data", $"""<div class="notice error" role="alert">{E(problem)}</div><p><a href="/support/customers">Back</a></p>""", StatusCodes.Status400BadRequest, "customers");
+            return Refused(context, StatusCodes.Status400BadRequest, "Customer data", problem, "error");
         }
 
         var export = await data.ExportAsync(StaffMember.From(context.User), email!, ct);
         if (export is null)
         {
-            return Page(context, "Customer data", """<div class="notice warn" role="status">Nothing is stored for this address.</div><p><a href="/support/customers">Back</a></p>""", StatusCodes.Status404NotFound, "customers");
+            return Refused(context, StatusCodes.Status404NotFound, "Customer data", "Nothing is stored for this address.", "warn");
         }
 
         context.Response.Headers.CacheControl = "no-store";
         return TypedResults.File(JsonSerializer.SerializeToUtf8Bytes(export, CustomerDataApi.ExportJson), "application/json", CustomerDataFormat.FileName(export.ExportedAt));
     }
 
-    private static async Task<ContentHttpResult> ErasePage(string? email, HttpContext context, CustomerData data, CancellationToken ct)
+    private static async Task<RazorComponentResult> ShowErase(string? email, HttpContext context, CustomerData data, CancellationToken ct)
     {
         if (CustomerData.EmailProblem(email) is { } problem)
         {
-            return Page(context, "Erase customer data", $"""<div class="notice error" role="alert">{E(problem)}</div><p><a href="/support/customers">Back</a></p>""", StatusCodes.Status400BadRequest, "customers");
+            return Refused(context, StatusCodes.Status400BadRequest, "Erase customer data", problem, "error");
         }
 
         var preview = await data.PreviewAsync(StaffMember.From(context.User), email!, ct);
         return Confirmation(context, email!.Trim(), preview, null, StatusCodes.Status200OK);
     }
 
-    private static ContentHttpResult Confirmation(HttpContext context, string address, CustomerPreview preview, string? error, int statusCode) =>
-        Page(context, "Erase customer data", $"""
-            <p class="crumbs"><a href="/support/customers?email={Uri.EscapeDataString(address)}">← Customer data</a></p>
-            <div class="card">
-            <h1>Erase this customer's personal data</h1>
-            {(error is null ? "" : $"""<div class="notice error" role="alert" data-testid="erase-error">{E(error)}</div>""")}
-            <p>On {preview.Orders.Count} order(s) ({string.Join(", ", preview.Orders.Select(o => E(o.OrderNumber)))}) the e-mail address and the licensee name are replaced by
-               <span class="mono">{E(CustomerData.Tombstone)}</span>, and so are the addresses of their e-mails, the stored text of their license keys and
-               {preview.ConsentRecords} privacy-notice record(s). Order numbers, products, amounts, dates and provider references stay for bookkeeping.
-               The licenses stay valid; nothing can be sent to these orders any more. An order still waiting for its payment is erased as soon as it ends.
-               <strong>This cannot be undone.</strong></p>
-            <form method="post" action="/support/customers/erase">
-              {AntiforgeryField(context)}
-              <input type="hidden" name="email" value="{E(address)}">
-              <label for="confirm">Type the address <span class="mono">{E(address)}</span> to confirm</label>
-              <input id="confirm" name="confirm" type="text" autocomplete="off" spellcheck="false" autocapitalize="none" required>
-              <div class="actions" style="margin-top:1rem">
-                <button type="submit" class="danger">Erase</button>
-                <a class="button secondary" href="/support/customers?email={Uri.EscapeDataString(address)}">Cancel</a>
-              </div>
-            </form>
-            </div>
-            """, statusCode, "customers");
+    private static RazorComponentResult Confirmation(HttpContext context, string address, CustomerPreview preview, string? error, int statusCode) =>
+        ConsolePage.Render<ErasePage>(context, new { Address = address, Preview = preview, Error = error }, statusCode);
 
-    private static async Task<Results<SeeOtherResult, ContentHttpResult>> Erase([FromForm] EraseForm? form, HttpContext context, CustomerData data, CancellationToken ct)
+    private static async Task<Results<SeeOtherResult, RazorComponentResult>> Erase([FromForm] EraseForm? form, HttpContext context, CustomerData data, CancellationToken ct)
     {
         var staff = StaffMember.From(context.User);
         var email = form?.Email?.Trim() ?? "";
         if (CustomerData.EmailProblem(email) is { } problem)
         {
-            return Page(context, "Erase customer data", $"""<div class="notice error" role="alert">{E(problem)}</div><p><a href="/support/customers">Back</a></p>""", StatusCodes.Status400BadRequest, "customers");
+            return Refused(context, StatusCodes.Status400BadRequest, "Erase customer data", problem, "error");
         }
 
         if (!string.Equals(form?.Confirm?.Trim(), email, StringComparison.OrdinalIgnoreCase))
@@ -163,7 +102,7 @@ internal static class CustomerDataPages
             ErasureOutcome.Erased erased => new SeeOtherResult($"/support/customers?erased={erased.Summary.OrdersErased}&later={erased.Summary.OrdersErasedWhenTheyEnd}"),
             ErasureOutcome.Conflict => Confirmation(context, email, await data.PreviewAsync(staff, email, ct),
                 "Nothing was erased: an order changed meanwhile. Try again.", StatusCodes.Status409Conflict),
-            _ => Page(context, "Erase customer data", """<div class="notice warn" role="status">Nothing is stored for this address (or it was erased already).</div><p><a href="/support/customers">Back</a></p>""", StatusCodes.Status404NotFound, "customers"),
+            _ => Refused(context, StatusCodes.Status404NotFound, "Erase customer data", "Nothing is stored for this address (or it was erased already).", "warn"),
         };
     }
 }

@@ -16,7 +16,7 @@ internal static class NoticeStatus
 
 // A notice with how far its mailing got. Recipients: addresses listed so far (the whole list once
 // Listed is true). Waiting: listed but not yet sent (or being retried).
-internal sealed record NoticeView(
+public sealed record NoticeView(
     long Id,
     string Subject,
     string Body,
@@ -29,7 +29,7 @@ internal sealed record NoticeView(
     DateTime? FinishedAt,
     NoticeProgress Progress);
 
-internal sealed record NoticeProgress(bool Listed, long Recipients, long Sent, long Failed, long Canceled, long Waiting, long Accepted, long Declined);
+public sealed record NoticeProgress(bool Listed, long Recipients, long Sent, long Failed, long Canceled, long Waiting, long Accepted, long Declined);
 
 internal sealed record NoticeDraft(string? Subject, string? Body, string? EffectiveOn, string? RespondBy);
 

@@ -65,7 +65,7 @@ internal static class AuditActions
         [Resend, Revoke, Refund, RefundRefused, RefundFailed, EmailChanged, LicenseeCorrected, NoteAdded, CustomerExported, CustomerErased];
 }
 
-internal sealed class AuditEntry
+public sealed class AuditEntry
 {
     public long Id { get; init; }
     public DateTime At { get; init; }

@@ -4,7 +4,7 @@ using Orders.Api.Data;
 
 namespace Orders.Api.Support;
 
-internal sealed record OrderNoteView(long Id, DateTime CreatedAt, string Author, string Text);
+public sealed record OrderNoteView(long Id, DateTime CreatedAt, string Author, string Text);
 
 internal abstract record NoteOutcome
 {

@@ -6,7 +6,7 @@ using Orders.Licensing;
 
 namespace Orders.Api.Support;
 
-internal sealed record OrderHit(
+public sealed record OrderHit(
     string OrderNumber,
     DateTime CreatedAt,
     string Status,
@@ -22,7 +22,7 @@ internal sealed record OrderHit(
     string MatchedBy,
     bool Exact);
 
-internal sealed record OrderSearchResult(IReadOnlyList<OrderHit> Orders, bool Truncated, string? Hint);
+public sealed record OrderSearchResult(IReadOnlyList<OrderHit> Orders, bool Truncated, string? Hint);
 
 // One search box for whatever the customer gives support: their e-mail address or the licensee
 // name (any case, or how either starts), the order number, the license key, or a provider's reference (PayPal order or capture id, a refund

@@ -7,11 +7,11 @@ namespace Orders.Api.Support;
 
 internal sealed record OrderListFilter(string? Status, string? Provider, DateOnly? From, DateOnly? To, int Page);
 
-internal sealed record OrderListItem(
+public sealed record OrderListItem(
     string OrderNumber, DateTime CreatedAt, string Status, string ProductName, int Quantity, long TotalMinor, string Currency,
     string Email, string LicenseeName, string Provider);
 
-internal sealed record OrderListView(IReadOnlyList<OrderListItem> Orders, int Page, int PageSize, bool HasMore);
+public sealed record OrderListView(IReadOnlyList<OrderListItem> Orders, int Page, int PageSize, bool HasMore);
 
 // The console's start page: the newest orders, filtered by status, provider and the day they were
 // placed (UTC, both ends included), a bounded page at a time. Each filter is an index range

@@ -8,17 +8,17 @@ using Orders.Api.PaymentEvents;
 
 namespace Orders.Api.Support;
 
-internal sealed record SupportLicenseView(int LineNo, string LicenseId, string Key, string KeyId, int Seats, string Status, DateTime IssuedAt, DateTime? RevokedAt, string? RevokeReason);
+public sealed record SupportLicenseView(int LineNo, string LicenseId, string Key, string KeyId, int Seats, string Status, DateTime IssuedAt, DateTime? RevokedAt, string? RevokeReason);
 
-internal sealed record SupportDeliveryView(long Id, string Kind, string ToAddress, string Status, int Attempts, string? LastError, DateTime CreatedAt, DateTime NextAttemptAt, DateTime? SentAt);
+public sealed record SupportDeliveryView(long Id, string Kind, string ToAddress, string Status, int Attempts, string? LastError, DateTime CreatedAt, DateTime NextAttemptAt, DateTime? SentAt);
 
 // One line of the order's history. Source: order, provider, license, mail or staff.
-internal sealed record TimelineEntry(DateTime At, string Source, string Title, string? Detail, string? Actor);
+public sealed record TimelineEntry(DateTime At, string Source, string Title, string? Detail, string? Actor);
 
 // What the signed-in user may do with this order right now, and why not when not.
-internal sealed record SupportActionsView(bool CanResend, string? ResendUnavailable, bool CanRevoke, string? RevokeUnavailable, bool CanRefund, string? RefundUnavailable);
+public sealed record SupportActionsView(bool CanResend, string? ResendUnavailable, bool CanRevoke, string? RevokeUnavailable, bool CanRefund, string? RefundUnavailable);
 
-internal sealed record SupportOrderView(
+public sealed record SupportOrderView(
     string OrderNumber,
     string Status,
     string Sku,

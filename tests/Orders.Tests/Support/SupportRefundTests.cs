@@ -116,7 +116,7 @@ public sealed class SupportRefundTests : ServiceTest
 
         var page = await admin.PageAsync($"/support/orders/{checkout.OrderNumber}");
         Assert.DoesNotContain("/refund\"", page, StringComparison.Ordinal);
-        Assert.Contains(System.Net.WebUtility.HtmlEncode(SupportOrders.ResellerRefundNote), page, StringComparison.Ordinal);
+        Assert.Contains(SupportOrders.ResellerRefundNote, System.Net.WebUtility.HtmlDecode(page), StringComparison.Ordinal);
         Assert.Contains("2Checkout (Avangate) is the merchant of record", SupportOrders.ResellerRefundNote, StringComparison.Ordinal);
         Assert.Contains("2Checkout (Avangate)", page, StringComparison.Ordinal);
         Assert.DoesNotContain(">Avangate<", page, StringComparison.Ordinal);

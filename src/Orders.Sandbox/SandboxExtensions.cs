@@ -15,6 +15,11 @@ public static class SandboxExtensions
     public const string AvangateClientName = "Orders.Sandbox.Avangate.Notifications";
     public const string StripeClientName = "Orders.Sandbox.Stripe.Webhooks";
 
+    // Where each stand-in is mounted unless the host says otherwise (the shop's provider base URLs end in these).
+    public const string PayPalPrefix = "/sandbox/paypal";
+    public const string AvangatePrefix = "/sandbox/avangate";
+    public const string StripePrefix = "/sandbox/stripe";
+
     public static IServiceCollection AddPayPalSandbox(this IServiceCollection services, IConfiguration section)
     {
         if (services.AddSandbox<PayPalSandboxOptions, PayPalProfile>(section, "Sandbox:PayPal", PayPalClientName))
@@ -28,7 +33,7 @@ public static class SandboxExtensions
         return services;
     }
 
-    public static IEndpointRouteBuilder MapPayPalSandbox(this IEndpointRouteBuilder endpoints, string prefix = "/sandbox/paypal")
+    public static IEndpointRouteBuilder MapPayPalSandbox(this IEndpointRouteBuilder endpoints, string prefix = PayPalPrefix)
     {
         var sandbox = endpoints.MapSandbox<PayPalSandboxOptions>(prefix, "AddPayPalSandbox(configuration.GetSection(\"Sandbox:PayPal\"))");
         sandbox.MapPayPalApi();
@@ -49,7 +54,7 @@ public static class SandboxExtensions
         return services;
     }
 
-    public static IEndpointRouteBuilder MapAvangateSandbox(this IEndpointRouteBuilder endpoints, string prefix = "/sandbox/avangate")
+    public static IEndpointRouteBuilder MapAvangateSandbox(this IEndpointRouteBuilder endpoints, string prefix = AvangatePrefix)
     {
         var sandbox = endpoints.MapSandbox<AvangateSandboxOptions>(prefix, "AddAvangateSandbox(configuration.GetSection(\"Sandbox:Avangate\"))");
         sandbox.MapCartPage();
@@ -69,7 +74,7 @@ public static class SandboxExtensions
         return services;
     }
 
-    public static IEndpointRouteBuilder MapStripeSandbox(this IEndpointRouteBuilder endpoints, string prefix = "/sandbox/stripe")
+    public static IEndpointRouteBuilder MapStripeSandbox(this IEndpointRouteBuilder endpoints, string prefix = StripePrefix)
     {
         var sandbox = endpoints.MapSandbox<StripeSandboxOptions>(prefix, "AddStripeSandbox(configuration.GetSection(\"Sandbox:Stripe\"))");
         sandbox.MapStripeApi();

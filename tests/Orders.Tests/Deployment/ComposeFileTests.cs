@@ -371,9 +371,9 @@ public sealed partial class ComposeFileTests
         }
 
         var root = sandbox["Sandbox__PayPal__PublicBaseUrl"].TrimEnd('/');
-        Assert.Equal(root + Orders.Sandbox.PayPalSandboxExtensions.DefaultPrefix, shop["PayPal__BaseUrl"]);
-        Assert.Equal(root + Orders.Sandbox.StripeSandboxExtensions.DefaultPrefix, shop["Stripe__ApiBase"]);
-        Assert.Equal(root + Orders.Sandbox.AvangateSandboxExtensions.DefaultPrefix + "/checkout/buy", shop["Avangate__CheckoutUrl"]);
+        Assert.Equal(root + Orders.Sandbox.SandboxExtensions.PayPalPrefix, shop["PayPal__BaseUrl"]);
+        Assert.Equal(root + Orders.Sandbox.SandboxExtensions.StripePrefix, shop["Stripe__ApiBase"]);
+        Assert.Equal(root + Orders.Sandbox.SandboxExtensions.AvangatePrefix + "/checkout/buy", shop["Avangate__CheckoutUrl"]);
         Assert.Equal(sandbox["Sandbox__Stripe__PublicBaseUrl"], sandbox["Sandbox__PayPal__PublicBaseUrl"]);
         Assert.Equal(sandbox["Sandbox__Avangate__PublicBaseUrl"], sandbox["Sandbox__PayPal__PublicBaseUrl"]);
 

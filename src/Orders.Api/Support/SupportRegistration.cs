@@ -14,6 +14,7 @@ internal static class SupportRegistration
             .Validate(o => o.MaxSignInDelay >= SignInThrottle.FirstDelay, $"Support:MaxSignInDelay must be at least {SignInThrottle.FirstDelay}.")
             .ValidateOnStart();
         services.AddSupportAuthentication();
+        services.AddSupportApiDocument();
         services.AddSingleton<LookupAuditWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<LookupAuditWriter>());
         services.AddSingleton<AuditLog>();

@@ -66,7 +66,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     internal static Dictionary<string, string[]>? BodyErrors(HttpContext context, BadHttpRequestException badRequest)
     {
         if (badRequest.StatusCode != StatusCodes.Status400BadRequest
-            || context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is not { } accepts
+            // The exception handler has cleared the request's endpoint; its feature keeps the one that threw.
+            || (context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint())?.Metadata.GetMetadata<IAcceptsMetadata>() is not { } accepts
             || !accepts.ContentTypes.Any(type => type.Contains("json", StringComparison.OrdinalIgnoreCase)))
         {
             return null;

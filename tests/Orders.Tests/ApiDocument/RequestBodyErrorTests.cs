@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Orders.Tests.Infrastructure;
+using Orders.Tests.Operations;
 
 namespace Orders.Tests.ApiDocument;
 
@@ -71,9 +72,21 @@ public sealed class RequestBodyErrorTests : ServiceTest
         Assert.Contains("a string", field.Value[0].GetString(), StringComparison.Ordinal);
     }
 
-    private async Task<JsonElement> BadBodyAsync(string body, string path = "/api/checkout")
+    [Fact]
+    public async Task InProductionTooABadBodyIsA400NamingTheField()
     {
-        using var response = await shop.Http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+        // Development throws on a request the framework cannot bind anyway; Production must not answer an empty 400.
+        await using var production = new OrdersApp(settings: ProductionSettingsTests.ProductionSettings()) { UseProductionEnvironment = true };
+        using var http = production.Http();
+
+        var errors = await BadBodyAsync("{" + Valid + ",\"quantity\":\"2\"}", http: http);
+
+        Assert.Equal("quantity", Assert.Single(errors.EnumerateObject()).Name);
+    }
+
+    private async Task<JsonElement> BadBodyAsync(string body, string path = "/api/checkout", HttpClient? http = null)
+    {
+        using var response = await (http ?? shop.Http).PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var text = await response.Content.ReadAsStringAsync();

@@ -30,6 +30,33 @@ internal static class ApiDescription
     public static IServiceCollection ConfigureApiDescription(this IServiceCollection services, Action<OpenApiOptions> configure) =>
         services.Configure(DocumentName, configure);
 
+    // A request body's fields as the feature that validates them takes them (lengths, formats), so
+    // the document and the validation say the same.
+    public static IServiceCollection DescribeRequestFields<T>(this IServiceCollection services, params (string Field, Action<OpenApiSchema> Describe)[] fields) =>
+        services.ConfigureApiDescription(options => options.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonTypeInfo.Type == typeof(T) && context.JsonPropertyInfo is null && schema.Properties is { } properties)
+            {
+                foreach (var (field, describe) in fields)
+                {
+                    if (properties.TryGetValue(field, out var property) && property is OpenApiSchema inline)
+                    {
+                        describe(inline);
+                    }
+                }
+            }
+
+            return Task.CompletedTask;
+        }));
+
+    public static OpenApiSchema Text(this OpenApiSchema schema, int minLength, int maxLength, string? format = null)
+    {
+        schema.MinLength = minLength > 0 ? minLength : null;
+        schema.MaxLength = maxLength;
+        schema.Format = format ?? schema.Format;
+        return schema;
+    }
+
     public static void Describe(OpenApiOptions options)
     {
         options.AddOperationTransformer(DescribePipelineAnswers);

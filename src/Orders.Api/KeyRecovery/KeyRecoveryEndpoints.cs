@@ -21,6 +21,7 @@ internal static class KeyRecoveryEndpoints
     public static IServiceCollection AddKeyRecovery(this IServiceCollection services)
     {
         services.AddScoped<KeyRecoveryRequests>();
+        services.DescribeRequestFields<KeyRecoveryRequest>(("email", s => s.Text(1, KeyRecoveryRequests.MaxEmailLength, "email")));
         services.AddScoped<KeyRecoveryJob>();
         services.AddSingleton<KeyRecoveryEmail>();
         services.AddSingleton<IDeliveryComposer>(sp => sp.GetRequiredService<KeyRecoveryEmail>());

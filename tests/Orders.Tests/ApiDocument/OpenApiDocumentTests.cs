@@ -108,6 +108,23 @@ public sealed class OpenApiDocumentTests : ServiceTest
             request.GetProperty("required").EnumerateArray().Select(e => e.GetString()!).Order(StringComparer.Ordinal).ToArray());
     }
 
+    [Theory]
+    [InlineData("KeyRecoveryRequest", "email", 1, 254)]
+    [InlineData("ChangeEmailBody", "email", 1, 254)]
+    [InlineData("CorrectLicenseeBody", "licenseeName", 1, 100)]
+    [InlineData("NoteBody", "text", 1, 2000)]
+    [InlineData("RevokeBody", "reason", 3, 200)]
+    [InlineData("EraseBody", "email", 1, 254)]
+    [InlineData("NoticeDraft", "subject", 1, 200)]
+    public async Task OtherRequestBodiesCarryTheLengthsTheirValidationChecks(string schema, string field, int minLength, int maxLength)
+    {
+        var document = await DocumentAsync();
+        var property = document.GetProperty("components").GetProperty("schemas").GetProperty(schema).GetProperty("properties").GetProperty(field);
+
+        Assert.Equal(minLength, property.GetProperty("minLength").GetInt32());
+        Assert.Equal(maxLength, property.GetProperty("maxLength").GetInt32());
+    }
+
     [Fact]
     public async Task NumbersAreDescribedAsNumbersNotAsStrings()
     {

@@ -64,7 +64,10 @@ internal static class CatalogEndpoints
         app.MapGet("/api/products", (ProductCatalog catalog) =>
                 TypedResults.Ok(catalog.All.Select(p => new ProductView(p.Sku, p.Name, p.PriceMinor, p.Currency)).ToList()))
             .WithTags("Catalog")
-            .WithName("ListProducts");
+            .WithName("ListProducts")
+            .WithSummary("List the products on sale")
+            .WithDescription("Every product in the catalog with its sku (what checkout takes), its name and its price in minor units "
+                + "of its currency (4900 USD is 49.00 USD).");
         return app;
     }
 

@@ -14,6 +14,7 @@ internal static class CheckoutEndpoints
     public static IServiceCollection AddCheckout(this IServiceCollection services)
     {
         services.AddScoped<CheckoutService>();
+        services.AddCheckoutRequestSchema();
         return services;
     }
 
@@ -22,6 +23,14 @@ internal static class CheckoutEndpoints
         app.MapPost("/api/checkout", StartCheckout)
             .WithTags("Checkout")
             .WithName("StartCheckout")
+            .WithSummary("Start a purchase")
+            .WithDescription("Creates the order at the chosen payment provider, then the order here (pending). Send the buyer to "
+                + "`redirectUrl` to pay on the provider's page; `statusUrl` (also the Location) is where the customer sees the order. "
+                + "With an Idempotency-Key a repeated request answers the first order again (header Idempotent-Replayed: true); "
+                + "the same key with another body is a 422. Nothing is created or charged when the answer is not 201.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .RequireRateLimiting(RateLimits.Checkout)
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
         app.MapCheckoutCancel();

@@ -1,13 +1,21 @@
 using System.Net.Mail;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Serialization;
 using Orders.Api.Catalog;
 using Orders.Api.Data;
 using Orders.Api.Payments;
 
 namespace Orders.Api.Checkout;
 
-internal sealed record CheckoutRequest(string? Sku, int? Quantity, string? Email, string? LicenseeName, string? Provider);
+// Every field may be missing or null on the wire so that validation can name each one that is; a
+// quantity must be a JSON number (the web default would also take "3" from a string).
+internal sealed record CheckoutRequest(
+    string? Sku,
+    [property: JsonNumberHandling(JsonNumberHandling.Strict)] int? Quantity,
+    string? Email,
+    string? LicenseeName,
+    string? Provider);
 
 internal sealed record CheckoutResponse(string OrderNumber, string Status, string RedirectUrl, string StatusUrl);
 
@@ -15,6 +23,11 @@ internal static class CheckoutValidation
 {
     public const int MaxQuantity = 100;
     public const int MaxLicenseeNameLength = 100;
+    public const int MaxEmailLength = 254;
+
+    // A catalog sku (Catalog.Product), matched without regard to case.
+    public const string SkuPattern = "^[A-Za-z0-9][A-Za-z0-9-]{0,63}$";
+    public const int MaxSkuLength = 64;
 
     public static Dictionary<string, string[]> Validate(CheckoutRequest request, ProductCatalog catalog, PaymentProviders providers)
     {
@@ -79,7 +92,7 @@ internal static class CheckoutValidation
     {
         var email = value?.Trim();
         return !string.IsNullOrEmpty(email)
-            && email.Length <= 254
+            && email.Length <= MaxEmailLength
             && MailAddress.TryCreate(email, out var address)
             && address.Address == email
             && string.IsNullOrEmpty(address.DisplayName)

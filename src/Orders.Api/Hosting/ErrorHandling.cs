@@ -1,6 +1,10 @@
 using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Orders.Api.Hosting;
 
@@ -21,13 +25,15 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 return true;
             }
 
-            problem = new ProblemDetails
-            {
-                Status = badRequest.StatusCode,
-                Title = "The request could not be read.",
-                // The framework's message names the parameter and the problem, never the value sent.
-                Detail = badRequest.Message,
-            };
+            problem = BodyErrors(httpContext, badRequest) is { } errors
+                ? new HttpValidationProblemDetails(errors) { Status = StatusCodes.Status400BadRequest, Title = "The request body could not be read." }
+                : new ProblemDetails
+                {
+                    Status = badRequest.StatusCode,
+                    Title = "The request could not be read.",
+                    // The framework's message names the query or header parameter and the problem, never the value sent.
+                    Detail = badRequest.Message,
+                };
         }
         else if (exception is DbException || exception.InnerException is DbException)
         {
@@ -52,6 +58,62 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, Exception = exception, ProblemDetails = problem });
+    }
+
+    // A JSON body the framework could not read, as errors keyed by what the caller sent: the field
+    // ("quantity", "items[0].sku") whose value has the wrong type, or "$" for the body as a whole
+    // (not JSON, not an object, missing). Never the handler's parameter, never the value itself.
+    internal static Dictionary<string, string[]>? BodyErrors(HttpContext context, BadHttpRequestException badRequest)
+    {
+        if (badRequest.StatusCode != StatusCodes.Status400BadRequest
+            // The exception handler has cleared the request's endpoint; its feature keeps the one that threw.
+            || (context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint())?.Metadata.GetMetadata<IAcceptsMetadata>() is not { } accepts
+            || !accepts.ContentTypes.Any(type => type.Contains("json", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        if (badRequest.InnerException is not JsonException json)
+        {
+            // The framework's words for an empty body, or the JSON literal null, where an object is needed.
+            return badRequest.Message.Contains("body", StringComparison.Ordinal)
+                ? new() { [WholeBody] = ["Send a JSON object in the body."] }
+                : null;
+        }
+
+        if (json.InnerException is JsonException)
+        {
+            // The reader's error: not JSON at all, or cut off.
+            return new() { [WholeBody] = [string.Create(CultureInfo.InvariantCulture,
+                $"The body is not valid JSON (it ends early or has a syntax error at line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1}).")] };
+        }
+
+        if (json.Path is null or WholeBody)
+        {
+            return new() { [WholeBody] = ["The body must be a JSON object."] };
+        }
+
+        var field = json.Path.StartsWith("$.", StringComparison.Ordinal) ? json.Path[2..] : json.Path.TrimStart('$');
+        return new() { [field] = [$"This value must be {Expected(context, accepts.RequestType, field)}."] };
+    }
+
+    private const string WholeBody = "$";
+
+    private static string Expected(HttpContext context, Type? requestType, string field)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var property = requestType is null ? null
+            : options.GetTypeInfo(requestType).Properties.FirstOrDefault(p => string.Equals(p.Name, field, StringComparison.Ordinal));
+        var type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        return type switch
+        {
+            null => "of the type the API description gives",
+            _ when type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) => "a whole number (a JSON number, not a string)",
+            _ when type == typeof(decimal) || type == typeof(double) || type == typeof(float) => "a number",
+            _ when type == typeof(bool) => "true or false",
+            _ when type == typeof(string) => "a string",
+            _ => "of the type the API description gives",
+        };
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path}: storage failed with {ErrorType}; answered 503")]
@@ -79,6 +141,9 @@ internal static class ErrorHandlingRegistration
     {
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
+        // A request the framework cannot bind reaches ProblemExceptionHandler in every environment
+        // (otherwise only in Development), so the answer names the field, not an empty 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         return services;
     }
 }

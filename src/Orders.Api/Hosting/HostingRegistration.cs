@@ -45,10 +45,14 @@ internal static class HostingRegistration
         // The sandbox is never described. In Production neither are the staff routes (/api/support/*,
         // admin ones included): the document is public, and staff work through the console.
         var describeStaffRoutes = !builder.Environment.IsProduction();
-        services.AddOpenApi(options => options.ShouldInclude = description =>
-            description.RelativePath is not { } path
-            || (!path.StartsWith("sandbox", StringComparison.Ordinal)
-                && (describeStaffRoutes || !path.StartsWith("api/support", StringComparison.Ordinal))));
+        services.AddOpenApi(ApiDescription.DocumentName, options =>
+        {
+            options.ShouldInclude = description =>
+                description.RelativePath is not { } path
+                || (!path.StartsWith("sandbox", StringComparison.Ordinal)
+                    && (describeStaffRoutes || !path.StartsWith("api/support", StringComparison.Ordinal)));
+            ApiDescription.Describe(options);
+        });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;

@@ -21,6 +21,7 @@ internal static class KeyRecoveryEndpoints
     public static IServiceCollection AddKeyRecovery(this IServiceCollection services)
     {
         services.AddScoped<KeyRecoveryRequests>();
+        services.DescribeRequestFields<KeyRecoveryRequest>(("email", s => s.Text(1, KeyRecoveryRequests.MaxEmailLength, "email")));
         services.AddScoped<KeyRecoveryJob>();
         services.AddSingleton<KeyRecoveryEmail>();
         services.AddSingleton<IDeliveryComposer>(sp => sp.GetRequiredService<KeyRecoveryEmail>());
@@ -34,7 +35,11 @@ internal static class KeyRecoveryEndpoints
         pages.MapPost("", PostForm).RequireRateLimiting(RateLimits.KeyRecovery);
 
         app.MapPost("/api/licenses/recover", PostApi).RequireRateLimiting(RateLimits.KeyRecovery)
-            .WithTags("Licenses").WithName("RecoverLicenseKeys");
+            .WithTags("Licenses").WithName("RecoverLicenseKeys")
+            .WithSummary("E-mail a customer the license keys of their paid orders")
+            .WithDescription("Always answers 202 with the same sentence for a well-formed address, whether or not it has orders, so the "
+                + "answer tells nobody who is a customer; the keys go only to that address. Limited per client network.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

@@ -31,12 +31,18 @@ internal static class LicenseEndpoints
         app.MapGet("/api/licenses/public-key", (LicenseKeys keys) =>
                 TypedResults.Ok(new PublicKeyView(keys.Signer.KeyId, "ECDSA-P256-SHA256", keys.PublicKeyPem)))
             .WithTags("Licenses")
-            .WithName("GetLicensePublicKey");
+            .WithName("GetLicensePublicKey")
+            .WithSummary("The public key new licenses are signed with")
+            .WithDescription("ECDSA P-256 in PEM, with its key id (the id a license key names). Build it into your program "
+                + "to verify license keys offline.");
         // Verifiers that must accept licenses issued under earlier keys fetch all of them.
         app.MapGet("/api/licenses/public-keys", (LicenseKeys keys) =>
                 TypedResults.Ok(keys.AllPublicKeys.Select(k => new PublicKeyView(k.Key, "ECDSA-P256-SHA256", k.Value)).OrderBy(k => k.KeyId, StringComparer.Ordinal).ToList()))
             .WithTags("Licenses")
-            .WithName("ListLicensePublicKeys");
+            .WithName("ListLicensePublicKeys")
+            .WithSummary("Every public key a valid license may be signed with")
+            .WithDescription("The current key and the retired ones still trusted, ordered by key id: a program that must accept "
+                + "licenses issued before a key rotation verifies against all of them.");
         app.MapGet("/api/licenses/revocations", GetRevocationsAsync)
             .WithTags("Licenses")
             .WithName("GetLicenseRevocations")
@@ -53,7 +59,8 @@ internal static class LicenseEndpoints
             .WithMetadata(new ProducesResponseTypeAttribute(StatusCodes.Status304NotModified)
             {
                 Description = "The list is still the one with the ETag sent in If-None-Match.",
-            });
+            })
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

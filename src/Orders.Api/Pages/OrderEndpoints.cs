@@ -63,7 +63,13 @@ internal static class OrderEndpoints
 
     public static IEndpointRouteBuilder MapOrders(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/orders/{orderNumber}", GetOrder).WithTags("Orders").WithName("GetOrder");
+        app.MapGet("/api/orders/{orderNumber}", GetOrder).WithTags("Orders").WithName("GetOrder")
+            .WithSummary("Read an order's status as its customer sees it")
+            .WithDescription("The order number with the status token from checkout's `statusUrl` (query `token`). Says what "
+                + "happened in plain words (`summary`), with the order's licenses once it is paid. A wrong number or token is a 404, "
+                + "the same for both, so neither can be guessed one at a time.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

@@ -18,8 +18,18 @@ internal static class CustomerDataApi
     {
         var customers = app.MapStaffApi("/api/support/customers", SupportPolicies.Admin);
         customers.MapGet("/export", Export).WithName("SupportExportCustomerData")
-            .Produces<CustomerExport>(StatusCodes.Status200OK, "application/json");
-        customers.MapPost("/erase", Erase).WithName("SupportEraseCustomerData");
+            .WithSummary("Export everything stored about a customer (admin)")
+            .WithDescription("One JSON document, downloaded as a file: every order of that address in any case, its licenses, "
+                + "e-mails, provider events, the audit entries about those orders and the privacy-notice consent records.")
+            .Produces<CustomerExport>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        customers.MapPost("/erase", Erase).WithName("SupportEraseCustomerData")
+            .WithSummary("Erase a customer's personal data (admin)")
+            .WithDescription("On every order of that address the e-mail address and licensee name become [erased]; bookkeeping and "
+                + "issued licenses stay. 200 when all is erased; 202 when orders still waiting for their payment are erased as each "
+                + "ends. 404 when nothing is stored; 409 when an order changed meanwhile (nothing erased, try again).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 

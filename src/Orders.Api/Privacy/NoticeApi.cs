@@ -18,10 +18,23 @@ internal static class NoticeApi
     {
         var api = app.MapStaffApi("/api/support/notices", SupportPolicies.Admin, MaxBodyBytes);
 
-        api.MapGet("", List).WithName("SupportListPrivacyNotices");
-        api.MapPost("", Create).WithName("SupportCreatePrivacyNotice");
-        api.MapGet("/{id:long}", Get).WithName("SupportGetPrivacyNotice");
-        api.MapPost("/{id:long}/send", Send).WithName("SupportSendPrivacyNotice");
+        api.MapGet("", List).WithName("SupportListPrivacyNotices")
+            .WithSummary("List privacy notices with their progress (admin)")
+            .WithDescription("Each notice with its recipients listed, sent, waiting, failed, not sent (erased), accepted and declined.");
+        api.MapPost("", Create).WithName("SupportCreatePrivacyNotice")
+            .WithSummary("Write a privacy notice (admin)")
+            .WithDescription("Subject, body, the day it takes effect and the day answers close (yyyy-MM-dd). It is sent only "
+                + "when an admin sends it.");
+        api.MapGet("/{id:long}", Get).WithName("SupportGetPrivacyNotice")
+            .WithSummary("Read one privacy notice (admin)")
+            .WithDescription("The notice's text, dates and progress.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{id:long}/send", Send).WithName("SupportSendPrivacyNotice")
+            .WithSummary("Send a privacy notice to every customer (admin)")
+            .WithDescription("Starts the mailing (202); send `{}` as JSON. 409 if it was sent already or its answer window has closed.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return app;
     }
 

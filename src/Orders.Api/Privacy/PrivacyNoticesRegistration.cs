@@ -1,5 +1,6 @@
 using Hangfire;
 using Orders.Api.Data;
+using Orders.Api.Hosting;
 using Orders.Api.Mail;
 
 namespace Orders.Api.Privacy;
@@ -8,6 +9,11 @@ internal static class PrivacyNoticesRegistration
 {
     public static IServiceCollection AddPrivacyNotices(this IServiceCollection services, IConfiguration configuration)
     {
+        services.DescribeRequestFields<NoticeDraft>(
+            ("subject", s => s.Text(1, PrivacyNotices.MaxSubjectLength)),
+            ("body", s => s.Text(1, PrivacyNotices.MaxBodyLength)),
+            ("effectiveOn", s => s.Format = "date"),
+            ("respondBy", s => s.Format = "date"));
         services.AddOptions<PrivacyNoticeOptions>()
             .Bind(configuration.GetSection(PrivacyNoticeOptions.Section))
             .Validate(o => o.NoticeBatchSize is > 0 and <= 1000, "Privacy:NoticeBatchSize must be between 1 and 1000.")

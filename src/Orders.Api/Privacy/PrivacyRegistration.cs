@@ -1,4 +1,5 @@
 using Hangfire;
+using Orders.Api.Hosting;
 
 namespace Orders.Api.Privacy;
 
@@ -8,6 +9,7 @@ internal static class PrivacyRegistration
     public static IServiceCollection AddPrivacy(this IServiceCollection services)
     {
         services.AddSingleton<CustomerData>();
+        services.DescribeRequestFields<EraseBody>(("email", s => s.Text(1, CustomerData.MaxEmailLength, "email")));
         services.AddScoped<EndedOrderErasureJob>();
         return services;
     }

@@ -49,23 +49,69 @@ internal static class SupportApi
             .AddEndpointFilter(NoStore)
             .WithMetadata(new RequestSizeLimitAttribute(maxBodyBytes))
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            // Every request looks its session up in the database.
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     public static IEndpointRouteBuilder MapSupportApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapStaffApi("/api/support", SupportPolicies.Staff);
 
-        api.MapGet("/me", Me).WithName("SupportWhoAmI");
-        api.MapGet("/orders", Search).WithName("SupportSearchOrders");
-        api.MapGet("/orders/{orderNumber}", GetOrder).WithName("SupportGetOrder");
-        api.MapPost("/orders/{orderNumber}/resend", Resend).WithName("SupportResendLicense");
+        api.MapGet("/me", Me).WithName("SupportWhoAmI")
+            .WithSummary("Who is signed in")
+            .WithDescription("The signed-in staff member's user name and role (support or admin).");
+        api.MapGet("/orders", Search).WithName("SupportSearchOrders")
+            .WithSummary("Find orders, or list the newest")
+            .WithDescription("With `q`: orders whose e-mail address, licensee name, order number, license key or provider reference "
+                + "matches. Without: the newest orders, filtered by `status`, `provider` and `from`/`to` (yyyy-MM-dd, UTC, both days "
+                + "included), a `page` at a time. Audited as a lookup.");
+        api.MapGet("/orders/{orderNumber}", GetOrder).WithName("SupportGetOrder")
+            .WithSummary("Read an order with everything support sees")
+            .WithDescription("Status, amounts, provider references, licenses, e-mails, events, notes and privacy-notice answers. Audited.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/orders/{orderNumber}/resend", Resend).WithName("SupportResendLicense")
+            .WithSummary("E-mail the license again")
+            .WithDescription("Queues a new license e-mail to the order's own address. Send `{}` as JSON; a repeated request with "
+                + "the same Idempotency-Key is one e-mail. 409 when the order has no active license or its data was erased.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         // Support may fix an address: a mistyped one is the most common ticket, and the key only ever goes to the order's own address.
-        api.MapPost("/orders/{orderNumber}/email", ChangeEmail).WithName("SupportChangeEmail");
-        api.MapPost("/orders/{orderNumber}/licensee", CorrectLicensee).WithName("SupportCorrectLicensee").RequireAuthorization(SupportPolicies.Admin);
-        api.MapPost("/orders/{orderNumber}/notes", AddNote).WithName("SupportAddOrderNote");
-        api.MapPost("/orders/{orderNumber}/revoke", Revoke).WithName("SupportRevokeLicense").RequireAuthorization(SupportPolicies.Admin);
-        api.MapPost("/orders/{orderNumber}/refund", Refund).WithName("SupportRefundOrder").RequireAuthorization(SupportPolicies.Admin);
-        api.MapGet("/audit", Audit).WithName("SupportAuditLog").RequireAuthorization(SupportPolicies.Admin);
+        api.MapPost("/orders/{orderNumber}/email", ChangeEmail).WithName("SupportChangeEmail")
+            .WithSummary("Correct the order's e-mail address")
+            .WithDescription("Checked as checkout checks it. Unsent license e-mails to the old address are canceled and, when the "
+                + "order has a license, its e-mail is queued to the new address. 409 for an erased order. Audited without either address.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/orders/{orderNumber}/licensee", CorrectLicensee).WithName("SupportCorrectLicensee").RequireAuthorization(SupportPolicies.Admin)
+            .WithSummary("Correct the licensee's name (admin)")
+            .WithDescription("Checked as checkout checks it. A paid order's license is revoked and a new one with the corrected "
+                + "name issued and e-mailed; before payment only the name changes. Audited without either name.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/orders/{orderNumber}/notes", AddNote).WithName("SupportAddOrderNote")
+            .WithSummary("Add an internal note to the order")
+            .WithDescription("At most 2000 characters, never shown to the customer. 409 for an erased order. Audited without its text.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/orders/{orderNumber}/revoke", Revoke).WithName("SupportRevokeLicense").RequireAuthorization(SupportPolicies.Admin)
+            .WithSummary("Revoke the order's licenses (admin)")
+            .WithDescription("Needs a reason. The licenses go on the revocation list, unsent license e-mails are canceled and the "
+                + "customer is told the key no longer works; the payment is untouched. 409 without an active license.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/orders/{orderNumber}/refund", Refund).WithName("SupportRefundOrder").RequireAuthorization(SupportPolicies.Admin)
+            .WithSummary("Refund the order, or part of it, through its provider (admin)")
+            .WithDescription("`amount` is a decimal string in the order's currency; left out, all that is left is refunded. The "
+                + "provider's answer is applied like its webhook. 409 when the provider refuses or has no refund API (the reseller), "
+                + "502 when it answers with an error, 503 when it cannot be reached: nothing was refunded then, and a retry cannot refund twice.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status502BadGateway);
+        api.MapGet("/audit", Audit).WithName("SupportAuditLog").RequireAuthorization(SupportPolicies.Admin)
+            .WithSummary("Read the audit log (admin)")
+            .WithDescription("Who looked at or changed which order, newest first, filtered by `order`, `actor` and `action`; "
+                + "`limit` entries a page (at most 200), the next page from `nextBefore`.");
         return app;
     }
 

@@ -1,4 +1,6 @@
 using Hangfire;
+using Orders.Api.Checkout;
+using Orders.Api.Hosting;
 
 namespace Orders.Api.Support;
 
@@ -14,6 +16,13 @@ internal static class SupportRegistration
             .Validate(o => o.MaxSignInDelay >= SignInThrottle.FirstDelay, $"Support:MaxSignInDelay must be at least {SignInThrottle.FirstDelay}.")
             .ValidateOnStart();
         services.AddSupportAuthentication();
+        services.AddSupportApiDocument();
+        services.DescribeRequestFields<ChangeEmailBody>(("email", s => s.Text(1, CheckoutValidation.MaxEmailLength, "email")));
+        services.DescribeRequestFields<CorrectLicenseeBody>(("licenseeName", s => s.Text(1, CheckoutValidation.MaxLicenseeNameLength)));
+        services.DescribeRequestFields<NoteBody>(("text", s => s.Text(1, OrderNotes.MaxLength)));
+        services.DescribeRequestFields<RevokeBody>(("reason", s => s.Text(SupportActions.MinReasonLength, SupportActions.MaxReasonLength)));
+        // Optional here: empty is no reason, anything else at least MinReasonLength.
+        services.DescribeRequestFields<SupportRefundBody>(("reason", s => s.Text(0, SupportActions.MaxReasonLength)));
         services.AddSingleton<LookupAuditWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<LookupAuditWriter>());
         services.AddSingleton<AuditLog>();

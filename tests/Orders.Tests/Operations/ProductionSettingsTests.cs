@@ -74,7 +74,7 @@ public sealed class ProductionSettingsTests
 
     // Everything Production requires, on SQLite with e-mails to the pickup folder (nothing here
     // talks to PayPal at start-up).
-    private static Dictionary<string, string?> ProductionSettings() => new()
+    internal static Dictionary<string, string?> ProductionSettings() => new()
     {
         ["PayPal:BaseUrl"] = "https://api-m.paypal.com",
         ["PayPal:ClientId"] = "live-client",

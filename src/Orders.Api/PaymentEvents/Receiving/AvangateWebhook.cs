@@ -17,9 +17,17 @@ internal sealed class AvangateWebhook(AvangateSettings settings, TimeProvider ti
 
     public static IEndpointRouteBuilder MapAvangateWebhooks(IEndpointRouteBuilder app)
     {
-        var group = app.MapWebhookGroup("/webhooks/avangate");
-        group.MapPost("", ReceiveIpn).WithName("ReceiveAvangateIpn").Accepts<string>("application/x-www-form-urlencoded");
-        group.MapPost("/lcn", ReceiveLcn).WithName("ReceiveAvangateLcn").Accepts<string>("application/x-www-form-urlencoded");
+        var group = app.MapWebhookGroup("/webhooks/avangate")
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapPost("", ReceiveIpn).WithName("ReceiveAvangateIpn").Accepts<string>("application/x-www-form-urlencoded")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .WithSummary("Receive the reseller's order notification (IPN)")
+            .WithDescription("Form-encoded, signed over its fields in order (HMAC). Stored, then answered 200 with the read receipt "
+                + "(<EPAYMENT>…) the reseller checks; anything unverified gets a 4xx and no receipt.");
+        group.MapPost("/lcn", ReceiveLcn).WithName("ReceiveAvangateLcn").Accepts<string>("application/x-www-form-urlencoded")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .WithSummary("Receive the reseller's license change notification (LCN)")
+            .WithDescription("Form-encoded and signed like the IPN; stored, then answered 200 with the read receipt.");
         return app;
     }
 

@@ -19,7 +19,14 @@ internal static partial class PayPalReturnEndpoints
 
     public static IEndpointRouteBuilder MapPayPalReturn(IEndpointRouteBuilder app)
     {
-        app.MapGroup("/checkout/paypal").WithTags("Checkout").MapGet("/return", Return).WithName("PayPalReturn");
+        app.MapGroup("/checkout/paypal").WithTags("Checkout").MapGet("/return", Return).WithName("PayPalReturn")
+            .WithSummary("Where PayPal sends the buyer back")
+            .WithDescription("PayPal adds `token` (its order id); `st` is the order's status token put into the return address at "
+                + "checkout. Captures an approved payment, then redirects (303) to the order's status page. A browser, not an API "
+                + "client, follows it.")
+            .Produces(StatusCodes.Status303SeeOther)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

@@ -19,6 +19,9 @@ internal sealed class PayPalWebhook(PayPalWebhookVerifier signatures, PaymentEve
     {
         app.MapWebhookGroup("/webhooks").MapPost("/paypal", Receive)
             .WithName("ReceivePayPalWebhook")
+            .WithSummary("Receive a PayPal webhook event")
+            .WithDescription("Verified with PayPal's signature headers (PAYPAL-TRANSMISSION-*), then stored; 200 means stored, "
+                + "will be processed. The event only makes the service ask PayPal's API about the order before anything changes.")
             .Accepts<JsonElement>("application/json");
         return app;
     }

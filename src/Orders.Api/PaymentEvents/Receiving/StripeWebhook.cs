@@ -33,6 +33,9 @@ internal sealed class StripeWebhook(StripeSettings settings, StripeProvider stri
     {
         app.MapWebhookGroup("/webhooks").MapPost("/stripe", Receive)
             .WithName("ReceiveStripeWebhook")
+            .WithSummary("Receive a Stripe webhook event")
+            .WithDescription("Verified with the Stripe-Signature header over the raw body (5 minutes' tolerance), then stored; 200 "
+                + "means stored, will be processed. Events of another API release train than Stripe.net's are a 400 and not stored.")
             .Accepts<JsonElement>("application/json");
         return app;
     }

@@ -59,7 +59,14 @@ internal static partial class WebhookReceiver
     // routing throw, so none can be added here by mistake and silently skipped.
     public static RouteGroupBuilder MapWebhookGroup(this IEndpointRouteBuilder app, string prefix)
     {
-        var group = app.MapGroup(prefix).WithTags("Webhooks").DisableAntiforgery();
+        // Refusals (WebhookRefusal): 400 malformed, 401 signature, 413 too big, 422 card-like data,
+        // 503 not stored or not verifiable now; the provider retries what it should.
+        var group = app.MapGroup(prefix).WithTags("Webhooks").DisableAntiforgery()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.ShortCircuit();
         return group;
     }

@@ -21,6 +21,12 @@ internal sealed partial class DeliveryClaims(Db db, IBackgroundJobClient jobs, T
             OUTPUT INSERTED.id
             WHERE status = 'sending' AND claimed_by IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM service_instances i WHERE i.id = deliveries.claimed_by)
+            """,
+        PostgreSql: """
+            UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_until = NULL, next_attempt_at = @Now
+            WHERE status = 'sending' AND claimed_by IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM service_instances i WHERE i.id = deliveries.claimed_by)
+            RETURNING id
             """);
 
     private static readonly Dialect ReleaseAllButSql = new(
@@ -33,6 +39,11 @@ internal sealed partial class DeliveryClaims(Db db, IBackgroundJobClient jobs, T
             UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_until = NULL, next_attempt_at = @Now
             OUTPUT INSERTED.id
             WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> @Self)
+            """,
+        PostgreSql: """
+            UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_until = NULL, next_attempt_at = @Now
+            WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> @Self)
+            RETURNING id
             """);
 
     private static readonly Dialect ReleaseHeldBySql = new(
@@ -45,6 +56,11 @@ internal sealed partial class DeliveryClaims(Db db, IBackgroundJobClient jobs, T
             UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_until = NULL, next_attempt_at = @Now
             OUTPUT INSERTED.id
             WHERE status = 'sending' AND claimed_by = @Holder
+            """,
+        PostgreSql: """
+            UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_until = NULL, next_attempt_at = @Now
+            WHERE status = 'sending' AND claimed_by = @Holder
+            RETURNING id
             """);
 
     public async Task<int> ReleaseOrphanedAsync(CancellationToken ct)

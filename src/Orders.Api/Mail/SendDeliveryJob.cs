@@ -54,6 +54,13 @@ internal sealed partial class SendDeliveryJob(
             WHERE id IN @Ids
               AND ((status = 'pending' AND next_attempt_at <= @DueBy) OR (status = 'sending' AND claimed_until < @Now))
               AND EXISTS (SELECT 1 FROM service_instances WHERE id = @Holder)
+            """,
+        PostgreSql: """
+            UPDATE deliveries SET status = 'sending', claimed_by = @Holder, claimed_until = @ClaimedUntil, attempts = attempts + 1
+            WHERE id IN @Ids
+              AND ((status = 'pending' AND next_attempt_at <= @DueBy) OR (status = 'sending' AND claimed_until < @Now))
+              AND EXISTS (SELECT 1 FROM service_instances WHERE id = @Holder)
+            RETURNING id
             """);
 
     // Generic columns of the row and its order; the license columns are NULL for kinds without one.

@@ -142,6 +142,14 @@ internal sealed partial class CustomerData(
             WHERE erase_requested_at IS NOT NULL AND erased_at IS NULL AND status <> 'pending'
               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.order_id = o.id AND d.status IN ('pending', 'sending'))
             ORDER BY id
+            """,
+        PostgreSql: """
+            SELECT id, order_number, status, sku, product_name, quantity, unit_price_minor, total_minor, currency, email, licensee_name,
+                   provider, provider_order_ref, provider_transaction_ref, created_at, updated_at, paid_at
+            FROM orders o
+            WHERE erase_requested_at IS NOT NULL AND erased_at IS NULL AND status <> 'pending'
+              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.order_id = o.id AND d.status IN ('pending', 'sending'))
+            ORDER BY id LIMIT @Limit
             """);
 
     private const string DeliveryIdsSql = "SELECT id FROM deliveries WHERE order_id IN @OrderIds";
@@ -163,7 +171,8 @@ internal sealed partial class CustomerData(
     // The choice stays (how many accepted a notice is bookkeeping); whose choice it was does not.
     private static readonly Dialect EraseConsentsSql = new(
         Sqlite: "UPDATE privacy_notice_recipients SET email_lower = 'erased:' || id WHERE email_lower IN @Keys OR order_id IN @OrderIds",
-        SqlServer: "UPDATE privacy_notice_recipients SET email_lower = CONCAT('erased:', id) WHERE email_lower IN @Keys OR order_id IN @OrderIds");
+        SqlServer: "UPDATE privacy_notice_recipients SET email_lower = CONCAT('erased:', id) WHERE email_lower IN @Keys OR order_id IN @OrderIds",
+        PostgreSql: "UPDATE privacy_notice_recipients SET email_lower = 'erased:' || id WHERE email_lower IN @Keys OR order_id IN @OrderIds");
 
     // A key-recovery request not looked up yet holds the address as typed: it is dropped, not answered.
     // Staff's notes are about the customer: they go with the rest (order_notes, PRIVACY.md).
@@ -274,7 +283,9 @@ internal sealed partial class CustomerData(
             using var turn = await db.WriteTurnAsync(WritePriority.Interactive, ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
             var erased = await EraseInTransactionAsync(connection, tx, ended, keys, [email.Trim()], now, ct);
-            var marked = await connection.ExecuteAsync(new CommandDefinition(RequestErasureSql, new { Now = now, WaitingIds = waiting.Select(o => o.Id).ToList() }, tx, cancellationToken: ct));
+            // Not run for an empty list: see consentArgs in EraseInTransactionAsync.
+            var marked = waiting.Count == 0 ? 0
+                : await connection.ExecuteAsync(new CommandDefinition(RequestErasureSql, new { Now = now, WaitingIds = waiting.Select(o => o.Id).ToList() }, tx, cancellationToken: ct));
             if (erased is null || marked != waiting.Count)
             {
                 await tx.RollbackAsync(ct);
@@ -357,7 +368,10 @@ internal sealed partial class CustomerData(
         {
             await connection.ExecuteAsync(new CommandDefinition(DeleteNotesSql, args, tx, cancellationToken: ct));
         }
-        var erasedConsents = await connection.ExecuteAsync(new CommandDefinition(db.Pick(EraseConsentsSql), args, tx, cancellationToken: ct));
+        // Dapper writes an empty list as "IN (SELECT NULL WHERE 1 = 0)", a NULL that PostgreSQL reads
+        // as text and cannot compare with an id; no order has id 0.
+        var consentArgs = ids.Count == 0 ? args with { OrderIds = [0L] } : args;
+        var erasedConsents = await connection.ExecuteAsync(new CommandDefinition(db.Pick(EraseConsentsSql), consentArgs, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(EraseRecoveryRequestsSql, args, tx, cancellationToken: ct));
         if (ids.Count > 0)
         {

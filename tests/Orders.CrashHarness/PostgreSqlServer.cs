@@ -18,6 +18,7 @@ public sealed class PostgreSqlServer : IAsyncDisposable
     private readonly string? clusterDirectory;
     private readonly string? binDirectory;
     private readonly List<string> databases = [];
+    private int stopped;
 
     private PostgreSqlServer(string adminConnectionString, string? clusterDirectory, string? binDirectory)
     {
@@ -59,7 +60,10 @@ public sealed class PostgreSqlServer : IAsyncDisposable
             await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(directory, "server.log"), "-o", settings, "-w", "-t", "60", "start"], asPostgres, ct);
             progress?.Invoke($"throwaway PostgreSQL cluster in {data} on port {port}");
             var admin = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "postgres", Database = "postgres" };
-            return new PostgreSqlServer(admin.ConnectionString, directory, bin);
+            var server = new PostgreSqlServer(admin.ConnectionString, directory, bin);
+            // A runner stopped by a signal skips its finally blocks; the cluster must not outlive it.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopCluster();
+            return server;
         }
         catch
         {
@@ -87,18 +91,7 @@ public sealed class PostgreSqlServer : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         if (clusterDirectory is not null)
         {
-            // Immediate: nothing in a throwaway cluster is worth a checkpoint.
-            try
-            {
-                await RunAsync(Path.Combine(binDirectory!, "pg_ctl"), ["-D", Path.Combine(clusterDirectory, "data"), "-m", "immediate", "-w", "stop"],
-                    Environment.UserName == "root", CancellationToken.None);
-            }
-            catch (InvalidOperationException)
-            {
-                // Already stopped.
-            }
-
-            TryDelete(clusterDirectory);
+            StopCluster();
             return;
         }
 
@@ -116,6 +109,27 @@ public sealed class PostgreSqlServer : IAsyncDisposable
                 // A database left behind on somebody's server is not worth failing the run for.
             }
         }
+    }
+
+    private void StopCluster()
+    {
+        if (clusterDirectory is null || Interlocked.Exchange(ref stopped, 1) == 1)
+        {
+            return;
+        }
+
+        // Immediate: nothing in a throwaway cluster is worth a checkpoint.
+        try
+        {
+            RunAsync(Path.Combine(binDirectory!, "pg_ctl"), ["-D", Path.Combine(clusterDirectory, "data"), "-m", "immediate", "-w", "stop"],
+                Environment.UserName == "root", CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException)
+        {
+            // Already stopped.
+        }
+
+        TryDelete(clusterDirectory);
     }
 
     // ORDERS_POSTGRESQL_BIN, else the newest /usr/lib/postgresql/<version>/bin (Debian's layout).

@@ -16,6 +16,7 @@ internal sealed class DatabaseOptions
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
     // Filled from ConnectionStrings:Orders; when empty on SQLite, the file is {DataDirectory}/orders.db.
+    // SQL Server and PostgreSQL need it set (SqlClient and Npgsql formats).
     public string ConnectionString { get; set; } = "";
 }
 
@@ -23,4 +24,5 @@ internal enum DatabaseProvider
 {
     Sqlite,
     SqlServer,
+    PostgreSql,
 }

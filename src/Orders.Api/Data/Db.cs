@@ -6,10 +6,12 @@ using System.Threading.Channels;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Orders.Api.Data;
 
-// Hands out open connections to the orders database, SQLite (embedded default) or SQL Server.
+// Hands out open connections to the orders database, SQLite (embedded default), SQL Server or
+// PostgreSQL.
 // SQLite connections are set up for durability: an acknowledged webhook must survive a power cut,
 // so the file runs in WAL mode with synchronous=FULL.
 [SuppressMessage("Reliability", "CA1001", Justification = "The background write-turn semaphore never creates a wait handle; there is nothing to dispose, and a turn released during shutdown must not throw.")]
@@ -50,11 +52,19 @@ internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
 
     public DatabaseProvider Provider { get; } = options.Value.Provider;
 
+    // Npgsql's pool for this connection string (created on first use, so SQLite never builds one).
+    private readonly Lazy<NpgsqlDataSource> postgres = new(() => NpgsqlDataSource.Create(options.Value.ConnectionString));
+
     // An interactive writer (a checkout) is waiting for the write turn: a long background
     // transaction should commit what it has and queue again (PaymentEventApplier.ApplyBatchAsync).
     public bool InteractiveWriterWaiting => writeTurn.InteractiveWaiting;
 
-    public string Pick(Dialect statement) => Provider == DatabaseProvider.SqlServer ? statement.SqlServer : statement.Sqlite;
+    public string Pick(Dialect statement) => Provider switch
+    {
+        DatabaseProvider.SqlServer => statement.SqlServer,
+        DatabaseProvider.PostgreSql => statement.PostgreSql,
+        _ => statement.Sqlite,
+    };
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -71,6 +81,11 @@ internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
                 await sqlServer.DisposeAsync();
                 throw;
             }
+        }
+
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            return await postgres.Value.OpenConnectionAsync(cancellationToken);
         }
 
         if (sessions.TryRent() is { } lease)
@@ -100,9 +115,9 @@ internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
     // may still hold a file that has since gone (the readiness probe).
     public async Task ProbeAsync(CancellationToken cancellationToken)
     {
-        await using DbConnection connection = Provider == DatabaseProvider.SqlServer
-            ? await OpenAsync(cancellationToken)
-            : sessions.OpenUnpooled();
+        await using DbConnection connection = Provider == DatabaseProvider.Sqlite
+            ? sessions.OpenUnpooled()
+            : await OpenAsync(cancellationToken);
         await using var probe = connection.CreateCommand();
         probe.CommandText = ProbeSql;
         await probe.ExecuteScalarAsync(cancellationToken);
@@ -134,7 +149,14 @@ internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
         }
     }
 
-    public void Dispose() => sessions.Dispose();
+    public void Dispose()
+    {
+        sessions.Dispose();
+        if (postgres.IsValueCreated)
+        {
+            postgres.Value.Dispose();
+        }
+    }
 
     // Hold the result (using) around one write transaction or write statement, never around a call
     // to anything slow or to code that writes itself (the turn is not re-entrant).
@@ -199,6 +221,7 @@ internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
     {
         SqliteException { SqliteErrorCode: 19 /* SQLITE_CONSTRAINT */, SqliteExtendedErrorCode: 2067 or 1555 } => true,
         SqlException sql => sql.Number is 2627 or 2601, // unique constraint / unique index
+        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
         _ => false,
     };
 }

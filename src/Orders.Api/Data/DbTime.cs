@@ -5,7 +5,8 @@ using Dapper;
 namespace Orders.Api.Data;
 
 // All stored times are UTC. SQLite keeps them as ISO-8601 text (which sorts correctly), SQL Server as
-// datetime2; this handler writes both and reads them back as UTC DateTime values.
+// datetime2, PostgreSQL as timestamptz; this handler writes all three and reads them back as UTC
+// DateTime values.
 internal sealed class UtcDateTimeHandler : SqlMapper.TypeHandler<DateTime>
 {
     public static void Register()
@@ -25,6 +26,13 @@ internal sealed class UtcDateTimeHandler : SqlMapper.TypeHandler<DateTime>
         {
             parameter.DbType = DbType.DateTime2;
             parameter.Value = utc;
+            return;
+        }
+
+        if (parameter is Npgsql.NpgsqlParameter postgres)
+        {
+            postgres.NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz;
+            postgres.Value = utc;
             return;
         }
 

@@ -4,22 +4,27 @@ using DbUp.Engine.Output;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Orders.Api.Data;
 
 // Applies the numbered scripts under /sql/{provider} (embedded into this assembly) before the service
-// takes traffic. On SQL Server several instances may start at once: an application lock makes them
-// take turns, so each script runs exactly once.
+// takes traffic. On SQL Server and PostgreSQL several instances may start at once: an application
+// lock (sp_getapplock, pg_advisory_lock) makes them take turns, so each script runs exactly once.
 internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILogger<Migrations> logger)
 {
     private const string SqlServerLockResource = "orders-schema-migrations";
 
-    // SQL Server only (the SQLite path never runs it).
-    private const string AcquireMigrationLockSql = """
+    // SQL Server only (the other paths never run it).
+    private const string AcquireSqlServerMigrationLockSql = """
         DECLARE @result int;
         EXEC @result = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 120000;
         SELECT @result;
         """;
+
+    // PostgreSQL only. Advisory locks belong to one database, so every instance takes it in the
+    // maintenance database `postgres`, keyed by the orders database's name.
+    private const string AcquirePostgreSqlMigrationLockSql = "SELECT pg_advisory_lock(hashtextextended(@Resource, 0))";
 
     public void Apply()
     {
@@ -27,6 +32,10 @@ internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILog
         if (o.Provider == DatabaseProvider.SqlServer)
         {
             ApplySqlServer(o.ConnectionString);
+        }
+        else if (o.Provider == DatabaseProvider.PostgreSql)
+        {
+            ApplyPostgreSql(o.ConnectionString);
         }
         else
         {
@@ -71,7 +80,7 @@ internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILog
         lockConnection.Open();
         using (var acquire = lockConnection.CreateCommand())
         {
-            acquire.CommandText = AcquireMigrationLockSql;
+            acquire.CommandText = AcquireSqlServerMigrationLockSql;
             acquire.Parameters.AddWithValue("@resource", SqlServerLockResource);
             acquire.CommandTimeout = 130;
             var result = Convert.ToInt32(acquire.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
@@ -85,12 +94,40 @@ internal sealed partial class Migrations(IOptions<DatabaseOptions> options, ILog
         Run(Upgrader(options.Value));
     }
 
+    private void ApplyPostgreSql(string connectionString)
+    {
+        // As on SQL Server: the lock is taken before the database exists, on its own connection
+        // held for the whole upgrade; the server releases it when that connection ends, even if
+        // this process dies. lock_timeout bounds the wait like sp_getapplock's @LockTimeout.
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        var maintenance = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false, Options = "-c lock_timeout=120s", CommandTimeout = 130 };
+        using var lockConnection = new NpgsqlConnection(maintenance.ConnectionString);
+        lockConnection.Open();
+        using (var acquire = lockConnection.CreateCommand())
+        {
+            acquire.CommandText = AcquirePostgreSqlMigrationLockSql;
+            acquire.Parameters.AddWithValue("Resource", "orders-schema-migrations:" + target.Database);
+            acquire.ExecuteNonQuery();
+        }
+
+        EnsureDatabase.For.PostgresqlDatabase(connectionString, new DbUpLog(logger));
+        Run(Upgrader(options.Value));
+    }
+
     private UpgradeEngine Upgrader(DatabaseOptions o)
     {
-        var folder = o.Provider == DatabaseProvider.SqlServer ? ".Migrations.sqlserver." : ".Migrations.sqlite.";
-        var builder = o.Provider == DatabaseProvider.SqlServer
-            ? DeployChanges.To.SqlDatabase(o.ConnectionString)
-            : DeployChanges.To.SqliteDatabase(o.ConnectionString);
+        var folder = o.Provider switch
+        {
+            DatabaseProvider.SqlServer => ".Migrations.sqlserver.",
+            DatabaseProvider.PostgreSql => ".Migrations.postgresql.",
+            _ => ".Migrations.sqlite.",
+        };
+        var builder = o.Provider switch
+        {
+            DatabaseProvider.SqlServer => DeployChanges.To.SqlDatabase(o.ConnectionString),
+            DatabaseProvider.PostgreSql => DeployChanges.To.PostgresqlDatabase(o.ConnectionString),
+            _ => DeployChanges.To.SqliteDatabase(o.ConnectionString),
+        };
         return builder
             .WithScriptsEmbeddedInAssembly(typeof(Migrations).Assembly, name => name.Contains(folder, StringComparison.Ordinal))
             .WithTransactionPerScript()

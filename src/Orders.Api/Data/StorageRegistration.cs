@@ -27,8 +27,14 @@ internal static class StorageRegistration
             {
                 o.ConnectionString = configuration.GetConnectionString("Orders") is { Length: > 0 } configured
                     ? configured
-                    : $"Data Source={Path.Combine(DataDirectory.Resolve(storage.Value, environment), "orders.db")}";
+                    : o.Provider == DatabaseProvider.Sqlite ? $"Data Source={Path.Combine(DataDirectory.Resolve(storage.Value, environment), "orders.db")}" : "";
             })
+            // A database server has no default: the service would otherwise migrate and serve
+            // whatever the connection string's defaults reach.
+            .Validate(o => o.Provider == DatabaseProvider.Sqlite || o.ConnectionString.Length > 0,
+                "ConnectionStrings:Orders must be set when Database:Provider is SqlServer or PostgreSql (a SqlClient or Npgsql connection string)")
+            .Validate(o => o.Provider != DatabaseProvider.PostgreSql || o.ConnectionString.Length == 0 || IsNpgsqlConnectionString(o.ConnectionString),
+                "ConnectionStrings:Orders is not an Npgsql connection string (Host=…;Database=…;Username=…;Password=…) for Database:Provider=PostgreSql")
             // Every path that opens the SQLite file reads these options first (Db, Migrations, the
             // staff command), so the file exists owner-only before SQLite would create it.
             .PostConfigure(o =>
@@ -51,6 +57,18 @@ internal static class StorageRegistration
 
     // A file a feature keeps in the data directory (a generated secret), narrowed to owner-only at
     // start-up with the directory itself.
+    private static bool IsNpgsqlConnectionString(string connectionString)
+    {
+        try
+        {
+            return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) is { Host.Length: > 0, Database.Length: > 0 };
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     public static IServiceCollection AddDataDirectoryFile(this IServiceCollection services, string fileName) =>
         services.AddSingleton(new DataDirectoryFile(fileName));
 

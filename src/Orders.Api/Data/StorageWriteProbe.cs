@@ -13,8 +13,9 @@ namespace Orders.Api.Data;
 //   be able to grow: "database or disk is full"), then the header's user_version rewritten with its
 //   own value and committed, so one page really reaches the log and is synced (a read-only file or
 //   mount, an I/O error, a log that cannot grow fail here).
-//   SQL Server: the same scratch table and 64 KiB in a transaction that is rolled back; the work is
-//   logged and allocated before the rollback (read-only database, full log, full filegroup).
+//   SQL Server and PostgreSQL: the same scratch table and 64 KiB in a transaction that is rolled
+//   back; the work is logged and allocated before the rollback (read-only database or standby,
+//   full log or disk, full filegroup).
 // One probe at a time and at most one per ProbeInterval; readiness calls in between get its answer,
 // so polling /health/ready cannot turn into a stream of synced writes.
 internal sealed class StorageWriteProbe(Db db) : IDisposable
@@ -29,6 +30,12 @@ internal sealed class StorageWriteProbe(Db db) : IDisposable
         SqlServer: """
             CREATE TABLE storage_probe (b varbinary(max) NOT NULL);
             INSERT INTO storage_probe (b) VALUES (CONVERT(varbinary(max), REPLICATE(CONVERT(varchar(max), '0'), 65536)));
+            """,
+        // EXTERNAL: stored out of line and uncompressed, so 64 KiB of zeros take 64 KiB.
+        PostgreSql: """
+            CREATE TABLE storage_probe (b bytea NOT NULL);
+            ALTER TABLE storage_probe ALTER COLUMN b SET STORAGE EXTERNAL;
+            INSERT INTO storage_probe (b) VALUES (decode(repeat('00', 65536), 'hex'));
             """);
 
     private readonly SemaphoreSlim probing = new(1, 1);
@@ -86,7 +93,8 @@ internal sealed class StorageWriteProbe(Db db) : IDisposable
             // The error's type and SQLite code only: messages can carry paths and connection details.
             var error = e is Microsoft.Data.Sqlite.SqliteException sqlite
                 ? string.Create(CultureInfo.InvariantCulture, $"{e.GetType().Name} {sqlite.SqliteErrorCode}/{sqlite.SqliteExtendedErrorCode}")
-                : e is Microsoft.Data.SqlClient.SqlException sql ? string.Create(CultureInfo.InvariantCulture, $"{e.GetType().Name} {sql.Number}") : e.GetType().Name;
+                : e is Microsoft.Data.SqlClient.SqlException sql ? string.Create(CultureInfo.InvariantCulture, $"{e.GetType().Name} {sql.Number}")
+                : e is Npgsql.PostgresException postgres ? $"{e.GetType().Name} {postgres.SqlState}" : e.GetType().Name;
             return new Outcome(error, Stopwatch.GetTimestamp());
         }
     }
@@ -96,7 +104,7 @@ internal sealed class StorageWriteProbe(Db db) : IDisposable
         using (await db.WriteTurnAsync(WritePriority.Request, cancellationToken))
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            if (db.Provider == DatabaseProvider.SqlServer)
+            if (db.Provider != DatabaseProvider.Sqlite)
             {
                 await connection.ExecuteAsync(new CommandDefinition(db.Pick(ScratchWriteSql), transaction: transaction, cancellationToken: cancellationToken));
                 await transaction.RollbackAsync(cancellationToken);

@@ -32,6 +32,10 @@ internal sealed partial class KeyRecoveryRequests(Db db, IBackgroundJobClient jo
             """,
         SqlServer: """
             INSERT INTO license_recovery_requests (email, requested_at) OUTPUT INSERTED.id VALUES (@Email, @Now)
+            """,
+        PostgreSql: """
+            INSERT INTO license_recovery_requests (email, requested_at) VALUES (@Email, @Now)
+            RETURNING id
             """);
 
     public static Dictionary<string, string[]>? EmailProblems(string? email)
@@ -91,11 +95,13 @@ internal sealed partial class KeyRecoveryJob(Db db, IBackgroundJobClient jobs, O
 
     private static readonly Dialect LoadRequestSql = new(
         Sqlite: "SELECT id AS Id, email AS Email FROM license_recovery_requests WHERE id = @Id",
-        SqlServer: "SELECT id AS Id, email AS Email FROM license_recovery_requests WITH (UPDLOCK, ROWLOCK) WHERE id = @Id");
+        SqlServer: "SELECT id AS Id, email AS Email FROM license_recovery_requests WITH (UPDLOCK, ROWLOCK) WHERE id = @Id",
+        PostgreSql: "SELECT id AS Id, email AS Email FROM license_recovery_requests WHERE id = @Id FOR UPDATE");
 
     private static readonly Dialect LeftBehindSql = new(
         Sqlite: "SELECT id FROM license_recovery_requests ORDER BY id LIMIT @Limit",
-        SqlServer: "SELECT TOP (@Limit) id FROM license_recovery_requests ORDER BY id");
+        SqlServer: "SELECT TOP (@Limit) id FROM license_recovery_requests ORDER BY id",
+        PostgreSql: "SELECT id FROM license_recovery_requests ORDER BY id LIMIT @Limit");
 
     private const string DeleteRequestSql = "DELETE FROM license_recovery_requests WHERE id = @Id";
 
@@ -126,6 +132,12 @@ internal sealed partial class KeyRecoveryJob(Db db, IBackgroundJobClient jobs, O
             OUTPUT INSERTED.id
             SELECT o.id, 'key-recovery', @DedupeKey, o.email, 'pending', 0, @Now, @Now FROM orders o
             WHERE o.id = @OrderId AND NOT EXISTS (SELECT 1 FROM deliveries WITH (UPDLOCK, HOLDLOCK) WHERE dedupe_key = @DedupeKey)
+            """,
+        PostgreSql: """
+            INSERT INTO deliveries (order_id, kind, dedupe_key, to_address, status, attempts, created_at, next_attempt_at)
+            SELECT o.id, 'key-recovery', @DedupeKey, o.email, 'pending', 0, @Now, @Now FROM orders o WHERE o.id = @OrderId
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
             """);
 
     [AutomaticRetry(Attempts = 3)]

@@ -17,5 +17,10 @@ internal static class LicenseRows
             INSERT INTO licenses (order_id, line_no, license_id, license_key, key_id, seats, status, issued_at)
             SELECT @OrderId, @LineNo, @LicenseId, @LicenseKey, @KeyId, @Seats, 'active', @Now
             WHERE NOT EXISTS (SELECT 1 FROM licenses WITH (UPDLOCK, HOLDLOCK) WHERE order_id = @OrderId AND line_no = @LineNo)
+            """,
+        PostgreSql: """
+            INSERT INTO licenses (order_id, line_no, license_id, license_key, key_id, seats, status, issued_at)
+            VALUES (@OrderId, @LineNo, @LicenseId, @LicenseKey, @KeyId, @Seats, 'active', @Now)
+            ON CONFLICT (order_id, line_no) DO NOTHING
             """);
 }

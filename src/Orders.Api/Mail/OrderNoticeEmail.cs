@@ -32,6 +32,13 @@ internal static class OrderNotices
             SELECT o.id, @Kind, @DedupeKey, o.email, 'pending', 0, @Now, @Now FROM orders o
             WHERE o.id = @OrderId AND o.erased_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM deliveries WITH (UPDLOCK, HOLDLOCK) WHERE dedupe_key = @DedupeKey)
+            """,
+        PostgreSql: """
+            INSERT INTO deliveries (order_id, kind, dedupe_key, to_address, status, attempts, created_at, next_attempt_at)
+            SELECT o.id, @Kind, @DedupeKey, o.email, 'pending', 0, @Now, @Now FROM orders o
+            WHERE o.id = @OrderId AND o.erased_at IS NULL
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
             """);
 
     // The webhook, the API's answer and retries of one refund carry one refund id: one e-mail. The

@@ -45,6 +45,12 @@ internal sealed partial class SendDeliveryJob(
             OUTPUT INSERTED.id
             WHERE id IN @Ids
               AND ((status = 'pending' AND next_attempt_at <= @DueBy) OR (status = 'sending' AND claimed_until < @Now))
+            """,
+        PostgreSql: """
+            UPDATE deliveries SET status = 'sending', claimed_until = @ClaimedUntil, attempts = attempts + 1
+            WHERE id IN @Ids
+              AND ((status = 'pending' AND next_attempt_at <= @DueBy) OR (status = 'sending' AND claimed_until < @Now))
+            RETURNING id
             """);
 
     // Generic columns of the row and its order; the license columns are NULL for kinds without one.

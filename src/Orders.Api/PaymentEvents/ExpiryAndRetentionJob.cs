@@ -20,7 +20,8 @@ internal sealed partial class ExpiryAndRetentionJob(
 
     private static readonly Dialect OverdueOrdersSql = new(
         Sqlite: "SELECT order_number AS OrderNumber, provider AS Provider FROM orders WHERE status = 'pending' AND created_at <= @Before ORDER BY created_at LIMIT @Limit",
-        SqlServer: "SELECT TOP (@Limit) order_number AS OrderNumber, provider AS Provider FROM orders WHERE status = 'pending' AND created_at <= @Before ORDER BY created_at");
+        SqlServer: "SELECT TOP (@Limit) order_number AS OrderNumber, provider AS Provider FROM orders WHERE status = 'pending' AND created_at <= @Before ORDER BY created_at",
+        PostgreSql: "SELECT order_number AS OrderNumber, provider AS Provider FROM orders WHERE status = 'pending' AND created_at <= @Before ORDER BY created_at LIMIT @Limit");
 
     private static readonly Dialect AbandonedOrdersSql = new(
         Sqlite: """
@@ -34,6 +35,12 @@ internal sealed partial class ExpiryAndRetentionJob(
             WHERE status IN ('expired', 'canceled') AND updated_at <= @Before
               AND NOT EXISTS (SELECT 1 FROM licenses l WHERE l.order_id = o.id)
             ORDER BY id
+            """,
+        PostgreSql: """
+            SELECT id FROM orders o
+            WHERE status IN ('expired', 'canceled') AND updated_at <= @Before
+              AND NOT EXISTS (SELECT 1 FROM licenses l WHERE l.order_id = o.id)
+            ORDER BY id LIMIT @Limit
             """);
 
     // The audit trail keeps the order number it names; only the link to the deleted row goes.

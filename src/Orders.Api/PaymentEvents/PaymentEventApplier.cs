@@ -31,23 +31,28 @@ internal sealed partial class PaymentEventApplier(
     ILogger<PaymentEventApplier> logger)
 {
     // Inside the transaction the event row and the order row are read with update locks on SQL
-    // Server, so two workers applying events to one order queue up instead of interleaving. SQLite
+    // Server (FOR UPDATE on PostgreSQL), so two workers applying events to one order queue up
+    // instead of interleaving. SQLite
     // needs no hints: its write transactions (BEGIN IMMEDIATE) already run one at a time.
     private static readonly Dialect LoadEventSql = new(
         Sqlite: $"SELECT {InboxRow.Columns} FROM webhook_inbox WHERE id = @Id",
-        SqlServer: $"SELECT {InboxRow.Columns} FROM webhook_inbox WITH (UPDLOCK, ROWLOCK) WHERE id = @Id");
+        SqlServer: $"SELECT {InboxRow.Columns} FROM webhook_inbox WITH (UPDLOCK, ROWLOCK) WHERE id = @Id",
+        PostgreSql: $"SELECT {InboxRow.Columns} FROM webhook_inbox WHERE id = @Id FOR UPDATE");
 
     private static readonly Dialect FindByNumberSql = new(
         Sqlite: $"SELECT {OrderRow.Columns} FROM orders WHERE order_number = @Number AND provider = @Provider",
-        SqlServer: $"SELECT {OrderRow.Columns} FROM orders WITH (UPDLOCK, ROWLOCK) WHERE order_number = @Number AND provider = @Provider");
+        SqlServer: $"SELECT {OrderRow.Columns} FROM orders WITH (UPDLOCK, ROWLOCK) WHERE order_number = @Number AND provider = @Provider",
+        PostgreSql: $"SELECT {OrderRow.Columns} FROM orders WHERE order_number = @Number AND provider = @Provider FOR UPDATE");
 
     private static readonly Dialect FindByOrderRefSql = new(
         Sqlite: $"SELECT {OrderRow.Columns} FROM orders WHERE provider = @Provider AND provider_order_ref = @Ref",
-        SqlServer: $"SELECT {OrderRow.Columns} FROM orders WITH (UPDLOCK, ROWLOCK) WHERE provider = @Provider AND provider_order_ref = @Ref");
+        SqlServer: $"SELECT {OrderRow.Columns} FROM orders WITH (UPDLOCK, ROWLOCK) WHERE provider = @Provider AND provider_order_ref = @Ref",
+        PostgreSql: $"SELECT {OrderRow.Columns} FROM orders WHERE provider = @Provider AND provider_order_ref = @Ref FOR UPDATE");
 
     private static readonly Dialect FindByTransactionRefSql = new(
         Sqlite: $"SELECT {OrderRow.Columns} FROM orders WHERE provider = @Provider AND provider_transaction_ref = @Ref",
-        SqlServer: $"SELECT {OrderRow.Columns} FROM orders WITH (UPDLOCK, ROWLOCK) WHERE provider = @Provider AND provider_transaction_ref = @Ref");
+        SqlServer: $"SELECT {OrderRow.Columns} FROM orders WITH (UPDLOCK, ROWLOCK) WHERE provider = @Provider AND provider_transaction_ref = @Ref",
+        PostgreSql: $"SELECT {OrderRow.Columns} FROM orders WHERE provider = @Provider AND provider_transaction_ref = @Ref FOR UPDATE");
 
     private const string TransitionSql = """
         UPDATE orders
@@ -79,6 +84,12 @@ internal sealed partial class PaymentEventApplier(
             OUTPUT INSERTED.id
             SELECT @OrderId, @Kind, @DedupeKey, @ToAddress, 'pending', 0, @Now, @Now
             WHERE NOT EXISTS (SELECT 1 FROM deliveries WITH (UPDLOCK, HOLDLOCK) WHERE dedupe_key = @DedupeKey)
+            """,
+        PostgreSql: """
+            INSERT INTO deliveries (order_id, kind, dedupe_key, to_address, status, attempts, created_at, next_attempt_at)
+            VALUES (@OrderId, @Kind, @DedupeKey, @ToAddress, 'pending', 0, @Now, @Now)
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
             """);
 
     // Every revocation also moves the published revocation list on (RevocationSequence).

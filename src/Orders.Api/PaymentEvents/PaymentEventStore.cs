@@ -65,6 +65,14 @@ internal sealed partial class PaymentEventStore(Db db, IBackgroundJobClient jobs
             SELECT @Provider, @EventId, @EventType, @Kind, @OrderNumber, @ProviderOrderRef,
                    @TransactionRef, @RefundRef, @AmountMinor, @Currency, @Sku, @ReceivedAt
             WHERE NOT EXISTS (SELECT 1 FROM webhook_inbox WITH (UPDLOCK, HOLDLOCK) WHERE provider = @Provider AND provider_event_id = @EventId)
+            """,
+        PostgreSql: """
+            INSERT INTO webhook_inbox (provider, provider_event_id, event_type, kind, order_number, provider_order_ref,
+                                       provider_transaction_ref, provider_refund_ref, amount_minor, currency, sku, received_at)
+            VALUES (@Provider, @EventId, @EventType, @Kind, @OrderNumber, @ProviderOrderRef,
+                    @TransactionRef, @RefundRef, @AmountMinor, @Currency, @Sku, @ReceivedAt)
+            ON CONFLICT (provider, provider_event_id) DO NOTHING
+            RETURNING id
             """);
 
     private const string FindSql = """
@@ -81,6 +89,11 @@ internal sealed partial class PaymentEventStore(Db db, IBackgroundJobClient jobs
             INSERT INTO webhook_transmissions (provider, transmission_id, body_sha256, received_at)
             SELECT @Provider, @TransmissionId, @BodySha256, @ReceivedAt
             WHERE NOT EXISTS (SELECT 1 FROM webhook_transmissions WITH (UPDLOCK, HOLDLOCK) WHERE provider = @Provider AND transmission_id = @TransmissionId)
+            """,
+        PostgreSql: """
+            INSERT INTO webhook_transmissions (provider, transmission_id, body_sha256, received_at)
+            VALUES (@Provider, @TransmissionId, @BodySha256, @ReceivedAt)
+            ON CONFLICT (provider, transmission_id) DO NOTHING
             """);
 
     private const string FindTransmissionSql = """

@@ -1,5 +1,7 @@
 using Hangfire;
 using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Hangfire.SqlServer;
 using Microsoft.Extensions.Options;
 using Orders.Api.Data;
@@ -21,13 +23,17 @@ internal static class PaymentEventsRegistration
         // The storage is this app's own instance (not Hangfire's static JobStorage.Current), so two
         // hosts in one process (tests) never share a queue. In-memory is enough on the embedded
         // default: the recovery sweep rebuilds the queue from the database after a restart.
-        // On SQL Server the jobs live in the same database (schema HangFire), shared by every instance.
+        // On SQL Server and PostgreSQL the jobs live in the same database (schema HangFire or
+        // hangfire), shared by every instance.
         services.AddSingleton<JobStorage>(sp =>
         {
             var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            return database.Provider == DatabaseProvider.SqlServer
-                ? new SqlServerStorage(database.ConnectionString, new SqlServerStorageOptions { SchemaName = "HangFire", PrepareSchemaIfNecessary = true })
-                : new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) });
+            return database.Provider switch
+            {
+                DatabaseProvider.SqlServer => new SqlServerStorage(database.ConnectionString, new SqlServerStorageOptions { SchemaName = "HangFire", PrepareSchemaIfNecessary = true }),
+                DatabaseProvider.PostgreSql => PostgreSqlJobStorage(database.ConnectionString),
+                _ => new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) }),
+            };
         });
         // Likewise the job activator: Hangfire's default is the static JobActivator.Current, which
         // the last host to start overwrites, so jobs of one host would run in another's container.
@@ -59,6 +65,26 @@ internal static class PaymentEventsRegistration
             .Validate(o => o.ReconcileAfter < o.PendingExpiry, "Maintenance:ReconcileAfter must be shorter than Maintenance:PendingExpiry.")
             .ValidateOnStart();
         return services;
+    }
+
+    // Hangfire.PostgreSql creates and upgrades its own schema (it takes its own lock for that).
+    // Its default is to poll the queue every 15 s; long polling (LISTEN/NOTIFY) wakes a worker when a
+    // job is enqueued, with a 1 s poll behind it, like the in-memory queue's pace. A fetched job
+    // stays invisible to other servers while its worker's server keeps renewing it (sliding), so a
+    // long job is not picked up twice, and a killed instance's job comes back after five minutes.
+    private static PostgreSqlStorage PostgreSqlJobStorage(string connectionString)
+    {
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = "hangfire",
+            PrepareSchemaIfNecessary = true,
+            QueuePollInterval = TimeSpan.FromSeconds(1),
+            EnableLongPolling = true,
+            UseSlidingInvisibilityTimeout = true,
+            InvisibilityTimeout = TimeSpan.FromMinutes(5),
+            DistributedLockTimeout = TimeSpan.FromMinutes(1),
+        };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
     }
 
     // Each provider's receivers, where the provider is on: its webhooks and, for PayPal, the buyer's return.

@@ -33,6 +33,12 @@ internal sealed partial class ReconciliationJob(
             FROM orders
             WHERE status = 'pending' AND provider IN @Providers AND created_at <= @OlderThan AND created_at > @ExpiresBefore
             ORDER BY reconciled_at, created_at
+            """,
+        PostgreSql: """
+            SELECT id AS Id, order_number AS OrderNumber, provider AS Provider, provider_order_ref AS ProviderOrderRef, provider_transaction_ref AS TransactionRef
+            FROM orders
+            WHERE status = 'pending' AND provider IN @Providers AND created_at <= @OlderThan AND created_at > @ExpiresBefore
+            ORDER BY reconciled_at, created_at LIMIT @Limit
             """);
 
     // Before asking: the run's orders go to the back of the line whatever the provider answers.

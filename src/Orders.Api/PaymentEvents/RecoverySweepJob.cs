@@ -24,6 +24,9 @@ internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs,
             """,
         SqlServer: """
             SELECT TOP (@Limit) id FROM webhook_inbox WHERE processed_at IS NULL AND received_at <= @Before AND id > @After ORDER BY id
+            """,
+        PostgreSql: """
+            SELECT id FROM webhook_inbox WHERE processed_at IS NULL AND received_at <= @Before AND id > @After ORDER BY id LIMIT @Limit
             """);
 
     private static readonly Dialect DueDeliveriesSql = new(
@@ -40,6 +43,13 @@ internal sealed partial class RecoverySweepJob(Db db, IBackgroundJobClient jobs,
               AND ((status = 'pending' AND next_attempt_at <= @Now AND created_at <= @Before)
                 OR (status = 'sending' AND claimed_until < @Now))
             ORDER BY id
+            """,
+        PostgreSql: """
+            SELECT id FROM deliveries
+            WHERE id > @After
+              AND ((status = 'pending' AND next_attempt_at <= @Now AND created_at <= @Before)
+                OR (status = 'sending' AND claimed_until < @Now))
+            ORDER BY id LIMIT @Limit
             """);
 
     private const string BacklogSql = "SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL";

@@ -141,6 +141,14 @@ internal sealed partial class CustomerData(
             WHERE erase_requested_at IS NOT NULL AND erased_at IS NULL AND status <> 'pending'
               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.order_id = o.id AND d.status IN ('pending', 'sending'))
             ORDER BY id
+            """,
+        PostgreSql: """
+            SELECT id, order_number, status, sku, product_name, quantity, unit_price_minor, total_minor, currency, email, licensee_name,
+                   provider, provider_order_ref, provider_transaction_ref, created_at, updated_at, paid_at
+            FROM orders o
+            WHERE erase_requested_at IS NOT NULL AND erased_at IS NULL AND status <> 'pending'
+              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.order_id = o.id AND d.status IN ('pending', 'sending'))
+            ORDER BY id LIMIT @Limit
             """);
 
     private const string DeliveryIdsSql = "SELECT id FROM deliveries WHERE order_id IN @OrderIds";
@@ -161,7 +169,8 @@ internal sealed partial class CustomerData(
     // The choice stays (how many accepted a notice is bookkeeping); whose choice it was does not.
     private static readonly Dialect EraseConsentsSql = new(
         Sqlite: "UPDATE privacy_notice_recipients SET email_lower = 'erased:' || id WHERE email_lower IN @Keys OR order_id IN @OrderIds",
-        SqlServer: "UPDATE privacy_notice_recipients SET email_lower = CONCAT('erased:', id) WHERE email_lower IN @Keys OR order_id IN @OrderIds");
+        SqlServer: "UPDATE privacy_notice_recipients SET email_lower = CONCAT('erased:', id) WHERE email_lower IN @Keys OR order_id IN @OrderIds",
+        PostgreSql: "UPDATE privacy_notice_recipients SET email_lower = 'erased:' || id WHERE email_lower IN @Keys OR order_id IN @OrderIds");
 
     // A key-recovery request not looked up yet holds the address as typed: it is dropped, not answered.
     // Staff's notes are about the customer: they go with the rest (order_notes, PRIVACY.md).

@@ -44,6 +44,9 @@ internal sealed partial class PrivacyNoticeMailingJob(
             """,
         SqlServer: """
             SELECT MAX(id) FROM (SELECT TOP (@Limit) id FROM orders WHERE id > @After ORDER BY id) AS b
+            """,
+        PostgreSql: """
+            SELECT MAX(id) FROM (SELECT id FROM orders WHERE id > @After ORDER BY id LIMIT @Limit) AS b
             """);
 
     // The customer's latest order (at listing time) carries the delivery and its address.
@@ -70,6 +73,17 @@ internal sealed partial class PrivacyNoticeMailingJob(
             WHERE a.order_id IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM privacy_notice_recipients r WITH (UPDLOCK, HOLDLOCK)
                               WHERE r.notice_id = @NoticeId AND r.email_lower = a.email_lower)
+            """,
+        PostgreSql: """
+            INSERT INTO privacy_notice_recipients (notice_id, email_lower, order_id, created_at)
+            SELECT @NoticeId, a.email_lower, a.order_id, @Now FROM (
+                SELECT d.email_lower,
+                       (SELECT MAX(l.id) FROM orders l WHERE l.email_lower = d.email_lower AND l.erased_at IS NULL AND l.paid_at IS NOT NULL) AS order_id
+                FROM (SELECT DISTINCT o.email_lower FROM orders o
+                      WHERE o.id > @After AND o.id <= @Through AND o.erased_at IS NULL AND o.paid_at IS NOT NULL) AS d
+            ) AS a
+            WHERE a.order_id IS NOT NULL
+            ON CONFLICT (notice_id, email_lower) DO NOTHING
             """);
 
     private const string AdvanceListingSql = """
@@ -88,6 +102,9 @@ internal sealed partial class PrivacyNoticeMailingJob(
             """,
         SqlServer: """
             SELECT TOP (@Limit) id FROM privacy_notice_recipients WHERE notice_id = @NoticeId AND delivery_id IS NULL ORDER BY id
+            """,
+        PostgreSql: """
+            SELECT id FROM privacy_notice_recipients WHERE notice_id = @NoticeId AND delivery_id IS NULL ORDER BY id LIMIT @Limit
             """);
 
     // A customer erased since listing gets a canceled row: nothing is sent, and the recipient is done.
@@ -115,6 +132,18 @@ internal sealed partial class PrivacyNoticeMailingJob(
             JOIN orders o ON o.id = r.order_id
             WHERE r.notice_id = @NoticeId AND r.id BETWEEN @First AND @Last AND r.delivery_id IS NULL
               AND NOT EXISTS (SELECT 1 FROM deliveries x WITH (UPDLOCK, HOLDLOCK) WHERE x.dedupe_key = CONCAT('privacy-notice:', r.id))
+            """,
+        PostgreSql: """
+            INSERT INTO deliveries (order_id, kind, dedupe_key, to_address, status, attempts, last_error, created_at, next_attempt_at)
+            SELECT r.order_id, 'privacy-notice', 'privacy-notice:' || r.id, o.email,
+                   CASE WHEN o.erased_at IS NULL AND r.email_lower NOT LIKE 'erased:%' THEN 'pending' ELSE 'canceled' END,
+                   0,
+                   CASE WHEN o.erased_at IS NULL AND r.email_lower NOT LIKE 'erased:%' THEN NULL ELSE 'customer data erased' END,
+                   @Now, @Now
+            FROM privacy_notice_recipients r
+            JOIN orders o ON o.id = r.order_id
+            WHERE r.notice_id = @NoticeId AND r.id BETWEEN @First AND @Last AND r.delivery_id IS NULL
+            ON CONFLICT (dedupe_key) DO NOTHING
             """);
 
     private static readonly Dialect LinkDeliveriesSql = new(
@@ -128,6 +157,11 @@ internal sealed partial class PrivacyNoticeMailingJob(
             FROM privacy_notice_recipients r
             JOIN deliveries d ON d.dedupe_key = CONCAT('privacy-notice:', r.id)
             WHERE r.notice_id = @NoticeId AND r.id BETWEEN @First AND @Last AND r.delivery_id IS NULL
+            """,
+        PostgreSql: """
+            UPDATE privacy_notice_recipients
+            SET delivery_id = (SELECT d.id FROM deliveries d WHERE d.dedupe_key = 'privacy-notice:' || privacy_notice_recipients.id)
+            WHERE notice_id = @NoticeId AND id BETWEEN @First AND @Last AND delivery_id IS NULL
             """);
 
     private const string HandedPendingSql = """

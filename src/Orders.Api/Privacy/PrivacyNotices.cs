@@ -75,6 +75,11 @@ internal sealed class PrivacyNotices(Db db, AuditLog audit, IBackgroundJobClient
             INSERT INTO privacy_notices (subject, body, effective_on, respond_by, status, created_by, created_at)
             OUTPUT INSERTED.id
             VALUES (@Subject, @Body, @EffectiveOn, @RespondBy, 'draft', @CreatedBy, @Now)
+            """,
+        PostgreSql: """
+            INSERT INTO privacy_notices (subject, body, effective_on, respond_by, status, created_by, created_at)
+            VALUES (@Subject, @Body, @EffectiveOn, @RespondBy, 'draft', @CreatedBy, @Now)
+            RETURNING id
             """);
 
     private const string NoticeSql = $"SELECT {Columns} FROM privacy_notices WHERE id = @Id";

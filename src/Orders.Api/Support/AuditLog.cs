@@ -184,5 +184,12 @@ internal sealed class AuditLog(Db db, TimeProvider time, LookupAuditWriter looku
             WHERE {filter} AND id < @Before
               AND (@Actor IS NULL OR actor = @Actor) AND (@Action IS NULL OR action = @Action)
             ORDER BY id DESC
+            """,
+        // A parameter PostgreSQL first meets in "IS NULL" needs its type named.
+        PostgreSql: $"""
+            SELECT {Columns} FROM audit_log
+            WHERE {filter} AND id < @Before
+              AND (CAST(@Actor AS varchar) IS NULL OR actor = @Actor) AND (CAST(@Action AS varchar) IS NULL OR action = @Action)
+            ORDER BY id DESC LIMIT @Limit
             """);
 }

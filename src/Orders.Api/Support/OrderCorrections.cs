@@ -79,6 +79,12 @@ internal sealed partial class OrderCorrections(
             OUTPUT INSERTED.id
             SELECT o.id, @Kind, @DedupeKey, o.email, 'pending', 0, @Now, @Now FROM orders o
             WHERE o.id = @OrderId AND NOT EXISTS (SELECT 1 FROM deliveries WITH (UPDLOCK, HOLDLOCK) WHERE dedupe_key = @DedupeKey)
+            """,
+        PostgreSql: """
+            INSERT INTO deliveries (order_id, kind, dedupe_key, to_address, status, attempts, created_at, next_attempt_at)
+            SELECT o.id, @Kind, @DedupeKey, o.email, 'pending', 0, @Now, @Now FROM orders o WHERE o.id = @OrderId
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
             """);
 
     public async Task<CorrectionOutcome> ChangeEmailAsync(StaffMember staff, string orderNumber, string? email, CancellationToken ct)

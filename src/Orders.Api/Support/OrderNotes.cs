@@ -34,6 +34,11 @@ internal sealed partial class OrderNotes(Db db, AuditLog audit, TimeProvider tim
             INSERT INTO order_notes (order_id, staff_user_id, author, body, created_at)
             OUTPUT INSERTED.id
             VALUES (@OrderId, @StaffUserId, @Author, @Body, @Now)
+            """,
+        PostgreSql: """
+            INSERT INTO order_notes (order_id, staff_user_id, author, body, created_at)
+            VALUES (@OrderId, @StaffUserId, @Author, @Body, @Now)
+            RETURNING id
             """);
 
     private const string NotesSql = """

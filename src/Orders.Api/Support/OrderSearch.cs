@@ -59,7 +59,7 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
     // bound value, so it compiles a statement with `LIMIT @Limit` again every time the value is
     // bound, even the same value, and the statement cache kept none of that work. That recompiling
     // was a fifth of a search's CPU (perf, docs/bench-history-2026-11.md round 8). SQL Server's plan cache has no
-    // such problem with TOP (@Limit).
+    // such problem with TOP (@Limit), nor PostgreSQL with LIMIT @Limit (its subqueries need a name).
     private static readonly Dialect ByReferenceSql = new(
         Sqlite: $"""
             SELECT id AS Id, 'order-number' AS MatchedBy FROM orders WHERE order_number IN (@Term, @TermUpper)
@@ -88,6 +88,19 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
             UNION ALL SELECT Id, MatchedBy FROM (SELECT TOP (@Limit) id AS Id, 'licensee-name-prefix' AS MatchedBy FROM orders
                                                  WHERE licensee_name_lower >= @NameFrom AND licensee_name_lower < @NameTo
                                                  ORDER BY licensee_name_lower, created_at DESC) AS by_name_prefix
+            """,
+        PostgreSql: """
+            SELECT id AS Id, 'order-number' AS MatchedBy FROM orders WHERE order_number IN (@Term, @TermUpper)
+            UNION ALL SELECT id, 'order-ref' FROM orders WHERE provider_order_ref IN (@Term, @TermUpper)
+            UNION ALL SELECT id, 'transaction-ref' FROM orders WHERE provider_transaction_ref IN (@Term, @TermUpper)
+            UNION ALL SELECT order_id, 'refund-ref' FROM webhook_inbox WHERE provider_refund_ref IN (@Term, @TermUpper) AND order_id IS NOT NULL
+            UNION ALL SELECT * FROM (SELECT id, 'order-number-prefix' FROM orders
+                                     WHERE order_number >= @From AND order_number < @To ORDER BY order_number LIMIT @Limit) AS by_number
+            UNION ALL SELECT * FROM (SELECT id, 'email-prefix' FROM orders
+                                     WHERE email_lower >= @EmailFrom AND email_lower < @EmailTo ORDER BY email_lower, created_at DESC LIMIT @Limit) AS by_email
+            UNION ALL SELECT * FROM (SELECT id, 'licensee-name' FROM orders WHERE licensee_name_lower = @Name ORDER BY created_at DESC LIMIT @Limit) AS by_name
+            UNION ALL SELECT * FROM (SELECT id, 'licensee-name-prefix' FROM orders
+                                     WHERE licensee_name_lower >= @NameFrom AND licensee_name_lower < @NameTo ORDER BY licensee_name_lower, created_at DESC LIMIT @Limit) AS by_name_prefix
             """);
 
     private static readonly Dialect ByEmailSql = new(
@@ -100,6 +113,11 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
             SELECT Id, MatchedBy FROM (SELECT TOP (@Limit) id AS Id, 'email' AS MatchedBy FROM orders WHERE email_lower = @Email ORDER BY created_at DESC) AS exact
             UNION ALL SELECT Id, MatchedBy FROM (SELECT TOP (@Limit) id AS Id, 'email-prefix' AS MatchedBy FROM orders
                                                  WHERE email_lower >= @EmailFrom AND email_lower < @EmailTo ORDER BY email_lower, created_at DESC) AS by_prefix
+            """,
+        PostgreSql: """
+            SELECT * FROM (SELECT id AS Id, 'email' AS MatchedBy FROM orders WHERE email_lower = @Email ORDER BY created_at DESC LIMIT @Limit) AS exact
+            UNION ALL SELECT * FROM (SELECT id, 'email-prefix' FROM orders
+                                     WHERE email_lower >= @EmailFrom AND email_lower < @EmailTo ORDER BY email_lower, created_at DESC LIMIT @Limit) AS by_prefix
             """);
 
     private const string OrdersByIdSql = $"SELECT {HitColumns}, '' AS MatchedBy FROM orders o WHERE o.id IN @Ids";
@@ -255,8 +273,8 @@ internal sealed partial class OrderSearch(Db db, LicenseKeys licenseKeys, AuditL
 
     private const string LicenseKeyPrefix = "ORD1-";
 
-    // email_lower is the database's lower(): SQLite's changes ASCII letters only, SQL Server's all of
-    // them. The term is lowered the same way, or an address with a capital 'É' would never match.
+    // email_lower is the database's lower(): SQLite's (and PostgreSQL's under the "C" collation the
+    // migration names) changes ASCII letters only, SQL Server's all of them. The term is lowered the same way, or an address with a capital 'É' would never match.
     private string LowerLikeTheDatabase(string term) =>
         db.Provider == DatabaseProvider.SqlServer
             ? term.ToLowerInvariant()

@@ -57,6 +57,16 @@ internal sealed class RecentOrders(Db db, AuditLog audit)
               AND created_at >= @From AND created_at < @To
             ORDER BY created_at DESC, id DESC
             OFFSET @Offset ROWS FETCH NEXT @Limit ROWS ONLY
+            """,
+        // A parameter PostgreSQL first meets in "IS NULL" needs its type named.
+        PostgreSql: """
+            SELECT order_number AS OrderNumber, created_at AS CreatedAt, status AS Status, product_name AS ProductName, quantity AS Quantity,
+                   total_minor AS TotalMinor, currency AS Currency, email AS Email, licensee_name AS LicenseeName, provider AS Provider
+            FROM orders
+            WHERE (CAST(@Status AS varchar) IS NULL OR status = @Status) AND (CAST(@Provider AS varchar) IS NULL OR provider = @Provider)
+              AND created_at >= @From AND created_at < @To
+            ORDER BY created_at DESC, id DESC
+            LIMIT @Limit OFFSET @Offset
             """);
 
     // The query string as the API and the page take it; problems are per field, in words staff read.

@@ -51,6 +51,11 @@ internal sealed partial class StaffAccounts(Db db, AuditLog audit, TimeProvider 
             INSERT INTO support_users (username, role, password_hash, security_stamp, disabled, created_at)
             OUTPUT INSERTED.id
             VALUES (@Username, @Role, @PasswordHash, @SecurityStamp, 0, @Now)
+            """,
+        PostgreSql: """
+            INSERT INTO support_users (username, role, password_hash, security_stamp, disabled, created_at)
+            VALUES (@Username, @Role, @PasswordHash, @SecurityStamp, 0, @Now)
+            RETURNING id
             """);
 
     private const string ListSql = $"SELECT {StaffUser.Columns} FROM support_users ORDER BY username";

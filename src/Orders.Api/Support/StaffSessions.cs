@@ -37,6 +37,11 @@ internal sealed partial class StaffSessions(Db db, IOptions<SupportOptions> opti
             INSERT INTO staff_sessions (token_hash, staff_user_id, created_at, last_seen_at, expires_at)
             OUTPUT INSERTED.id
             VALUES (@TokenHash, @StaffUserId, @Now, @Now, @ExpiresAt)
+            """,
+        PostgreSql: """
+            INSERT INTO staff_sessions (token_hash, staff_user_id, created_at, last_seen_at, expires_at)
+            VALUES (@TokenHash, @StaffUserId, @Now, @Now, @ExpiresAt)
+            RETURNING id
             """);
 
     // Rows that can open nothing any more: kept only until the next sign-in.

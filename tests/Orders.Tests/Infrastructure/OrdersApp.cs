@@ -10,13 +10,15 @@ using Orders.Api.Data;
 
 namespace Orders.Tests.Infrastructure;
 
-// One running service per test: its own data directory (SQLite file, keys, outbox), the real
+// One running service per test: its own data directory (SQLite file, keys, outbox) or, in the
+// server-database test projects, its own database on that server (DatabaseUnderTest), the real
 // migrations, the in-process PayPal sandbox, real Kestrel on a loopback port (so the sandbox's
 // webhooks are real HTTP), a shiftable clock and captured logs.
 public sealed class OrdersApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
     private readonly Action<IServiceCollection>? replaceServices;
+    private readonly ServerDatabase? database;
 
     // replaceServices: for the few tests that put something slow or failing in the service's way
     // (registrations made here win over the service's own).
@@ -25,6 +27,16 @@ public sealed class OrdersApp : WebApplicationFactory<Program>
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "orders-tests", Guid.NewGuid().ToString("N"));
         this.settings = settings ?? [];
         this.replaceServices = replaceServices;
+        if (!this.settings.ContainsKey("Database:Provider"))
+        {
+            database = DatabaseUnderTest.Create();
+            if (database is not null)
+            {
+                this.settings["Database:Provider"] = database.Provider;
+                this.settings["ConnectionStrings:Orders"] = database.ConnectionString;
+            }
+        }
+
         UseKestrel(0);
     }
 
@@ -99,6 +111,11 @@ public sealed class OrdersApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (database is not null)
+        {
+            await database.DropAsync();
+        }
+
         GC.SuppressFinalize(this);
     }
 }

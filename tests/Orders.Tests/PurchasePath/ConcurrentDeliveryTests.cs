@@ -1,0 +1,42 @@
+using System.Net;
+using System.Text;
+using Orders.Tests.Infrastructure;
+
+namespace Orders.Tests.PurchasePath;
+
+// Races the database must settle: the same event delivered five times at once, and a refund that
+// overtakes the payment. Runs on every database (tests/Orders.Tests.PostgreSql, …SqlServer).
+public sealed class ConcurrentDeliveryTests : ServiceTest
+{
+    [Fact]
+    public async Task ConcurrentDuplicateWebhooksIssueOneLicense()
+    {
+        var checkout = await shop.CheckoutAsync();
+        var captureId = await shop.PaidAtPayPalSilentlyAsync(checkout);
+        var body = Encoding.UTF8.GetBytes(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, captureId, "49.00").ToJsonString());
+        var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => shop.PostSignedWebhookAsync(body)));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        await shop.WaitForStatusAsync(checkout, "paid");
+        await shop.WaitForMailsAsync(checkout.OrderNumber);
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox"));
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM licenses"));
+        Assert.Equal(1, await shop.CountAsync("SELECT COUNT(*) FROM deliveries"));
+    }
+
+    [Fact]
+    public async Task RefundBeforeCompletionEndsRefunded()
+    {
+        var checkout = await shop.CheckoutAsync();
+        await shop.SetPayPalSandboxAsync(new { dropWebhooks = true });
+        await shop.ApproveAsync(checkout);
+        var captureId = await shop.CaptureAtPayPalAsync(checkout);
+        var refundId = await shop.RefundAtPayPalAsync(captureId, "49.00");
+        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.RefundEvent(checkout.OrderNumber, captureId, refundId, "49.00"))).Dispose();
+        await shop.WaitForStatusAsync(checkout, "refunded");
+        (await shop.PostSignedWebhookAsync(PayPalEventsFactory.CaptureEvent("PAYMENT.CAPTURE.COMPLETED", checkout.OrderNumber, checkout.PayPalOrderId, captureId, "49.00"))).Dispose();
+        await Eventually.GetAsync(() => shop.CountAsync("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"), n => n == 0);
+        var order = await shop.OrderAsync(checkout);
+        Assert.Equal("refunded", order!.Status);
+        Assert.DoesNotContain(order.Licenses, l => l.Status == "active");
+    }
+}

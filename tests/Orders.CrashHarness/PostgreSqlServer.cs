@@ -1,30 +1,24 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Orders.CrashHarness;
 
 // A PostgreSQL server for one run: the one a connection string names, or a throwaway cluster
-// (initdb into a temporary folder, run as the `postgres` user when the caller is root, on a free
-// loopback port, stopped and deleted at the end; never the machine's own cluster). Every run gets
-// a fresh database of its own; on a given server it is dropped at the end.
+// started with tests/postgres-cluster.sh (the one CI uses: initdb into a temporary folder, run as
+// the `postgres` user, a free loopback port; stopped and deleted at the end, never the machine's
+// own cluster). Every run gets a fresh database of its own; on a given server it is dropped at the end.
 public sealed class PostgreSqlServer : IAsyncDisposable
 {
-    // Instances with a connection pool each, plus Hangfire's connections: more than the default 100.
-    private const int MaxConnections = 400;
-
     private readonly string? clusterDirectory;
-    private readonly string? binDirectory;
+    private readonly string? script;
     private readonly List<string> databases = [];
     private int stopped;
 
-    private PostgreSqlServer(string adminConnectionString, string? clusterDirectory, string? binDirectory)
+    private PostgreSqlServer(string adminConnectionString, string? clusterDirectory, string? script)
     {
         AdminConnectionString = adminConnectionString;
         this.clusterDirectory = clusterDirectory;
-        this.binDirectory = binDirectory;
+        this.script = script;
     }
 
     // A connection string for the server's `postgres` database, as a role that may create databases.
@@ -37,39 +31,28 @@ public sealed class PostgreSqlServer : IAsyncDisposable
     {
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            var given = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres" };
-            return new PostgreSqlServer(given.ConnectionString, null, null);
+            return new PostgreSqlServer(new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres" }.ConnectionString, null, null);
         }
 
-        var bin = BinDirectory();
-        var directory = Directory.CreateTempSubdirectory("orders-postgresql-").FullName;
-        var asPostgres = Environment.UserName == "root";
-        try
+        var script = Script();
+        var exports = await RunAsync(script, ["start"], ct);
+        string? Export(string name) => exports.Split('\n')
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith($"export {name}=", StringComparison.Ordinal))
+            .Select(line => line[$"export {name}=".Length..].Trim('\''))
+            .FirstOrDefault();
+        var directory = Export("ORDERS_TEST_POSTGRESQL_DIR");
+        var server = Export("ORDERS_TEST_POSTGRESQL");
+        if (directory is null || server is null)
         {
-            if (asPostgres)
-            {
-                // initdb refuses to run as root; the cluster belongs to the postgres user.
-                await RunAsync("chown", ["postgres:postgres", directory], asPostgres: false, ct);
-            }
+            throw new InvalidOperationException($"{script} start printed no connection string:\n{exports}");
+        }
 
-            var data = Path.Combine(directory, "data");
-            await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-instructions"], asPostgres, ct);
-            var port = FreePort();
-            var settings = string.Create(CultureInfo.InvariantCulture,
-                $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c max_connections={MaxConnections} -c shared_buffers=256MB");
-            await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(directory, "server.log"), "-o", settings, "-w", "-t", "60", "start"], asPostgres, ct);
-            progress?.Invoke($"throwaway PostgreSQL cluster in {data} on port {port}");
-            var admin = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "postgres", Database = "postgres" };
-            var server = new PostgreSqlServer(admin.ConnectionString, directory, bin);
-            // A runner stopped by a signal skips its finally blocks; the cluster must not outlive it.
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopCluster();
-            return server;
-        }
-        catch
-        {
-            TryDelete(directory);
-            throw;
-        }
+        progress?.Invoke($"throwaway PostgreSQL cluster in {directory}: {server}");
+        var started = new PostgreSqlServer(new NpgsqlConnectionStringBuilder(server) { Database = "postgres" }.ConnectionString, directory, script);
+        // A runner stopped by a signal skips its finally blocks; the cluster must not outlive it.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => started.StopCluster();
+        return started;
     }
 
     // Creates an empty database and returns the connection string for it.
@@ -118,93 +101,55 @@ public sealed class PostgreSqlServer : IAsyncDisposable
             return;
         }
 
-        // Immediate: nothing in a throwaway cluster is worth a checkpoint.
         try
         {
-            RunAsync(Path.Combine(binDirectory!, "pg_ctl"), ["-D", Path.Combine(clusterDirectory, "data"), "-m", "immediate", "-w", "stop"],
-                Environment.UserName == "root", CancellationToken.None).GetAwaiter().GetResult();
+            RunAsync(script!, ["stop", clusterDirectory], CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (InvalidOperationException)
         {
-            // Already stopped.
+            // Already stopped; the script refuses folders it did not make.
         }
-
-        TryDelete(clusterDirectory);
     }
 
-    // ORDERS_POSTGRESQL_BIN, else the newest /usr/lib/postgresql/<version>/bin (Debian's layout).
-    private static string BinDirectory()
+    private static string Script()
     {
-        if (Environment.GetEnvironmentVariable("ORDERS_POSTGRESQL_BIN") is { Length: > 0 } configured)
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            return configured;
+            var path = Path.Combine(dir.FullName, "tests", "postgres-cluster.sh");
+            if (File.Exists(path))
+            {
+                return path;
+            }
         }
 
-        var installed = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql")
-                .Select(d => (Dir: d, Version: int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0))
-                .Where(d => File.Exists(Path.Combine(d.Dir, "bin", "initdb")))
-                .OrderByDescending(d => d.Version)
-                .Select(d => Path.Combine(d.Dir, "bin"))
-                .FirstOrDefault()
-            : null;
-        return installed ?? throw new InvalidOperationException(
-            "No PostgreSQL binaries in /usr/lib/postgresql/<version>/bin (apt-get install postgresql); set ORDERS_POSTGRESQL_BIN or give a connection string.");
+        throw new InvalidOperationException("Cannot find tests/postgres-cluster.sh above the program; give a PostgreSQL connection string instead.");
     }
 
-    private static async Task RunAsync(string program, IReadOnlyList<string> arguments, bool asPostgres, CancellationToken ct)
+    // Runs the script through bash and returns what it printed on standard output.
+    private static async Task<string> RunAsync(string script, IReadOnlyList<string> arguments, CancellationToken ct)
     {
-        var start = new ProcessStartInfo(asPostgres ? "runuser" : program)
+        var start = new ProcessStartInfo("bash")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        if (asPostgres)
-        {
-            foreach (var argument in new[] { "-u", "postgres", "--", program })
-            {
-                start.ArgumentList.Add(argument);
-            }
-        }
-
+        start.ArgumentList.Add(script);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
-        // pg_ctl start leaves the server holding its output pipes: read only until pg_ctl itself exits.
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {script}.");
         var output = process.StandardOutput.ReadToEndAsync(ct);
         var errors = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{Path.GetFileName(program)} {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{await output}\n{await errors}");
+            throw new InvalidOperationException($"{Path.GetFileName(script)} {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{await output}\n{await errors}");
         }
-    }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        return await output;
     }
 }

@@ -48,15 +48,17 @@ start() {
   port=$(free_port)
   as_postgres "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
-  # Loopback and the folder's socket only; fsync stays on (the tests check durable answers) but
-  # the cluster is small and short-lived. max_connections covers parallel test hosts (each pools).
+  # Loopback and the folder's socket only. A throwaway cluster need not survive a power cut: no
+  # fsync, so creating a database per test is quick. max_connections covers parallel test hosts.
   cat >>"$dir/data/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$dir'
 max_connections = 400
 shared_buffers = 64MB
-synchronous_commit = on
+fsync = off
+synchronous_commit = off
+full_page_writes = off
 log_min_messages = warning
 EOF
   printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' >"$dir/data/pg_hba.conf"

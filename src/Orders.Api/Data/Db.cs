@@ -85,7 +85,7 @@ internal sealed class Db(IOptions<DatabaseOptions> options) : IDisposable
 
         if (Provider == DatabaseProvider.PostgreSql)
         {
-            return await postgres.Value.OpenConnectionAsync(cancellationToken);
+            return new PostgreSqlConnection(await postgres.Value.OpenConnectionAsync(cancellationToken));
         }
 
         if (sessions.TryRent() is { } lease)

@@ -281,7 +281,9 @@ internal sealed partial class CustomerData(
             using var turn = await db.WriteTurnAsync(WritePriority.Interactive, ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
             var erased = await EraseInTransactionAsync(connection, tx, ended, keys, [email.Trim()], now, ct);
-            var marked = await connection.ExecuteAsync(new CommandDefinition(RequestErasureSql, new { Now = now, WaitingIds = waiting.Select(o => o.Id).ToList() }, tx, cancellationToken: ct));
+            // Not run for an empty list: see consentArgs in EraseInTransactionAsync.
+            var marked = waiting.Count == 0 ? 0
+                : await connection.ExecuteAsync(new CommandDefinition(RequestErasureSql, new { Now = now, WaitingIds = waiting.Select(o => o.Id).ToList() }, tx, cancellationToken: ct));
             if (erased is null || marked != waiting.Count)
             {
                 await tx.RollbackAsync(ct);
@@ -364,7 +366,10 @@ internal sealed partial class CustomerData(
         {
             await connection.ExecuteAsync(new CommandDefinition(DeleteNotesSql, args, tx, cancellationToken: ct));
         }
-        var erasedConsents = await connection.ExecuteAsync(new CommandDefinition(db.Pick(EraseConsentsSql), args, tx, cancellationToken: ct));
+        // Dapper writes an empty list as "IN (SELECT NULL WHERE 1 = 0)", a NULL that PostgreSQL reads
+        // as text and cannot compare with an id; no order has id 0.
+        var consentArgs = ids.Count == 0 ? args with { OrderIds = [0L] } : args;
+        var erasedConsents = await connection.ExecuteAsync(new CommandDefinition(db.Pick(EraseConsentsSql), consentArgs, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(EraseRecoveryRequestsSql, args, tx, cancellationToken: ct));
         if (ids.Count > 0)
         {

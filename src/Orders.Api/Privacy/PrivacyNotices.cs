@@ -76,9 +76,10 @@ internal sealed class PrivacyNotices(Db db, AuditLog audit, IBackgroundJobClient
             OUTPUT INSERTED.id
             VALUES (@Subject, @Body, @EffectiveOn, @RespondBy, 'draft', @CreatedBy, @Now)
             """,
+        // The date is sent as yyyy-MM-dd text, which PostgreSQL does not turn into a date unasked.
         PostgreSql: """
             INSERT INTO privacy_notices (subject, body, effective_on, respond_by, status, created_by, created_at)
-            VALUES (@Subject, @Body, @EffectiveOn, @RespondBy, 'draft', @CreatedBy, @Now)
+            VALUES (@Subject, @Body, CAST(@EffectiveOn AS date), @RespondBy, 'draft', @CreatedBy, @Now)
             RETURNING id
             """);
 

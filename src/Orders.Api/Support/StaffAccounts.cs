@@ -62,6 +62,7 @@ internal sealed partial class StaffAccounts(Db db, AuditLog audit, TimeProvider 
 
     private const string FindByUsernameSql = $"SELECT {StaffUser.Columns} FROM support_users WHERE username = @Username";
 
+    // disabled is 0 or 1 in every database (a bit on SQL Server, a smallint on PostgreSQL).
     private const string SetDisabledSql = """
         UPDATE support_users SET disabled = @Disabled, security_stamp = @SecurityStamp WHERE username = @Username
         """;
@@ -164,7 +165,7 @@ internal sealed partial class StaffAccounts(Db db, AuditLog audit, TimeProvider 
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var changed = await connection.ExecuteAsync(new CommandDefinition(SetDisabledSql,
-            new { Username = username, Disabled = disabled, SecurityStamp = NewSecurityStamp() }, tx, cancellationToken: ct));
+            new { Username = username, Disabled = disabled ? 1 : 0, SecurityStamp = NewSecurityStamp() }, tx, cancellationToken: ct));
         if (changed == 0)
         {
             return StaffChange.NotFound;

@@ -70,8 +70,9 @@ public sealed class Shop(OrdersApp app)
         {
             // Say what the background work was doing: the inbox rows and the service's warnings.
             await using var connection = await app.Db.OpenAsync(CancellationToken.None);
-            var inbox = await connection.QueryAsync<string>(
-                "SELECT event_type || ' ' || kind || ' processed=' || COALESCE(processed_at, '-') || ' attempts=' || attempts || ' outcome=' || COALESCE(outcome, '-') || ' error=' || COALESCE(last_error, '-') FROM webhook_inbox");
+            var inbox = (await connection.QueryAsync<(string EventType, string Kind, DateTime? ProcessedAt, long Attempts, string? Outcome, string? LastError)>(
+                "SELECT event_type, kind, processed_at, attempts, outcome, last_error FROM webhook_inbox"))
+                .Select(r => $"{r.EventType} {r.Kind} processed={r.ProcessedAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "-"} attempts={r.Attempts} outcome={r.Outcome ?? "-"} error={r.LastError ?? "-"}");
             var warnings = app.Logs.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal)).TakeLast(15);
             throw new Xunit.Sdk.XunitException($"{e.Message}\ninbox:\n{string.Join('\n', inbox)}\nwarnings:\n{string.Join('\n', warnings)}");
         }

@@ -4,7 +4,13 @@
 // (ProcessingRegistration), and Hangfire's process-wide log provider routes each host's lines to
 // that host (HangfireLogs). Most of a test is waiting on background work and HTTP, so more tests
 // run at once than there are cores.
+// On a database server (tests/Orders.Tests.PostgreSql) a test waits on the server more than on
+// the cores, so more run at once.
+#if SERVER_DATABASE
+[assembly: CollectionBehavior(MaxParallelThreads = 8)]
+#else
 [assembly: CollectionBehavior(MaxParallelThreads = 4)]
+#endif
 
 namespace Orders.Tests.Infrastructure;
 

@@ -74,6 +74,55 @@ public sealed class ProductionSettingsTests
 
     // Everything Production requires, on SQLite with e-mails to the pickup folder (nothing here
     // talks to PayPal at start-up).
+    [Fact]
+    public void ProductionOnPostgreSqlRefusesToStartWithoutAConnectionStringNamingTheKey()
+    {
+        var settings = ProductionSettings();
+        settings["Database:Provider"] = "PostgreSql";
+        using var app = new OrdersApp(settings: settings) { UseProductionEnvironment = true };
+
+        var message = Assert.ThrowsAny<Exception>(() => app.Http()).ToString();
+        Assert.Contains("Refusing to start in Production", message, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings:Orders must be set when Database:Provider is SqlServer or PostgreSql", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ProductionOnPostgreSqlRefusesAConnectionStringThatIsNotNpgsqls()
+    {
+        var settings = ProductionSettings();
+        settings["Database:Provider"] = "PostgreSql";
+        settings["ConnectionStrings:Orders"] = "Data Source=orders.db";
+        using var app = new OrdersApp(settings: settings) { UseProductionEnvironment = true };
+
+        var message = Assert.ThrowsAny<Exception>(() => app.Http()).ToString();
+        Assert.Contains("ConnectionStrings:Orders is not an Npgsql connection string", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProductionStartsOnPostgreSqlLikeOnSqlServer()
+    {
+        if (DatabaseUnderTest.PostgreSqlServer is null)
+        {
+            Assert.Skip($"{DatabaseUnderTest.PostgreSqlVariable} is not set: no PostgreSQL cluster to start on.");
+        }
+
+        var database = PostgreSqlDatabases.Create();
+        var settings = ProductionSettings();
+        settings["Database:Provider"] = "PostgreSql";
+        settings["ConnectionStrings:Orders"] = database.ConnectionString;
+        try
+        {
+            await using var app = new OrdersApp(settings: settings) { UseProductionEnvironment = true };
+            using var http = app.Http();
+            using var ready = await http.GetAsync("/health/ready");
+            Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+        }
+        finally
+        {
+            await database.DropAsync();
+        }
+    }
+
     private static Dictionary<string, string?> ProductionSettings() => new()
     {
         ["PayPal:BaseUrl"] = "https://api-m.paypal.com",

@@ -37,6 +37,11 @@ public sealed class SupportActionTests : ServiceTest
     [Fact]
     public async Task AResendQueuesForTheWriteTurnAheadOfTheJobs()
     {
+        if (DatabaseUnderTest.Kind != TestDatabaseKind.Sqlite)
+        {
+            Assert.Skip("The write turn is SQLite's: a database server has its own lock manager.");
+        }
+
         var order = await shop.PaidOrderAsync(app);
         using var support = await SupportSession.SupportAsync(app);
 

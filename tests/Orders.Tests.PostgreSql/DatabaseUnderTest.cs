@@ -1,0 +1,3 @@
+using Orders.Tests.Infrastructure;
+
+[assembly: DatabaseUnderTest(TestDatabaseKind.PostgreSql)]

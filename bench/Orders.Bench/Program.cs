@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 using Orders.Bench;
 using Orders.Licensing;
 
-// Orders.Bench [--quick] [--out DIR] [--only ceiling,naive,ingest,e2e,lookups] [--keep-data]
+// Orders.Bench [--quick] [--out DIR] [--only ceiling,naive,ingest,e2e,lookups,postgresql] [--postgresql | --no-postgresql] [--keep-data]
 // Needs the Release builds of the service, the ceiling and the naive peer (bench/run does both).
 var quick = args.Contains("--quick");
 var outDir = ArgValue(args, "--out") ?? Path.Combine(Bench.RepoRoot, "bench", "results");
@@ -53,6 +53,12 @@ try
     if (only is null || only.Contains("lookups"))
     {
         await bench.LookupsAsync();
+    }
+
+    // PostgreSQL rows: in the full run, and in --quick only when asked for (see bench/README.md).
+    if (only?.Contains("postgresql") ?? (args.Contains("--postgresql") || !quick && !args.Contains("--no-postgresql")))
+    {
+        await bench.PostgreSqlAsync();
     }
 }
 finally
@@ -108,7 +114,7 @@ namespace Orders.Bench
             TimeSpan.FromSeconds(20), 40_000, 10_000, 100_000, TimeSpan.FromSeconds(240), 1_000_000, 2_000, 4_000, TimeSpan.FromSeconds(20), 10_000);
     }
 
-    internal sealed class Bench(PayPalSide paypal, string work, Sizes size, Report report)
+    internal sealed partial class Bench(PayPalSide paypal, string work, Sizes size, Report report)
     {
         public const int Connections = 64;
         private const string TokenSecret = "orders-benchmark-token-secret-0123456789abcdef";
@@ -342,22 +348,20 @@ namespace Orders.Bench
         // Waits until `target` orders (beyond the `already` done before) have a license and a sent e-mail.
         private static async Task<Progress> WaitProcessedAsync(string data, int target, TimeSpan cap, Stopwatch clock, int? printFrom, int already)
         {
+            using var counter = new SqliteProgress(Path.Combine(data, "orders.db"));
+            return await WaitProcessedAsync(counter, data, target, cap, clock, printFrom, already);
+        }
+
+        private static async Task<Progress> WaitProcessedAsync(IProgressCounter counter, string data, int target, TimeSpan cap, Stopwatch clock, int? printFrom, int already)
+        {
             var deadline = clock.Elapsed + (cap > TimeSpan.Zero ? cap : TimeSpan.Zero);
             long licenses = 0, sent = 0;
             var lastPrint = clock.Elapsed;
-            using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "orders.db")};Mode=ReadOnly;Pooling=False");
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT (SELECT COUNT(*) FROM licenses), (SELECT COUNT(*) FROM deliveries WHERE status = 'sent')";
             while (true)
             {
-                using (var reader = command.ExecuteReader())
-                {
-                    reader.Read();
-                    licenses = reader.GetInt64(0) - already;
-                    sent = reader.GetInt64(1) - already;
-                }
-
+                var (allLicenses, allSent) = counter.Read();
+                licenses = allLicenses - already;
+                sent = allSent - already;
                 if (licenses >= target && sent >= target)
                 {
                     break;
@@ -498,11 +502,15 @@ namespace Orders.Bench
         }
 
         // ---- the service --------------------------------------------------------------------------------
-        private async Task<ManagedProcess> StartServiceAsync(string data, string name, bool webOnly)
+        private async Task<ManagedProcess> StartServiceAsync(string data, string name, bool webOnly, string? postgreSql = null)
         {
             Directory.CreateDirectory(data);
             var port = ManagedProcess.FreePort();
             var args = ServiceArgs(data, port).ToList();
+            if (postgreSql is not null)
+            {
+                args.AddRange(["--Database:Provider=PostgreSql", $"--ConnectionStrings:Orders={postgreSql}"]);
+            }
             if (webOnly)
             {
                 args.Add("--Jobs:RunServer=false");
@@ -592,6 +600,39 @@ namespace Orders.Bench
             }
 
             return dir?.FullName ?? throw new InvalidOperationException("Run from inside the repository (Orders.sln not found above the runner).");
+        }
+    }
+
+    // How many licenses and sent e-mails the service's database holds.
+    internal interface IProgressCounter : IDisposable
+    {
+        (long Licenses, long Sent) Read();
+    }
+
+    internal sealed class SqliteProgress : IProgressCounter
+    {
+        private readonly SqliteConnection connection;
+        private readonly SqliteCommand command;
+
+        public SqliteProgress(string path)
+        {
+            connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+            connection.Open();
+            command = connection.CreateCommand();
+            command.CommandText = "SELECT (SELECT COUNT(*) FROM licenses), (SELECT COUNT(*) FROM deliveries WHERE status = 'sent')";
+        }
+
+        public (long Licenses, long Sent) Read()
+        {
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            return (reader.GetInt64(0), reader.GetInt64(1));
+        }
+
+        public void Dispose()
+        {
+            command.Dispose();
+            connection.Dispose();
         }
     }
 

@@ -116,6 +116,8 @@ internal sealed class Customers(HttpClient service, PayPalSandbox sandbox, TextW
         while (true)
         {
             using var request = create();
+            // A connection per request, so the balancer spreads every step over the instances.
+            request.Headers.ConnectionClose = true;
             HttpResponseMessage? response = null;
             try
             {

@@ -20,6 +20,7 @@ public static class Harness
     public static async Task<HarnessReport> RunAsync(HarnessOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         var clock = Stopwatch.StartNew();
         var progress = options.Progress;
         var root = RepositoryRoot();
@@ -30,18 +31,24 @@ public static class Harness
 
         var work = Path.GetFullPath(options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "orders-crash-harness",
             $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{options.Seed}-{Guid.NewGuid().ToString("N")[..6]}"));
+        // One data directory for every instance: the same outbox, generated keys and secrets, as a
+        // shared volume gives them in production.
         var data = Path.Combine(work, "data");
         Directory.CreateDirectory(data);
-        var servicePort = ChildProcess.FreeLoopbackPort();
-        var sandboxPort = ChildProcess.FreeLoopbackPort();
-        while (sandboxPort == servicePort)
+        HashSet<int> ports = [];
+        while (ports.Count < options.Instances + 1)
         {
-            sandboxPort = ChildProcess.FreeLoopbackPort();
+            ports.Add(ChildProcess.FreeLoopbackPort());
         }
 
-        var serviceBase = new Uri($"http://127.0.0.1:{servicePort}/");
+        var sandboxPort = ports.First();
+        var instancePorts = ports.Skip(1).ToList();
+        await using var balancer = new LoopbackBalancer(instancePorts);
+        // Customers, PayPal's return and webhooks all come through the balancer, as through a load balancer.
+        var publicBase = new Uri($"http://127.0.0.1:{balancer.Port}/");
         var sandboxApi = new Uri($"http://127.0.0.1:{sandboxPort}/sandbox/paypal/");
-        Say(progress, $"seed {options.Seed}; {options.Purchases} purchases, {options.Kills} kills, concurrency {options.Concurrency}; work directory {work}");
+        Say(progress, $"seed {options.Seed}; {options.Purchases} purchases, {options.Kills} kills, {options.Instances} instance(s) on {options.Database}, "
+            + $"concurrency {options.Concurrency}; work directory {work}");
 
         using var serviceHttp = new HttpClient(new SocketsHttpHandler
         {
@@ -49,59 +56,79 @@ public static class Harness
             UseCookies = false,
             ConnectTimeout = TimeSpan.FromSeconds(5),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5),
-        }) { BaseAddress = serviceBase, Timeout = TimeSpan.FromSeconds(60) };
+        }) { BaseAddress = publicBase, Timeout = TimeSpan.FromSeconds(60) };
         using var sandboxHttp = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(60) };
         var sandbox = new PayPalSandbox(sandboxHttp, sandboxApi, ClientId, ClientSecret);
-        var database = new ServiceDatabase(Path.Combine(data, "orders.db"));
 
-        string[] sandboxArgs =
-        [
-            "--urls", $"http://127.0.0.1:{sandboxPort}",
-            $"--Sandbox:PayPal:WebhookUrl={serviceBase}webhooks/paypal",
-            // PayPal retries for three days; compressed, and never giving up within a run.
-            "--Sandbox:PayPal:RetryDelaysSeconds:0=1",
-            "--Sandbox:PayPal:RetryDelaysSeconds:1=1",
-            "--Sandbox:PayPal:RetryDelaysSeconds:2=2",
-            "--Sandbox:PayPal:RetryDelaysSeconds:3=3",
-            "--Sandbox:PayPal:MaxDeliveryAttempts=100000",
-            .. options.SandboxSettings.Select(setting => $"--{setting.Key}={setting.Value}"),
-        ];
-        string[] serviceArgs =
-        [
-            "--urls", $"http://127.0.0.1:{servicePort}",
-            "--contentRoot", Path.GetDirectoryName(serviceDll)!,
-            $"--Storage:DataDirectory={data}",
-            "--Sandbox:Enabled=false",
-            $"--PayPal:BaseUrl={sandboxApi.AbsoluteUri.TrimEnd('/')}",
-            $"--PayPal:ClientId={ClientId}",
-            $"--PayPal:ClientSecret={ClientSecret}",
-            $"--PayPal:WebhookId={WebhookId}",
-            // Every customer comes from 127.0.0.1: one rate-limit partition for all of them.
-            "--RateLimits:CheckoutPerMinute=1000000",
-            // Pending orders are asked about at PayPal early, so reconciliation can help after kills.
-            "--Maintenance:ReconcileAfter=00:00:05",
-            "--Logging:LogLevel:Default=Warning",
-            "--Logging:LogLevel:Orders=Information",
-            .. options.ServiceSettings.Select(setting => $"--{setting.Key}={setting.Value}"),
-        ];
-
-        var service = new ServiceHost(serviceDll, serviceArgs, work, serviceHttp, progress);
+        PostgreSqlServer? postgres = null;
         ChildProcess? sandboxProcess = null;
+        List<ServiceHost> instances = [];
         var passed = false;
         try
         {
+            ServiceDatabase database;
+            List<string> databaseArgs = [];
+            if (options.Database == HarnessDatabase.PostgreSql)
+            {
+                postgres = await PostgreSqlServer.StartAsync(options.PostgreSqlConnectionString, m => Say(progress, m), cancellationToken);
+                var connectionString = await postgres.CreateDatabaseAsync($"orders_harness_{options.Seed}_{Guid.NewGuid().ToString("N")[..8]}", cancellationToken);
+                database = new PostgreSqlServiceDatabase(connectionString);
+                databaseArgs = ["--Database:Provider=PostgreSql", $"--ConnectionStrings:Orders={connectionString}", $"--Database:ConnectionString={connectionString}"];
+            }
+            else
+            {
+                database = new SqliteServiceDatabase(Path.Combine(data, "orders.db"));
+            }
+
+            string[] sandboxArgs =
+            [
+                "--urls", $"http://127.0.0.1:{sandboxPort}",
+                $"--Sandbox:PayPal:WebhookUrl={publicBase}webhooks/paypal",
+                // PayPal retries for three days; compressed, and never giving up within a run.
+                "--Sandbox:PayPal:RetryDelaysSeconds:0=1",
+                "--Sandbox:PayPal:RetryDelaysSeconds:1=1",
+                "--Sandbox:PayPal:RetryDelaysSeconds:2=2",
+                "--Sandbox:PayPal:RetryDelaysSeconds:3=3",
+                "--Sandbox:PayPal:MaxDeliveryAttempts=100000",
+                .. options.SandboxSettings.Select(setting => $"--{setting.Key}={setting.Value}"),
+            ];
+            string[] ServiceArgs(int port) =>
+            [
+                "--urls", $"http://127.0.0.1:{port}",
+                "--contentRoot", Path.GetDirectoryName(serviceDll)!,
+                $"--Storage:DataDirectory={data}",
+                $"--App:PublicBaseUrl={publicBase.AbsoluteUri.TrimEnd('/')}",
+                "--Sandbox:Enabled=false",
+                $"--PayPal:BaseUrl={sandboxApi.AbsoluteUri.TrimEnd('/')}",
+                $"--PayPal:ClientId={ClientId}",
+                $"--PayPal:ClientSecret={ClientSecret}",
+                $"--PayPal:WebhookId={WebhookId}",
+                // Every customer comes from 127.0.0.1: one rate-limit partition for all of them.
+                "--RateLimits:CheckoutPerMinute=1000000",
+                // Pending orders are asked about at PayPal early, so reconciliation can help after kills.
+                "--Maintenance:ReconcileAfter=00:00:05",
+                "--Logging:LogLevel:Default=Warning",
+                "--Logging:LogLevel:Orders=Information",
+                .. databaseArgs,
+                .. options.ServiceSettings.Select(setting => $"--{setting.Key}={setting.Value}"),
+            ];
+
+            instances = [.. instancePorts.Select((port, i) => new ServiceHost(i + 1, port, serviceDll, ServiceArgs(port), work, progress))];
             sandboxProcess = ChildProcess.Start(sandboxDll, sandboxArgs, Path.GetDirectoryName(sandboxDll)!, Path.Combine(work, "sandbox.log"));
             await WaitUntilAsync(sandboxProcess, sandboxHttp, new Uri(sandboxApi, "_settings"), "the sandbox", cancellationToken);
-            await service.StartAsync(cancellationToken);
+            // The first instance migrates and generates the shared keys; the others start together after it.
+            await instances[0].StartAsync(cancellationToken);
+            await Task.WhenAll(instances.Skip(1).Select(instance => instance.StartAsync(cancellationToken)));
             var products = await ProductsAsync(serviceHttp, cancellationToken);
             var purchases = Script(options, products);
+            using var outbox = new OutboxWatcher(data);
 
             // Purchases and kills run side by side.
             var customers = new Customers(serviceHttp, sandbox, progress);
             var finished = 0;
             var allFinished = false;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var chaos = new Chaos(service, database, Path.Combine(data, "outbox"), options, () => Volatile.Read(ref finished), () => Volatile.Read(ref allFinished), progress);
+            var chaos = new Chaos(instances, database, Path.Combine(data, "outbox"), options, () => Volatile.Read(ref finished), () => Volatile.Read(ref allFinished), progress);
             var chaosRun = RunChaosAsync();
             async Task RunChaosAsync()
             {
@@ -167,8 +194,14 @@ public static class Harness
             List<string> outboxProblems = [];
             var emails = Verification.ReadOutbox(Path.Combine(data, "outbox"), outboxProblems);
             var result = Verification.Check(purchases, snapshot, atPayPal, emails);
+            var resends = Verification.CheckResends(outbox.Writes, chaos.SentBeforeSenderDied);
             var webhooks = await sandbox.WebhookStatsAsync(cancellationToken);
-            List<string> violations = [.. outboxProblems, .. result.Violations];
+            List<string> violations = [.. outboxProblems, .. result.Violations, .. resends.Violations];
+            if (outbox.Overflowed)
+            {
+                violations.Add("the outbox watcher missed events (inotify queue overflow), so e-mails sent twice cannot be ruled out");
+            }
+
             if (!quiesced && violations.Count == 0)
             {
                 violations.Add($"the service did not finish its work within {options.QuiescenceTimeout}");
@@ -177,6 +210,8 @@ public static class Harness
             var report = new HarnessReport
             {
                 Seed = options.Seed,
+                Database = options.Database.ToString(),
+                Instances = options.Instances,
                 PurchasesStarted = purchases.Count,
                 CheckoutsAnswered = purchases.Count(p => p.OrderNumber is not null),
                 CheckoutsInterrupted = purchases.Count(p => p.CheckoutInterrupted),
@@ -186,16 +221,18 @@ public static class Harness
                 ReturnedTo = purchases.Count(p => p.Returned),
                 Kills = chaos.Kills,
                 Restarts = chaos.Restarts,
+                KillsPerInstance = [.. instances.Select(i => i.Kills)],
+                ConnectionsPerInstance = balancer.ConnectionsPerInstance,
                 OrdersInService = result.OrdersInService,
                 PaidAtSandbox = result.PaidAtSandbox,
                 PaidInService = result.PaidInService,
                 ActiveLicenses = result.ActiveLicenses,
                 LicenseEmailsSent = result.LicenseEmailsSent,
                 EmailFiles = result.EmailFiles,
+                EmailsWrittenTwiceAfterSenderDied = resends.Explained,
                 EventsUnprocessedAtKills = chaos.EventsUnprocessed,
                 EmailsPendingAtKills = chaos.EmailsPending,
                 EmailSendsCutOffByKills = chaos.EmailsSending,
-                EmailsSentTwiceByKilledSenders = chaos.SentAgain(),
                 ServerErrors = customers.ServerErrors,
                 WebhookEvents = webhooks.Events,
                 WebhookAttempts = webhooks.Attempts,
@@ -213,10 +250,24 @@ public static class Harness
         }
         finally
         {
-            await service.DisposeAsync();
+            foreach (var instance in instances)
+            {
+                await instance.DisposeAsync();
+            }
+
             if (sandboxProcess is not null)
             {
                 await sandboxProcess.DisposeAsync();
+            }
+
+            // A throwaway cluster always goes; a database on a given server stays after a failed run, for a look.
+            if (postgres is not null && (postgres.IsThrowaway || (passed && !options.KeepWorkDirectory)))
+            {
+                await postgres.DisposeAsync();
+            }
+            else if (postgres is not null)
+            {
+                Say(progress, "the run's database is kept on the given PostgreSQL server");
             }
 
             if (passed && !options.KeepWorkDirectory)
@@ -409,48 +460,69 @@ public static class Harness
         progress?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{DateTime.UtcNow:HH:mm:ss.f}] {message}"));
 }
 
-// The service process across its lives: same port, same data directory, a log file per life.
-internal sealed class ServiceHost(string dll, IReadOnlyList<string> arguments, string work, HttpClient http, TextWriter? progress) : IAsyncDisposable
+// One service instance across its lives: same port, same data directory, a log file per life.
+internal sealed class ServiceHost(int number, int port, string dll, IReadOnlyList<string> arguments, string work, TextWriter? progress) : IAsyncDisposable
 {
+    // Readiness is asked of this instance directly, not through the balancer.
+    private readonly HttpClient http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = TimeSpan.FromSeconds(5) })
+    {
+        BaseAddress = new Uri($"http://127.0.0.1:{port}/"),
+        Timeout = TimeSpan.FromSeconds(10),
+    };
+
     private ChildProcess? current;
     private int lives;
+
+    public int Number => number;
+
+    public int Kills { get; private set; }
+
+    public bool IsRunning => current is not null;
 
     public async Task StartAsync(CancellationToken ct)
     {
         lives++;
         var started = Stopwatch.StartNew();
-        current = ChildProcess.Start(dll, arguments, Path.GetDirectoryName(dll)!, Path.Combine(work, $"service-{lives}.log"));
-        await Harness.WaitUntilAsync(current, http, new Uri("/health/ready", UriKind.Relative), "the service", ct);
-        Harness.Say(progress, $"service life {lives} (pid {current.Id}) ready after {started.Elapsed.TotalSeconds:F1} s");
+        current = ChildProcess.Start(dll, arguments, Path.GetDirectoryName(dll)!, Path.Combine(work, $"service{number}-{lives}.log"));
+        await Harness.WaitUntilAsync(current, http, new Uri("/health/ready", UriKind.Relative), $"service instance {number}", ct);
+        Harness.Say(progress, $"instance {number} life {lives} (pid {current.Id}) ready after {started.Elapsed.TotalSeconds:F1} s");
     }
 
     public async Task KillAsync()
     {
         if (current is not null)
         {
+            Kills++;
             await current.KillAsync();
             await current.DisposeAsync();
             current = null;
         }
     }
 
-    public async ValueTask DisposeAsync() => await KillAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (current is not null)
+        {
+            await current.DisposeAsync();
+            current = null;
+        }
+
+        http.Dispose();
+    }
 }
 
-// Kills the service at random moments while customers buy, and once more after the last purchase
-// while webhooks and jobs are still in flight; each time it looks at what the kill caught in the
-// database (the service is dead, so the file is still) and restarts the service after a short,
-// random outage during which PayPal's webhook deliveries fail.
-internal sealed class Chaos(ServiceHost service, ServiceDatabase database, string outbox, HarnessOptions options, Func<int> finished, Func<bool> allFinished, TextWriter? progress)
+// Kills service instances at random moments while customers buy, and once more after the last
+// purchase while webhooks and jobs are still in flight; the victims take turns in a shuffled order,
+// so kills spread over the instances while the others keep serving. After each kill it looks at
+// what the kill caught in the database and restarts the victim after a short, random outage.
+internal sealed class Chaos(
+    IReadOnlyList<ServiceHost> instances, ServiceDatabase database, string outbox, HarnessOptions options,
+    Func<int> finished, Func<bool> allFinished, TextWriter? progress)
 {
     private readonly HashSet<long> eventsUnprocessed = [];
     private readonly HashSet<long> emailsPending = [];
     private readonly HashSet<long> emailsSending = [];
-
-    // E-mails a kill caught claimed ("sending") with their .eml file already written: the sender
-    // died between sending and recording, so the e-mail goes out again (the only double the
-    // promise allows). Each with the file as it was at the kill, to see that it was written again.
-    private readonly Dictionary<long, string> sentButNotRecorded = [];
+    private readonly HashSet<string> sentBeforeSenderDied = new(StringComparer.Ordinal);
 
     public int Kills { get; private set; }
     public int Restarts { get; private set; }
@@ -460,6 +532,12 @@ internal sealed class Chaos(ServiceHost service, ServiceDatabase database, strin
     public int EmailsPending => emailsPending.Count;
     public int EmailsSending => emailsSending.Count;
 
+    // .eml files already written for a delivery that was still `sending` right after a kill: the
+    // sender may have died between writing the file and recording the send, and the e-mail may
+    // then be sent again once the claim is released. With several instances, a live instance's send
+    // in that same moment is included too; the check only uses this to explain a second write.
+    public IReadOnlySet<string> SentBeforeSenderDied => sentBeforeSenderDied;
+
     public async Task RunAsync(CancellationToken ct)
     {
 #pragma warning disable CA5394 // a seeded, reproducible schedule, not security
@@ -468,66 +546,59 @@ internal sealed class Chaos(ServiceHost service, ServiceDatabase database, strin
             .Select(i => options.Kills >= 2 && i == options.Kills - 1 ? double.PositiveInfinity : 0.05 + 0.9 * random.NextDouble())
             .Order()
             .ToList();
+        Queue<ServiceHost> turns = [];
         foreach (var at in plan)
         {
-            // Let the restarted service get busy again (its start-up sweep included) before the next kill.
+            // Let the restarted instance get busy again (its start-up sweep included) before the next kill.
             await Task.Delay(random.Next(200, 1200), ct);
             while (!allFinished() && finished() < at * options.Purchases)
             {
                 await Task.Delay(10, ct);
             }
 
+            if (turns.Count == 0)
+            {
+                var round = instances.ToArray();
+                random.Shuffle(round);
+                turns = new Queue<ServiceHost>(round);
+            }
+
+            var victim = turns.Dequeue();
             await Task.Delay(random.Next(0, 300), ct);
-            await service.KillAsync();
+            await victim.KillAsync();
             Kills++;
             var caught = await CaughtAsync(ct);
-            Harness.Say(progress, $"kill {Kills} after {finished()}/{options.Purchases} purchases: {caught}");
+            Harness.Say(progress, $"kill {Kills} (instance {victim.Number}) after {finished()}/{options.Purchases} purchases: {caught}");
             await Task.Delay(random.Next(0, (int)options.MaxDowntime.TotalMilliseconds + 1), ct);
-            await service.StartAsync(ct);
+            await victim.StartAsync(ct);
             Restarts++;
         }
 #pragma warning restore CA5394
-    }
-
-    // Of the e-mails whose sender was killed between sending and recording, those written again
-    // since (the pickup file of a delivery keeps its name; its content and time change).
-    public int SentAgain() => sentButNotRecorded.Count(e => EmailFile(e.Key) is { } now && now != e.Value);
-
-    // The pickup file of one delivery ({id:D8}-{kind}-{order}.eml): its write time and a digest.
-    private string? EmailFile(long deliveryId)
-    {
-        var path = Directory.Exists(outbox) ? Directory.GetFiles(outbox, $"{deliveryId:D8}-*.eml").FirstOrDefault() : null;
-        return path is null
-            ? null
-            : $"{File.GetLastWriteTimeUtc(path).Ticks}:{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))}";
     }
 
     private async Task<string> CaughtAsync(CancellationToken ct)
     {
         try
         {
+            var written = Directory.Exists(outbox)
+                ? Directory.EnumerateFiles(outbox, "*.eml").Select(Path.GetFileName).OfType<string>().ToList()
+                : [];
             var snapshot = await database.ReadAsync(ct);
             var pending = snapshot.Deliveries.Where(d => d.Status == "pending").Select(d => d.Id).ToList();
             // A send cut off by an earlier kill may be claimed again by the next; count each row once.
             var sending = snapshot.Deliveries.Where(d => d.Status == "sending" && !emailsSending.Contains(d.Id)).Select(d => d.Id).ToList();
+            var sendingIds = snapshot.Deliveries.Where(d => d.Status == "sending").Select(d => d.Id).ToHashSet();
+            var alreadyWritten = written.Where(name => Verification.DeliveryIdOf(name) is { } id && sendingIds.Contains(id)).ToList();
             eventsUnprocessed.UnionWith(snapshot.UnprocessedEvents);
             emailsPending.UnionWith(pending);
             emailsSending.UnionWith(sending);
-            var sentAlready = 0;
-            foreach (var id in snapshot.Deliveries.Where(d => d.Status == "sending").Select(d => d.Id))
-            {
-                if (EmailFile(id) is { } written && !sentButNotRecorded.ContainsKey(id))
-                {
-                    sentButNotRecorded[id] = written;
-                    sentAlready++;
-                }
-            }
-
-            return $"{snapshot.UnprocessedEvents.Count} events unprocessed, {pending.Count} e-mails pending, {sending.Count} e-mail sends cut off ({sentAlready} of them after the e-mail was written)";
+            sentBeforeSenderDied.UnionWith(alreadyWritten);
+            return $"{snapshot.UnprocessedEvents.Count} events unprocessed, {pending.Count} e-mails pending, {sending.Count} e-mail sends in flight"
+                + $" ({alreadyWritten.Count} already written)";
         }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
+        catch (Exception e) when (ServiceDatabase.IsTransient(e))
         {
-            return $"(database unreadable while the service is dead: {e.Message})";
+            return $"(database unreadable just after the kill: {e.Message})";
         }
     }
 }

@@ -2,6 +2,12 @@ using System.Globalization;
 
 namespace Orders.CrashHarness;
 
+public enum HarnessDatabase
+{
+    Sqlite,
+    PostgreSql,
+}
+
 public sealed class HarnessOptions
 {
 #if DEBUG
@@ -13,6 +19,15 @@ public sealed class HarnessOptions
     public int Purchases { get; set; } = 200;
 
     public int Kills { get; set; } = 3;
+
+    // Service instances on one database, each with a Hangfire server, behind the harness's balancer.
+    public int Instances { get; set; } = 1;
+
+    public HarnessDatabase Database { get; set; } = HarnessDatabase.Sqlite;
+
+    // A PostgreSQL server to create the run's database on (a role that may create databases);
+    // null: the harness starts a throwaway cluster of its own.
+    public string? PostgreSqlConnectionString { get; set; }
 
     // Customers buying at the same time.
     public int Concurrency { get; set; } = 8;
@@ -65,7 +80,13 @@ public sealed class HarnessOptions
           dotnet run --project tests/Orders.CrashHarness -- [options]
 
           --purchases N          purchases to start (default 200)
-          --kills N              SIGKILLs of the service, each followed by a restart (default 3)
+          --kills N              SIGKILLs of an instance, each followed by its restart (default 3)
+          --instances N          service instances on one database behind a round-robin balancer (default 1;
+                                 more than one needs --database postgresql)
+          --database D           sqlite (default) or postgresql
+          --postgresql CONN      the PostgreSQL server to create the run's database on, e.g.
+                                 "Host=127.0.0.1;Port=5432;Username=postgres" (implies --database postgresql;
+                                 default: a throwaway cluster started with initdb)
           --concurrency N        customers buying at once (default 8)
           --seed N               seed for the purchase script and the kill schedule (default: random, printed)
           --configuration C      Debug or Release build of the service and sandbox (default: the harness's own)
@@ -102,6 +123,12 @@ public sealed class HarnessOptions
             {
                 case "--purchases": options.Purchases = Int(name, Value(), 1); break;
                 case "--kills": options.Kills = Int(name, Value(), 0); break;
+                case "--instances": options.Instances = Int(name, Value(), 1); break;
+                case "--database": options.Database = DatabaseName(name, Value()); break;
+                case "--postgresql":
+                    options.PostgreSqlConnectionString = Value();
+                    options.Database = HarnessDatabase.PostgreSql;
+                    break;
                 case "--concurrency": options.Concurrency = Int(name, Value(), 1); break;
                 case "--seed": options.Seed = Int(name, Value(), 0); break;
                 case "--configuration" or "-c": options.Configuration = Value(); break;
@@ -119,8 +146,26 @@ public sealed class HarnessOptions
             }
         }
 
+        options.Validate();
         return options;
     }
+
+    public void Validate()
+    {
+        // On SQLite every instance would release the others' e-mail claims at its start (a
+        // single-instance shortcut), and SQLite is not meant to be shared by several servers.
+        if (Instances > 1 && Database != HarnessDatabase.PostgreSql)
+        {
+            throw new ArgumentException("--instances above 1 needs a server database: add --database postgresql (or --postgresql CONN).");
+        }
+    }
+
+    private static HarnessDatabase DatabaseName(string name, string value) => value.ToUpperInvariant() switch
+    {
+        "SQLITE" => HarnessDatabase.Sqlite,
+        "POSTGRESQL" or "POSTGRES" => HarnessDatabase.PostgreSql,
+        _ => throw new ArgumentException($"{name} takes sqlite or postgresql, not '{value}'."),
+    };
 
     private static void Setting(IDictionary<string, string> settings, string name, string value)
     {

@@ -161,6 +161,38 @@ internal static partial class Verification
         return files;
     }
 
+    // Every .eml file put in place more than once is an e-mail sent twice. That is allowed only where
+    // a kill explains it: the file was already written while its delivery was still `sending` right
+    // after a kill, i.e. its sender may have died between sending and recording the send.
+    public static (int Explained, IReadOnlyList<string> Violations) CheckResends(
+        IReadOnlyDictionary<string, int> writes, IReadOnlySet<string> sentBeforeSenderDied)
+    {
+        var explained = 0;
+        List<string> violations = [];
+        foreach (var (name, count) in writes.Where(w => w.Value > 1).OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            if (sentBeforeSenderDied.Contains(name))
+            {
+                explained++;
+            }
+            else
+            {
+                violations.Add($"e-mail sent twice: {name} was written {count} times and no kill caught its sender between sending and recording it");
+            }
+        }
+
+        return (explained, violations);
+    }
+
+    // The delivery id at the start of an outbox file name.
+    public static long? DeliveryIdOf(string fileName)
+    {
+        var dash = fileName.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 && long.TryParse(fileName.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? id
+            : null;
+    }
+
     private static bool CarriesKey(string path, string key)
     {
         // Undo quoted-printable soft line breaks; the key itself is plain ASCII.

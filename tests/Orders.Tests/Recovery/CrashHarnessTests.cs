@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using Orders.CrashHarness;
 
@@ -5,9 +7,14 @@ namespace Orders.Tests.Recovery;
 
 // The crash and outage survival harness at CI size: the service and the PayPal sandbox as two
 // processes, the service SIGKILLed three times while customers buy and webhooks and jobs are in
-// flight. The long run is `dotnet run --project tests/Orders.CrashHarness -- --purchases 2000 --kills 5`.
+// flight; and, where a PostgreSQL server is given, three instances on one database killed in turn.
+// The long runs are `dotnet run --project tests/Orders.CrashHarness -- --purchases 2000 --kills 5`
+// and `… -- --database postgresql --instances 3 --purchases 2000 --kills 6`.
 public sealed class CrashHarnessTests(ITestOutputHelper output)
 {
+    // A PostgreSQL server the multi-instance run may create a database on (an Npgsql connection string).
+    public const string PostgreSqlVariable = "ORDERS_TEST_POSTGRESQL";
+
     [Fact]
     public async Task EveryPaymentEndsInOneLicenseAndOneEmailThoughTheServiceIsKilledRepeatedly()
     {
@@ -25,6 +32,92 @@ public sealed class CrashHarnessTests(ITestOutputHelper output)
         Assert.Equal(report.PaidInService, report.ActiveLicenses);
         Assert.Equal(report.PaidInService, report.LicenseEmailsSent);
         Assert.Equal(report.PaidInService, report.EmailFiles);
+    }
+
+    [Fact]
+    public async Task ThreeInstancesOnOnePostgreSqlDatabaseKilledInTurnStillEndEveryPaymentInOneLicenseAndOneEmail()
+    {
+        var server = Environment.GetEnvironmentVariable(PostgreSqlVariable);
+        Assert.SkipWhen(string.IsNullOrWhiteSpace(server),
+            $"No PostgreSQL server: set {PostgreSqlVariable} to an Npgsql connection string (a role that may create databases); .ci/run starts a throwaway cluster and sets it.");
+        var options = new HarnessOptions
+        {
+            Purchases = 30,
+            Kills = 3,
+            Instances = 3,
+            Concurrency = 6,
+            Database = HarnessDatabase.PostgreSql,
+            PostgreSqlConnectionString = server,
+            Progress = new OutputWriter(output),
+            QuiescenceTimeout = TimeSpan.FromMinutes(3),
+        };
+        // A send cut off by a kill is taken over once its claim runs out; short here to keep CI short.
+        options.ServiceSettings["Mail:ClaimLength"] = "00:00:04";
+
+        var report = await Harness.RunAsync(options, TestContext.Current.CancellationToken);
+
+        output.WriteLine(report.ToText());
+        Assert.True(report.Passed, report.ToText());
+        Assert.Equal(3, report.Kills);
+        Assert.Equal([1, 1, 1], report.KillsPerInstance);
+        Assert.All(report.ConnectionsPerInstance, connections => Assert.True(connections > 0));
+        Assert.True(report.Approved > 0);
+        Assert.Equal(report.Approved, report.PaidAtSandbox);
+        Assert.Equal(report.Approved, report.PaidInService);
+        Assert.Equal(report.PaidInService, report.ActiveLicenses);
+        Assert.Equal(report.PaidInService, report.LicenseEmailsSent);
+        Assert.Equal(report.PaidInService, report.EmailFiles);
+    }
+
+    [Fact]
+    public void SeveralInstancesAreRefusedOnSqlite()
+    {
+        var refused = Assert.Throws<ArgumentException>(() => HarnessOptions.Parse(["--instances", "3"]));
+
+        Assert.Contains("--database postgresql", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(HarnessDatabase.PostgreSql, HarnessOptions.Parse(["--instances", "3", "--postgresql", "Host=127.0.0.1"]).Database);
+    }
+
+    [Fact]
+    public async Task TheBalancerSpreadsConnectionsOverTheInstancesAndSkipsADeadOne()
+    {
+        using var a = new OneByteServer((byte)'A');
+        using var b = new OneByteServer((byte)'B');
+        var dead = ChildProcess.FreeLoopbackPort();
+        await using var balancer = new LoopbackBalancer([a.Port, dead, b.Port]);
+
+        List<char> answers = [];
+        for (var i = 0; i < 6; i++)
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, balancer.Port, TestContext.Current.CancellationToken);
+            var buffer = new byte[1];
+            var read = await client.GetStream().ReadAsync(buffer, TestContext.Current.CancellationToken);
+            Assert.Equal(1, read);
+            answers.Add((char)buffer[0]);
+        }
+
+        Assert.Equal(3, answers.Count(c => c == 'A'));
+        Assert.Equal(3, answers.Count(c => c == 'B'));
+        Assert.Equal([3L, 0L, 3L], balancer.ConnectionsPerInstance);
+    }
+
+    [Fact]
+    public void TheCheckReportsAnEmailWrittenTwiceUnlessAKillCaughtItsSenderAfterWritingIt()
+    {
+        var writes = new Dictionary<string, int>
+        {
+            ["00000001-license-ORD-AAAAAAAAAAAA.eml"] = 1,
+            ["00000002-license-ORD-BBBBBBBBBBBB.eml"] = 2,
+            ["00000003-license-ORD-CCCCCCCCCCCC.eml"] = 2,
+        };
+        var caughtByAKill = new HashSet<string>(StringComparer.Ordinal) { "00000002-license-ORD-BBBBBBBBBBBB.eml", "00000001-license-ORD-AAAAAAAAAAAA.eml" };
+
+        var (explained, violations) = Verification.CheckResends(writes, caughtByAKill);
+
+        Assert.Equal(1, explained);
+        Assert.Equal(["e-mail sent twice: 00000003-license-ORD-CCCCCCCCCCCC.eml was written 2 times and no kill caught its sender between sending and recording it"], violations);
+        Assert.Equal(3, Verification.DeliveryIdOf("00000003-license-ORD-CCCCCCCCCCCC.eml"));
     }
 
     // The check itself must be able to fail: each broken promise is reported.
@@ -107,6 +200,38 @@ public sealed class CrashHarnessTests(ITestOutputHelper output)
         PayPalOrderId = order?.PayPalOrderId ?? payPalId,
         Approved = approved,
     };
+
+    // Accepts connections and answers each with one byte, standing in for a service instance.
+    private sealed class OneByteServer : IDisposable
+    {
+        private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+
+        public OneByteServer(byte answer)
+        {
+            listener.Start();
+            _ = ServeAsync(answer);
+        }
+
+        public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
+
+        private async Task ServeAsync(byte answer)
+        {
+            try
+            {
+                while (true)
+                {
+                    using var client = await listener.AcceptTcpClientAsync();
+                    await client.GetStream().WriteAsync(new[] { answer });
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // Stopped.
+            }
+        }
+
+        public void Dispose() => listener.Stop();
+    }
 
     private sealed class TempOutbox : IDisposable
     {

@@ -51,8 +51,10 @@ public sealed class CrashHarnessTests(ITestOutputHelper output)
             Progress = new OutputWriter(output),
             QuiescenceTimeout = TimeSpan.FromMinutes(3),
         };
-        // A send cut off by a kill is taken over once its claim runs out; short here to keep CI short.
-        options.ServiceSettings["Mail:ClaimLength"] = "00:00:04";
+        // A killed instance's e-mail claims are released by the survivors once its heartbeat is
+        // Instances:Timeout old; short here to keep CI short.
+        options.ServiceSettings["Instances:HeartbeatInterval"] = "00:00:01";
+        options.ServiceSettings["Instances:Timeout"] = "00:00:05";
 
         var report = await Harness.RunAsync(options, TestContext.Current.CancellationToken);
 

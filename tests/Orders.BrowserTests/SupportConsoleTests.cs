@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -308,34 +307,7 @@ public sealed partial class SupportConsoleTests(Chromium chromium) : IClassFixtu
         return new Order(orderNumber, captureId, key);
     }
 
-    // The operator's way: `dotnet Orders.Api.dll staff add <name> --role <role>`, password on stdin.
-    private async Task AddStaffAsync(string username, string role, string password)
-    {
-        _ = app.ServerAddress; // started, so the database exists and is migrated
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Orders.Api.dll"), "staff", "add", username, "--role", role })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["Storage__DataDirectory"] = app.DataDirectory;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteLineAsync(password);
-        process.StandardInput.Close();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-        Assert.True(process.ExitCode == 0, $"staff add failed ({process.ExitCode}): {await output} {await error}");
-    }
+    private Task AddStaffAsync(string username, string role, string password) => StaffAccounts.AddAsync(app, username, role, password);
 
     private async Task<MimeMessage> WaitForMailAsync(Func<string, bool> fileName)
     {

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
+using System.Text.RegularExpressions;
 using Npgsql;
 
 namespace Orders.Api.Data;
@@ -60,8 +61,39 @@ internal sealed class PostgreSqlConnection(NpgsqlConnection inner) : DbConnectio
     }
 }
 
-internal sealed class PostgreSqlCommand(NpgsqlCommand inner, PostgreSqlConnection connection) : DbCommand
+// Dapper writes an empty list as `IN (SELECT @Ids WHERE 1 = 0)` with a NULL parameter, which
+// PostgreSQL types as text and then cannot compare with a number (erasing a customer with no
+// orders failed so). Before it runs, such a test becomes `= ANY('{}')` (`<> ALL('{}')` for NOT IN):
+// an empty array that takes the column's type, with the same meaning.
+internal sealed partial class PostgreSqlCommand(NpgsqlCommand inner, PostgreSqlConnection connection) : DbCommand
 {
+    [GeneratedRegex(@"(?<not>\bNOT\s+)?\bIN\s*\(SELECT\s+(?<name>[@:]\w+)\s+WHERE\s+1\s*=\s*0\)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex EmptyListTest();
+
+    private void RewriteEmptyLists()
+    {
+        var text = inner.CommandText;
+        if (!text.Contains("WHERE 1 = 0", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        var emptied = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        inner.CommandText = EmptyListTest().Replace(text, match =>
+        {
+            emptied.Add(match.Groups["name"].Value[1..]);
+            return match.Groups["not"].Success ? "<> ALL('{}')" : "= ANY('{}')";
+        });
+        for (var i = inner.Parameters.Count - 1; i >= 0; i--)
+        {
+            var parameter = inner.Parameters[i];
+            if (parameter.Value is DBNull && emptied.Contains(parameter.ParameterName.TrimStart('@', ':')))
+            {
+                inner.Parameters.RemoveAt(i);
+            }
+        }
+    }
+
     [AllowNull]
     public override string CommandText
     {
@@ -116,24 +148,55 @@ internal sealed class PostgreSqlCommand(NpgsqlCommand inner, PostgreSqlConnectio
 
     public override void Cancel() => inner.Cancel();
 
-    public override void Prepare() => inner.Prepare();
+    public override void Prepare()
+    {
+        RewriteEmptyLists();
+        inner.Prepare();
+    }
 
-    public override Task PrepareAsync(CancellationToken cancellationToken = default) => inner.PrepareAsync(cancellationToken);
+    public override Task PrepareAsync(CancellationToken cancellationToken = default)
+    {
+        RewriteEmptyLists();
+        return inner.PrepareAsync(cancellationToken);
+    }
 
     protected override DbParameter CreateDbParameter() => inner.CreateParameter();
 
-    public override int ExecuteNonQuery() => inner.ExecuteNonQuery();
+    public override int ExecuteNonQuery()
+    {
+        RewriteEmptyLists();
+        return inner.ExecuteNonQuery();
+    }
 
-    public override Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken) => inner.ExecuteNonQueryAsync(cancellationToken);
+    public override Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken)
+    {
+        RewriteEmptyLists();
+        return inner.ExecuteNonQueryAsync(cancellationToken);
+    }
 
-    public override object? ExecuteScalar() => inner.ExecuteScalar();
+    public override object? ExecuteScalar()
+    {
+        RewriteEmptyLists();
+        return inner.ExecuteScalar();
+    }
 
-    public override Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken) => inner.ExecuteScalarAsync(cancellationToken);
+    public override Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken)
+    {
+        RewriteEmptyLists();
+        return inner.ExecuteScalarAsync(cancellationToken);
+    }
 
-    protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior) => inner.ExecuteReader(behavior);
+    protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior)
+    {
+        RewriteEmptyLists();
+        return inner.ExecuteReader(behavior);
+    }
 
-    protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken) =>
-        await inner.ExecuteReaderAsync(behavior, cancellationToken);
+    protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken)
+    {
+        RewriteEmptyLists();
+        return await inner.ExecuteReaderAsync(behavior, cancellationToken);
+    }
 
     protected override void Dispose(bool disposing)
     {

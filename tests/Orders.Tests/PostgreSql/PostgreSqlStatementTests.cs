@@ -1,3 +1,4 @@
+using Dapper;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Npgsql;
@@ -39,6 +40,38 @@ public sealed partial class PostgreSqlStatementTests
             Assert.False(string.IsNullOrWhiteSpace(dialect.SqlServer), $"{name} has no SQL Server variant");
             Assert.False(string.IsNullOrWhiteSpace(dialect.PostgreSql), $"{name} has no PostgreSQL variant");
             Assert.DoesNotMatch(SqlServerOnly(), dialect.PostgreSql);
+        }
+    }
+
+    [Fact]
+    public async Task AnEmptyListMatchesNothingAndNotInAnEmptyListMatchesEverything()
+    {
+        if (DatabaseUnderTest.PostgreSqlServer is null)
+        {
+            Assert.Skip($"{DatabaseUnderTest.PostgreSqlVariable} is not set: no PostgreSQL cluster to run the statements on.");
+        }
+
+        var database = PostgreSqlDatabases.Empty();
+        try
+        {
+            PostgreSqlDatabases.Migrate(database.ConnectionString);
+            await using var npgsql = new NpgsqlConnection(database.ConnectionString);
+            await npgsql.OpenAsync();
+            await using var connection = new PostgreSqlConnection(npgsql);
+            await connection.ExecuteAsync("CREATE TEMPORARY TABLE numbers (id bigint NOT NULL, name text NOT NULL)");
+            await connection.ExecuteAsync("INSERT INTO numbers (id, name) VALUES (1, 'one'), (2, 'two')");
+            long[] none = [];
+            string[] noNames = [];
+
+            Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM numbers WHERE id IN @Ids", new { Ids = none }));
+            Assert.Equal(2, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM numbers WHERE id NOT IN @Ids", new { Ids = none }));
+            Assert.Equal(0, await connection.ExecuteAsync("UPDATE numbers SET name = 'x' WHERE name IN @Names AND id > @Min", new { Names = noNames, Min = 0 }));
+            long[] two = [2];
+            Assert.Equal([2L], await connection.QueryAsync<long>("SELECT id FROM numbers WHERE id IN @Ids", new { Ids = two }));
+        }
+        finally
+        {
+            await database.DropAsync();
         }
     }
 
